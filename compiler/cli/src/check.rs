@@ -1,0 +1,100 @@
+//! `rwc check FILE...`: runs the front end on each file and prints its
+//! diagnostics.
+
+use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, Format, render};
+use rw_compiler::sema;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// The .rw files to check
+    #[arg(required = true, value_name = "FILE.rw")]
+    pub files: Vec<PathBuf>,
+    /// Output format of the diagnostics
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+pub fn run(args: &CheckArgs) -> u8 {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let (mut errors, mut warnings, mut io_failed) = (0usize, 0usize, false);
+    let mut stdout = std::io::stdout().lock();
+    for path in &args.files {
+        let checked = match sema::check_file(path) {
+            Ok(c) => c,
+            Err(e) => {
+                io_failed = true;
+                eprintln!("error: cannot read `{}`: {}", path.display(), describe_io(&e));
+                continue;
+            }
+        };
+        let file_errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+        let file_warnings = checked.diagnostics.iter().filter(|d| d.severity == rw_compiler::Severity::Warning).count();
+        errors += file_errors;
+        warnings += file_warnings;
+        match args.format {
+            Format::Json => {
+                for d in &checked.diagnostics {
+                    let _ = writeln!(stdout, "{}", render::json(&checked.sources, d));
+                }
+            }
+            Format::Human => {
+                eprint!("{}", render::human(&checked.sources, &checked.diagnostics, color));
+                if file_errors == 0 {
+                    let _ = writeln!(stdout, "{}: ok ({})", path.display(), describe_program(&checked.program));
+                }
+            }
+        }
+    }
+    match args.format {
+        Format::Json => {
+            let summary = serde_json::json!({"summary": {"files": args.files.len(), "errors": errors, "warnings": warnings}});
+            let _ = writeln!(stdout, "{summary}");
+        }
+        Format::Human if errors + warnings > 0 => {
+            eprintln!("{} file{} checked: {errors} error{}, {warnings} warning{}", args.files.len(), plural(args.files.len()), plural(errors), plural(warnings));
+        }
+        Format::Human => {}
+    }
+    if io_failed {
+        EXIT_USAGE
+    } else if errors > 0 {
+        EXIT_INPUT_ERRORS
+    } else {
+        0
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".to_string(),
+        _ => e.to_string().to_lowercase(),
+    }
+}
+
+/// "spec `office`: 1 machine, 4 props, 2 outputs" or "module: 3 fns".
+fn describe_program(p: &sema::Program) -> String {
+    use sema::DeclKind;
+    let count = |f: fn(&DeclKind) -> bool| p.decls.iter().filter(|d| f(&d.kind)).count();
+    let parts: Vec<String> = [
+        (count(|k| matches!(k, DeclKind::Machine(_))), "machine"),
+        (count(|k| matches!(k, DeclKind::Formula(_))), "formula"),
+        (count(|k| matches!(k, DeclKind::Prop)), "prop"),
+        (count(|k| matches!(k, DeclKind::Input(_))), "input"),
+        (count(|k| matches!(k, DeclKind::Fn(_))), "fn"),
+        (p.outputs.len(), "output"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}{}", plural(n)))
+    .collect();
+    let kind = if p.is_spec() { format!("spec `{}`", p.name) } else { "module".to_string() };
+    if parts.is_empty() { kind } else { format!("{kind}: {}", parts.join(", ")) }
+}

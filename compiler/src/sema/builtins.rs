@@ -1,0 +1,50 @@
+//! The built-in functions and values of the expression language
+//! (LANGUAGE.md section 6), with the places each may appear.
+
+/// Built-in functions. Names are not reserved: a user `fn` of the same name
+/// takes precedence.
+pub const FUNCTIONS: &[&str] = &[
+    "min", "max", "clamp", "abs", "exp", "log", "sqrt", "sigmoid", "tanh", "step", "sum", "mean", "var", "std", "count", "div",
+    "rem", "prev", "total", "group_mean", "group_max", "group_min", "group_std", "rank",
+];
+
+/// Built-in values that change every step.
+pub const VALUES: &[&str] = &["steps", "episode_end"];
+
+/// Built-ins whose value depends on history or on other lanes: allowed only
+/// in per-step value expressions, never in guards, formulas, `fn` bodies or
+/// consts.
+pub fn is_stateful(name: &str) -> bool {
+    matches!(name, "prev" | "total" | "group_mean" | "group_max" | "group_min" | "group_std" | "rank")
+}
+
+/// A one-line signature for help text.
+pub fn signature(name: &str) -> &'static str {
+    match name {
+        "min" => "min(v: T[n]) or min(a, b, ...)",
+        "max" => "max(v: T[n]) or max(a, b, ...)",
+        "clamp" => "clamp(x, lo, hi)",
+        "abs" => "abs(x)",
+        "exp" => "exp(x) -> f32",
+        "log" => "log(x) -> f32",
+        "sqrt" => "sqrt(x) -> f32",
+        "sigmoid" => "sigmoid(x) -> f32",
+        "tanh" => "tanh(x) -> f32",
+        "step" => "step(cond: bool, value)",
+        "sum" => "sum(v: T[n])",
+        "mean" => "mean(v: T[n]) -> f32",
+        "var" => "var(v: T[n]) -> f32",
+        "std" => "std(v: T[n]) -> f32",
+        "count" => "count(b1, b2, ...) or count(v: bool[n]) -> int",
+        "div" => "div(a: int, b: int) -> int",
+        "rem" => "rem(a: int, b: int) -> int",
+        "prev" => "prev(x) or prev(x, default)",
+        "total" => "total(x)",
+        "group_mean" => "group_mean(x) -> f32",
+        "group_max" => "group_max(x)",
+        "group_min" => "group_min(x)",
+        "group_std" => "group_std(x) -> f32",
+        "rank" => "rank(x) -> int",
+        _ => "",
+    }
+}
