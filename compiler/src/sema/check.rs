@@ -570,6 +570,13 @@ impl<'p> Checker<'p> {
     }
 
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, scope: &Scope<'_>) -> Ty {
+        let is_comparison = |e: &Expr| matches!(&e.kind, ExprKind::Binary(o, _, _) if o.is_comparison());
+        if op.is_comparison() && (is_comparison(a) || is_comparison(b)) {
+            // A chained comparison, reported by the parser: check the operands only.
+            self.expr(a, scope);
+            self.expr(b, scope);
+            return Ty::BOOL;
+        }
         if op.is_logical() {
             self.expect(a, scope, Ty::BOOL, &format!("the left operand of `{}`", op.symbol()));
             self.expect(b, scope, Ty::BOOL, &format!("the right operand of `{}`", op.symbol()));
@@ -676,6 +683,9 @@ impl<'p> Checker<'p> {
         candidates.extend(self.program.decls.iter().map(|d| d.name.name.as_str()));
         candidates.extend(builtins::VALUES);
         let mut d = Diagnostic::error(code::UNKNOWN_NAME, format!("unknown name `{}`", name.name)).primary(name.span, "not declared");
+        if self.program.failed_import {
+            d = d.note("an import above failed; it may have declared this name");
+        }
         if let Some(s) = suggest::closest(&name.name, candidates) {
             d = d.help(format!("did you mean `{s}`?"));
         } else if scope.ctx == Ctx::Guard || scope.ctx == Ctx::Formula {
@@ -1183,6 +1193,7 @@ impl<'p> Checker<'p> {
 
     fn const_ref(&mut self, r: &ast::ConstRef) -> Option<f32> {
         match r {
+            ast::ConstRef::Negated(inner, _) => self.const_ref(inner).map(|v| -v),
             ast::ConstRef::Int(i, _) => Some(*i as f32),
             ast::ConstRef::Float(f, _) => Some(*f as f32),
             ast::ConstRef::Name(n) => {

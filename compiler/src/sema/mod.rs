@@ -10,6 +10,7 @@
 
 mod builtins;
 mod check;
+mod dump;
 pub mod stdlib;
 mod suggest;
 mod types;
@@ -98,6 +99,8 @@ pub struct Program {
     /// Names declared by items that did not parse, or declared twice:
     /// diagnostics about their uses would only repeat the first error.
     pub unparsed_names: std::collections::HashSet<String>,
+    /// A whole-module import failed, so unknown names may come from it.
+    pub failed_import: bool,
     /// Ordered states of every machine, the start state first unless
     /// `states` fixes the order.
     pub machine_states: HashMap<DeclId, Vec<String>>,
@@ -197,6 +200,8 @@ fn check_root(mut sources: SourceMap, root: FileId) -> Checked {
 
     // Load imports breadth-first; each file is parsed once.
     let mut imports: Vec<Import> = Vec::new();
+    let mut failed_names: Vec<String> = Vec::new();
+    let mut failed_import = false;
     let mut next = 0;
     while next < modules.len() {
         let file = modules[next].file;
@@ -207,7 +212,16 @@ fn check_root(mut sources: SourceMap, root: FileId) -> Checked {
             .filter_map(|i| if let ast::ItemKind::Use(u) = &i.kind { Some(u.clone()) } else { None })
             .collect();
         for use_decl in uses {
-            let Some((target, selection)) = resolve_use(&mut sources, file, &use_decl, &mut diagnostics) else { continue };
+            let Some((target, selection)) = resolve_use(&mut sources, file, &use_decl, &mut diagnostics) else {
+                // The names it would have brought in are not reported as unknown.
+                match &use_decl {
+                    ast::UseDecl::Path { segments, group } if segments.len() > 2 || group.is_some() => {
+                        failed_names.extend(segments.iter().skip(2).chain(group.iter().flatten()).map(|i| i.name.clone()));
+                    }
+                    _ => failed_import = true,
+                }
+                continue;
+            };
             let index = match by_file.get(&target) {
                 Some(i) => *i,
                 None => {
@@ -231,7 +245,8 @@ fn check_root(mut sources: SourceMap, root: FileId) -> Checked {
         .unwrap_or_else(|| file_stem(&sources.get(root).name));
 
     let mut program = Program { name, ..Program::default() };
-    program.unparsed_names = modules.iter().flat_map(|m| m.module.unparsed_names.iter().cloned()).collect();
+    program.unparsed_names = modules.iter().flat_map(|m| m.module.unparsed_names.iter().cloned()).chain(failed_names).collect();
+    program.failed_import = failed_import;
     collect(&sources, &modules, &imports, &mut program, &mut diagnostics);
     check::check_program(&mut program, &mut diagnostics);
 
@@ -269,18 +284,21 @@ fn resolve_use(
                 Origin::Path(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
                 Origin::Stdlib(_) | Origin::Memory => std::env::current_dir().unwrap_or_default(),
             };
-            let full = base.join(path);
+            let full = normalize(&base.join(path));
+            // Shown to users relative to the importing file's name, so that
+            // messages do not depend on where the project is checked out.
+            let display = normalize(&Path::new(&sources.get(from).name).parent().unwrap_or(Path::new("")).join(path));
             let origin = Origin::Path(full.clone());
             if let Some(id) = sources.find(&origin) {
                 return Some((id, Selection::All));
             }
             match std::fs::read_to_string(&full) {
-                Ok(text) => Some((sources.add(full.display().to_string(), origin, text), Selection::All)),
+                Ok(text) => Some((sources.add(display.display().to_string(), origin, text), Selection::All)),
                 Err(e) => {
                     diagnostics.push(
                         Diagnostic::error(code::UNKNOWN_MODULE, format!("cannot read module `{path}`"))
-                            .primary(*span, format!("{}", io_reason(&e)))
-                            .note(format!("looked for `{}`", full.display()))
+                            .primary(*span, io_reason(&e))
+                            .note(format!("looked for `{}`", display.display()))
                             .help("paths in `use \"...\"` are relative to the importing file"),
                     );
                     None
@@ -334,6 +352,22 @@ fn resolve_use(
             Some((id, selection))
         }
     }
+}
+
+/// Removes `.` and resolvable `..` components without touching the disk.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -403,7 +437,11 @@ fn collect(sources: &SourceMap, modules: &[Loaded], imports: &[Import], program:
                             Some(i) => wanted.push(i),
                             None => {
                                 if reported.insert(name.span) {
-                                    let module_name = sources.get(modules[import.module].file).name.clone();
+                                    let file = sources.get(modules[import.module].file);
+                                    let module_name = match &file.origin {
+                                        Origin::Stdlib(name) => format!("std::{name}"),
+                                        _ => file.name.clone(),
+                                    };
                                     let available: Vec<String> =
                                         items.iter().flat_map(item_decls).map(|(n, _)| n.name).collect();
                                     let mut d = Diagnostic::error(

@@ -237,11 +237,13 @@ pub struct ShapeDecl {
 }
 
 /// A literal or the name of a const: `gamma 0.99`, `weight 2`, `weight W`.
+/// A leading minus is kept so that the checker can say the value is negative.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConstRef {
     Int(i64, Span),
     Float(f64, Span),
     Name(Ident),
+    Negated(Box<ConstRef>, Span),
 }
 
 impl ConstRef {
@@ -249,6 +251,7 @@ impl ConstRef {
         match self {
             ConstRef::Int(_, s) | ConstRef::Float(_, s) => *s,
             ConstRef::Name(i) => i.span,
+            ConstRef::Negated(_, s) => *s,
         }
     }
 }
@@ -392,5 +395,65 @@ impl Expr {
             ExprKind::Paren(e) => e.strip_parens(),
             _ => self,
         }
+    }
+}
+
+impl Item {
+    /// The deepest nesting of expressions and formulas in the item, measured
+    /// without recursion so that it is safe on any input.
+    pub fn depth<'a>(&'a self) -> usize {
+        enum Node<'a> {
+            Expr(&'a Expr),
+            Formula(&'a Formula),
+        }
+        let mut stack: Vec<(Node<'a>, usize)> = Vec::new();
+        let push_expr = |stack: &mut Vec<(Node<'a>, usize)>, e: &'a Expr| stack.push((Node::Expr(e), 1));
+        match &self.kind {
+            ItemKind::Param(p) => push_expr(&mut stack, &p.default),
+            ItemKind::Const(c) => push_expr(&mut stack, &c.value),
+            ItemKind::Let(l) => push_expr(&mut stack, &l.value),
+            ItemKind::Reward(o) | ItemKind::Done(o) => push_expr(&mut stack, &o.value),
+            ItemKind::Log(l) => push_expr(&mut stack, &l.value),
+            ItemKind::Shape(s) => push_expr(&mut stack, &s.value),
+            ItemKind::Fn(f) => push_expr(&mut stack, &f.body),
+            ItemKind::Constraint(c) => push_expr(&mut stack, &c.condition),
+            ItemKind::Machine(m) => {
+                for e in &m.edges {
+                    push_expr(&mut stack, &e.guard);
+                    if let Some(r) = &e.reward {
+                        push_expr(&mut stack, r);
+                    }
+                }
+            }
+            ItemKind::Formula(f) => stack.push((Node::Formula(&f.formula), 1)),
+            ItemKind::Spec(_) | ItemKind::Props(_) | ItemKind::Input(_) | ItemKind::Use(_) | ItemKind::Criteria(_) => {}
+        }
+        let mut deepest = 0;
+        while let Some((node, depth)) = stack.pop() {
+            deepest = deepest.max(depth);
+            match node {
+                Node::Formula(f) => match &f.kind {
+                    FKind::True | FKind::False | FKind::Last => {}
+                    FKind::Atom(e) => stack.push((Node::Expr(e), depth + 1)),
+                    FKind::Unary(_, a) | FKind::Paren(a) => stack.push((Node::Formula(a), depth + 1)),
+                    FKind::Binary(_, a, b) => {
+                        stack.push((Node::Formula(a), depth + 1));
+                        stack.push((Node::Formula(b), depth + 1));
+                    }
+                },
+                Node::Expr(e) => {
+                    let children: Vec<&Expr> = match &e.kind {
+                        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::Name(_) => Vec::new(),
+                        ExprKind::Unary(_, a) | ExprKind::Paren(a) => vec![a],
+                        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) | ExprKind::Gated(a, b) => vec![a, b],
+                        ExprKind::Cond(a, b, c) => vec![a, b, c],
+                        ExprKind::Call(_, args) => args.iter().collect(),
+                        ExprKind::Member(base, _, args) => std::iter::once(&**base).chain(args.iter().flatten()).collect(),
+                    };
+                    stack.extend(children.into_iter().map(|c| (Node::Expr(c), depth + 1)));
+                }
+            }
+        }
+        deepest
     }
 }

@@ -260,7 +260,17 @@ impl Builder {
     }
 
     fn const_ref(&self, pair: Pair<'_, Rule>) -> Option<ConstRef> {
-        let inner = pair.into_inner().next()?;
+        let whole = self.span(&pair);
+        let mut parts = pair.into_inner();
+        let inner = parts.next()?;
+        if inner.as_rule() == Rule::neg_sign {
+            let value = self.const_ref_value(parts.next()?)?;
+            return Some(ConstRef::Negated(Box::new(value), whole));
+        }
+        self.const_ref_value(inner)
+    }
+
+    fn const_ref_value(&self, inner: Pair<'_, Rule>) -> Option<ConstRef> {
         let span = self.span(&inner);
         Some(match inner.as_rule() {
             Rule::int_lit => ConstRef::Int(self.int(&inner).unwrap_or(0), span),

@@ -34,17 +34,27 @@ pub(super) fn syntax_error(file: FileId, text: &str, item_pos: usize, error: &Er
     let found = found_description(text, error_pos);
     let stop = token_span(file, text, error_pos);
 
-    if let Some(open) = unclosed_bracket(text, item_pos, resume_position(text, item_pos, error_pos)) {
+    let resume = resume_position(text, item_pos, error_pos);
+    if let Some(open) = unclosed_bracket(text, item_pos, resume) {
         let bracket = &text[open..open + 1];
         let closer = match bracket {
             "(" => ")",
             "[" => "]",
             _ => "}",
         };
+        let line_start = |p: usize| text[..p].rfind('\n').map_or(0, |i| i + 1);
+        // When the parser ran into the next item, say so: that is where the
+        // bracket should have been closed.
+        let (stop_span, stop_label) = if resume < text.len() && line_start(resume) == line_start(error_pos) {
+            let next = token_span(file, text, resume);
+            (next, format!("`{}` starts the next item, so `{bracket}` must be closed before it", &text[next.range()]))
+        } else {
+            (stop, format!("parsing stopped here: {found}"))
+        };
         let diagnostic = Diagnostic::error(code::UNCLOSED, format!("unclosed `{bracket}`"))
             .primary(Span::new(file, open, open + 1), format!("this `{bracket}` is never closed"))
-            .secondary(stop, format!("parsing stopped here: {found}"))
-            .help(format!("add the missing `{closer}`{}", expected.map(|e| format!(" (the parser expected {e})")).unwrap_or_default()));
+            .secondary(stop_span, stop_label)
+            .help(format!("add the missing `{closer}`"));
         return (diagnostic, error_pos);
     }
 
@@ -225,12 +235,6 @@ fn expected_description(error: &Error<Rule>) -> Option<String> {
             }
         }
     }
-    // An expression can start with any of these: name the category instead.
-    const EXPRESSION_STARTS: &[&str] = &["`!`", "`(`", "`-`", "`if`", "`true`", "`false`", "`gated`"];
-    if names.iter().filter(|n| EXPRESSION_STARTS.contains(&n.as_str())).count() >= 3 {
-        names.retain(|n| !EXPRESSION_STARTS.contains(&n.as_str()) && n != "a name" && n != "a number");
-        names.push("an expression".to_string());
-    }
     if operators < 3 {
         // One or two operators are specific expectations, such as the `->` of an edge.
         for t in operator_tokens {
@@ -238,6 +242,12 @@ fn expected_description(error: &Error<Rule>) -> Option<String> {
                 names.push(t);
             }
         }
+    }
+    // An expression can start with any of these: name the category instead.
+    const EXPRESSION_STARTS: &[&str] = &["`!`", "`(`", "`-`", "`if`", "`true`", "`false`", "`gated`"];
+    if names.iter().filter(|n| EXPRESSION_STARTS.contains(&n.as_str())).count() >= 3 {
+        names.retain(|n| !EXPRESSION_STARTS.contains(&n.as_str()) && n != "a name" && n != "a number");
+        names.push("an expression".to_string());
     }
     if operators >= 3 {
         // `(`, `[` and `.` continue a call, index or member: part of "an operator" for users.

@@ -23,6 +23,8 @@ pub(crate) struct RwParser;
 pub const MAX_NESTING: usize = 128;
 /// A file may hold this many tokens.
 pub const MAX_TOKENS: usize = 200_000;
+/// Expressions and formulas may nest this deep (operators, calls, members).
+pub const MAX_DEPTH: usize = 1_000;
 
 /// Parses one file. The module holds every item that parsed cleanly.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
@@ -46,7 +48,17 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
                 let end = pair.as_span().end();
                 let builder = build::Builder::new(file, pos);
                 if let Some(item) = builder.item(pair) {
-                    module.items.push(item);
+                    let depth = item.depth();
+                    if depth > MAX_DEPTH {
+                        diagnostics.push(
+                            Diagnostic::error(code::TOO_DEEP, format!("this item nests {depth} levels deep; the limit is {MAX_DEPTH}"))
+                                .primary(Span::new(file, item.span.start as usize, item.span.start as usize + first_line_len(&text[item.span.range()])), "too deeply nested")
+                                .help("split the expression into named `let` values"),
+                        );
+                        module.unparsed_names.extend(declared_names(&text[item.span.range()]));
+                    } else {
+                        module.items.push(item);
+                    }
                 }
                 diagnostics.extend(builder.into_diagnostics());
                 if end == 0 {
@@ -86,6 +98,10 @@ fn declared_names(item_text: &str) -> Vec<String> {
         }
         _ => Vec::new(),
     }
+}
+
+fn first_line_len(text: &str) -> usize {
+    text.find('\n').unwrap_or(text.len())
 }
 
 /// Skips whitespace and `//` comments.

@@ -1,0 +1,33 @@
+//! UI tests: every file in `ui/err` produces exactly the diagnostic codes its
+//! header promises, rendered output is snapshot-tested in a SOURCE / ERROR
+//! format; every file in `ui/ok` checks clean and its program dump is
+//! snapshot-tested.
+
+use rw_tests::{check, codes, expected_codes, render};
+
+#[test]
+fn err_cases() {
+    let mut count = 0;
+    insta::glob!("ui/err/*.rw", |path| {
+        count += 1;
+        let (source, checked) = check(path);
+        let expected = expected_codes(&source).unwrap_or_else(|| panic!("{} has no `// expect:` header", path.display()));
+        assert!(!expected.is_empty(), "{}: an err case must expect at least one code", path.display());
+        assert_eq!(codes(&checked), expected, "{}: diagnostic codes differ from the header", path.display());
+        assert!(checked.has_errors(), "{}: expected an error", path.display());
+        insta::assert_snapshot!(format!("SOURCE:\n{}\nERROR:\n{}", source.trim_end(), render(&checked)));
+    });
+    assert!(count >= 40, "only {count} err cases");
+}
+
+#[test]
+fn ok_cases() {
+    let mut count = 0;
+    insta::glob!("ui/ok/*.rw", |path| {
+        count += 1;
+        let (source, checked) = check(path);
+        assert!(checked.diagnostics.is_empty(), "{}:\n{}", path.display(), render(&checked));
+        insta::assert_snapshot!(format!("SOURCE:\n{}\nPROGRAM:\n{}", source.trim_end(), checked.program.dump()));
+    });
+    assert!(count >= 5, "only {count} ok cases");
+}
