@@ -72,7 +72,7 @@ fn diagnostics_doc_is_current() {
         });
         if let Some((path, source)) = example {
             let (_, checked) = check(&path);
-            let body: String = source.lines().skip(1).collect::<Vec<_>>().join("\n");
+            let body = source.trim_end();
             doc.push_str(&format!(
                 "\nExample (`tests/ui/err/{}`):\n\n```rw\n{}\n```\n\n```text\n{}\n```\n",
                 path.file_name().unwrap_or_default().to_string_lossy(),

@@ -47,6 +47,16 @@ impl ConstValue {
     }
 }
 
+impl std::fmt::Display for ConstValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConstValue::Bool(b) => write!(f, "{b}"),
+            ConstValue::Int(i) => write!(f, "{i}"),
+            ConstValue::F32(x) => write!(f, "{x:?}"),
+        }
+    }
+}
+
 /// Which names an expression may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ctx {

@@ -21,7 +21,7 @@ impl Program {
                 DeclKind::Param(p) => format!("param {name}: {ty}{}", range_text(p.range.as_ref())),
                 DeclKind::Multiplier(_) => format!("param {name}: f32 (constraint multiplier)"),
                 DeclKind::Const(_) => match self.consts.get(&id) {
-                    Some(v) => format!("const {name}: {ty} = {v:?}"),
+                    Some(v) => format!("const {name}: {ty} = {v}"),
                     None => format!("const {name}: {ty}"),
                 },
                 DeclKind::Let(_) => format!("let {name}: {ty}"),
