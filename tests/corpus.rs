@@ -14,7 +14,8 @@ fn examples_check_as_their_header_says() {
     assert!(files.len() >= 6, "expected at least six examples");
     for path in files {
         let (source, checked) = check(&path);
-        let expected = expected_codes(&source).unwrap_or_else(|| panic!("{} has no `// expect:` header", path.display()));
+        let expected =
+            expected_codes(&source).unwrap_or_else(|| panic!("{} has no `// expect:` header", path.display()));
         assert_eq!(codes(&checked), expected, "{}:\n{}", path.display(), render(&checked));
         assert!(checked.program.is_spec(), "{} declares no outputs", path.display());
     }
@@ -31,7 +32,8 @@ fn stdlib_modules_check_clean_and_are_embedded() {
         let (source, checked) = check(&path);
         assert!(checked.diagnostics.is_empty(), "{}:\n{}", path.display(), render(&checked));
         assert!(!checked.program.is_spec(), "{} is a module and must not declare outputs", path.display());
-        let embedded = sema::stdlib::source(&path.file_stem().unwrap_or_default().to_string_lossy()).unwrap_or_default();
+        let embedded =
+            sema::stdlib::source(&path.file_stem().unwrap_or_default().to_string_lossy()).unwrap_or_default();
         assert_eq!(embedded, source, "{} differs from the embedded copy", path.display());
     }
 }
@@ -87,7 +89,10 @@ fn diagnostics_doc_is_current() {
         return;
     }
     let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(current == doc, "docs/diagnostics.md is out of date: run `RW_UPDATE_DOCS=1 cargo test -p rw-tests --test corpus`");
+    assert!(
+        current == doc,
+        "docs/diagnostics.md is out of date: run `RW_UPDATE_DOCS=1 cargo test -p rw-tests --test corpus`"
+    );
 }
 
 /// ```rw blocks in docs/language.md must check clean; ```rw,error blocks must
@@ -114,7 +119,8 @@ fn language_doc_snippets_check() {
         let checked = sema::check_text("snippet.rw", &source, Some(&root().join("docs")));
         let where_ = format!("docs/language.md:{}", start + 1);
         if should_fail {
-            let expected = expected_codes(&source).unwrap_or_else(|| panic!("{where_}: an error snippet needs `// expect:`"));
+            let expected =
+                expected_codes(&source).unwrap_or_else(|| panic!("{where_}: an error snippet needs `// expect:`"));
             assert_eq!(codes(&checked), expected, "{where_}:\n{}", render(&checked));
         } else {
             assert!(checked.diagnostics.is_empty(), "{where_}:\n{source}\n{}", render(&checked));

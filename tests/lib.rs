@@ -13,7 +13,9 @@ pub fn root() -> PathBuf {
 /// The `.rw` files directly inside `dir` (relative to the root), sorted.
 pub fn rw_files(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "rw")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "rw")).collect()
+        })
         .unwrap_or_default();
     files.sort();
     files

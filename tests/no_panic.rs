@@ -71,8 +71,16 @@ fn assert_sane(source: &str, checked: &Checked) {
         for label in &d.labels {
             let file = checked.sources.get(label.span.file);
             let (s, e) = (label.span.start as usize, label.span.end as usize);
-            assert!(s <= e && e <= file.text.len(), "label {s}..{e} outside {} ({} bytes) for {source:?}", file.name, file.text.len());
-            assert!(file.text.is_char_boundary(s) && file.text.is_char_boundary(e), "label not on char boundaries for {source:?}");
+            assert!(
+                s <= e && e <= file.text.len(),
+                "label {s}..{e} outside {} ({} bytes) for {source:?}",
+                file.name,
+                file.text.len()
+            );
+            assert!(
+                file.text.is_char_boundary(s) && file.text.is_char_boundary(e),
+                "label not on char boundaries for {source:?}"
+            );
         }
     }
 }
@@ -90,7 +98,9 @@ fn random_and_mutated_inputs_never_panic() {
     let mut vocabulary: Vec<String> = seed_tokens.iter().flatten().cloned().collect();
     vocabulary.sort();
     vocabulary.dedup();
-    vocabulary.extend(["é", "\u{1F600}", "\t", "\r\n", "\"", "//", "{", "}", "(", ")", "[", "]", "\\", "\0"].map(String::from));
+    vocabulary.extend(
+        ["é", "\u{1F600}", "\t", "\r\n", "\"", "//", "{", "}", "(", ")", "[", "]", "\\", "\0"].map(String::from),
+    );
 
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let iterations = 10_000;
@@ -98,7 +108,10 @@ fn random_and_mutated_inputs_never_panic() {
     for i in 0..iterations {
         let source: String = match i % 10 {
             // Random token soup.
-            0 => (0..rng.below(60)).map(|_| vocabulary[rng.below(vocabulary.len())].clone()).collect::<Vec<_>>().join(" "),
+            0 => (0..rng.below(60))
+                .map(|_| vocabulary[rng.below(vocabulary.len())].clone())
+                .collect::<Vec<_>>()
+                .join(" "),
             // Random characters, including multi-byte ones.
             1 => (0..rng.below(80)).map(|_| char::from_u32(rng.below(0x3000) as u32).unwrap_or('x')).collect(),
             // Mutations of a real file.

@@ -11,7 +11,8 @@ fn err_cases() {
     insta::glob!("ui/err/*.rw", |path| {
         count += 1;
         let (source, checked) = check(path);
-        let expected = expected_codes(&source).unwrap_or_else(|| panic!("{} has no `// expect:` header", path.display()));
+        let expected =
+            expected_codes(&source).unwrap_or_else(|| panic!("{} has no `// expect:` header", path.display()));
         assert!(!expected.is_empty(), "{}: an err case must expect at least one code", path.display());
         assert_eq!(codes(&checked), expected, "{}: diagnostic codes differ from the header", path.display());
         assert!(checked.has_errors(), "{}: expected an error", path.display());

@@ -49,11 +49,18 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
     match args.format {
         Format::Json => {
-            let summary = serde_json::json!({"summary": {"files": args.files.len(), "errors": errors, "warnings": warnings}});
+            let summary =
+                serde_json::json!({"summary": {"files": args.files.len(), "errors": errors, "warnings": warnings}});
             let _ = writeln!(stdout, "{summary}");
         }
         Format::Human if errors + warnings > 0 => {
-            eprintln!("{} file{} checked: {errors} error{}, {warnings} warning{}", args.files.len(), plural(args.files.len()), plural(errors), plural(warnings));
+            eprintln!(
+                "{} file{} checked: {errors} error{}, {warnings} warning{}",
+                args.files.len(),
+                plural(args.files.len()),
+                plural(errors),
+                plural(warnings)
+            );
         }
         Format::Human => {}
     }

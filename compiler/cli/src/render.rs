@@ -40,7 +40,8 @@ fn write_report(sources: &SourceMap, d: &Diagnostic, color: bool, out: &mut Vec<
     let mut labels: Vec<_> = d.labels.iter().collect();
     labels.sort_by_key(|l| (l.span.file, l.span.start, l.span.end));
     for (order, label) in labels.into_iter().enumerate() {
-        let mut l = Label::new((name(label.span), label.span.range())).with_message(&label.message).with_order(order as i32);
+        let mut l =
+            Label::new((name(label.span), label.span.range())).with_message(&label.message).with_order(order as i32);
         if color {
             l = l.with_color(if label.primary { Color::Red } else { Color::Blue });
         }

@@ -1,6 +1,8 @@
 //! The `rwc` command line as scripts and editors see it: exit codes, the JSON
 //! diagnostic format of CLI.md, and help text.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -9,7 +11,12 @@ fn root() -> PathBuf {
 }
 
 fn rwc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rwc")).args(args).current_dir(root()).env("NO_COLOR", "1").output().expect("run rwc")
+    Command::new(env!("CARGO_BIN_EXE_rwc"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run rwc")
 }
 
 fn text(bytes: &[u8]) -> String {

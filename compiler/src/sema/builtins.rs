@@ -4,8 +4,30 @@
 /// Built-in functions. Names are not reserved: a user `fn` of the same name
 /// takes precedence.
 pub const FUNCTIONS: &[&str] = &[
-    "min", "max", "clamp", "abs", "exp", "log", "sqrt", "sigmoid", "tanh", "step", "sum", "mean", "var", "std", "count", "div",
-    "rem", "prev", "total", "group_mean", "group_max", "group_min", "group_std", "rank",
+    "min",
+    "max",
+    "clamp",
+    "abs",
+    "exp",
+    "log",
+    "sqrt",
+    "sigmoid",
+    "tanh",
+    "step",
+    "sum",
+    "mean",
+    "var",
+    "std",
+    "count",
+    "div",
+    "rem",
+    "prev",
+    "total",
+    "group_mean",
+    "group_max",
+    "group_min",
+    "group_std",
+    "rank",
 ];
 
 /// Built-in values that change every step.

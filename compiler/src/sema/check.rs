@@ -209,8 +209,14 @@ impl<'p> Checker<'p> {
                 if f.kind == ast::FormulaKind::Ltl {
                     self.report(
                         Diagnostic::error(code::UNSUPPORTED, "infinite-trace `ltl` formulas are not supported yet")
-                            .primary(f.name.span, "`ltl` needs a limit-deterministic Büchi automaton, a later milestone")
-                            .help(format!("for episodes that end, write `ltlf {} = ...` (LTL on finite traces)", f.name.name)),
+                            .primary(
+                                f.name.span,
+                                "`ltl` needs a limit-deterministic Büchi automaton, a later milestone",
+                            )
+                            .help(format!(
+                                "for episodes that end, write `ltlf {} = ...` (LTL on finite traces)",
+                                f.name.name
+                            )),
                     );
                 }
                 self.with_owner(id, |c| c.formula(&f.formula));
@@ -237,10 +243,13 @@ impl<'p> Checker<'p> {
                 return Ty::Error;
             }
             other => {
-                let mut d = Diagnostic::error(code::UNKNOWN_TYPE, format!("unknown type `{other}`")).primary(ty.name.span, "not a type");
+                let mut d = Diagnostic::error(code::UNKNOWN_TYPE, format!("unknown type `{other}`"))
+                    .primary(ty.name.span, "not a type");
                 d = match suggest::closest(other, ["bool", "int", "f32", "criteria"]) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help("the types are `bool`, `int`, `f32`, vectors such as `f32[4]`, and `criteria` for inputs"),
+                    None => d.help(
+                        "the types are `bool`, `int`, `f32`, vectors such as `f32[4]`, and `criteria` for inputs",
+                    ),
                 };
                 if matches!(other, "float" | "f64" | "double") {
                     d = d.help("floats are `f32`");
@@ -270,7 +279,7 @@ impl<'p> Checker<'p> {
             }
         };
         match value {
-            Some(n) if n >= 1 && n <= 1 << 16 => Ty::Vector(scalar, n as u32),
+            Some(n) if (1..=1 << 16).contains(&n) => Ty::Vector(scalar, n as u32),
             _ => {
                 self.report(
                     Diagnostic::error(code::BAD_VALUE, "a vector length must be between 1 and 65536")
@@ -324,16 +333,22 @@ impl<'p> Checker<'p> {
         }
         let (Some(lo), Some(hi)) = (self.bound_value(&range.lo), self.bound_value(&range.hi)) else { return };
         for (bound, value) in [(&range.lo, lo), (&range.hi, hi)] {
-            let ok = match (scalar, value) {
-                (Scalar::Int, ConstValue::Int(_)) => true,
-                (Scalar::F32, ConstValue::Int(_) | ConstValue::F32(_)) => true,
-                _ => false,
-            };
+            let ok = matches!(
+                (scalar, value),
+                (Scalar::Int, ConstValue::Int(_)) | (Scalar::F32, ConstValue::Int(_) | ConstValue::F32(_))
+            );
             if !ok {
                 self.report(
-                    Diagnostic::error(code::BAD_RANGE, format!("the range of `{}` does not match its type `{scalar}`", name.name))
-                        .primary(bound.span, format!("this bound is {}", value.ty().with_article()))
-                        .help(if scalar == Scalar::Int { "an `int` range has integer bounds, such as `0..=8192`" } else { "use numbers as bounds" }),
+                    Diagnostic::error(
+                        code::BAD_RANGE,
+                        format!("the range of `{}` does not match its type `{scalar}`", name.name),
+                    )
+                    .primary(bound.span, format!("this bound is {}", value.ty().with_article()))
+                    .help(if scalar == Scalar::Int {
+                        "an `int` range has integer bounds, such as `0..=8192`"
+                    } else {
+                        "use numbers as bounds"
+                    }),
                 );
                 return;
             }
@@ -470,10 +485,13 @@ impl<'p> Checker<'p> {
     }
 
     fn report_not_numeric(&mut self, span: Span, t: Ty, what: &str) {
-        let mut d = Diagnostic::error(code::TYPE_MISMATCH, format!("expected a number, found `{t}`")).primary(span, format!("{what} is {}", t.with_article()));
+        let mut d = Diagnostic::error(code::TYPE_MISMATCH, format!("expected a number, found `{t}`"))
+            .primary(span, format!("{what} is {}", t.with_article()));
         d = match t {
             Ty::Scalar(Scalar::Bool) => d.help("`bool` does not convert to a number: write `if c then 1.0 else 0.0`"),
-            Ty::Vector(..) => d.help("vectors are not arithmetic operands: index them (`v[0]`) or reduce them (`sum(v)`, `mean(v)`)"),
+            Ty::Vector(..) => {
+                d.help("vectors are not arithmetic operands: index them (`v[0]`) or reduce them (`sum(v)`, `mean(v)`)")
+            }
             _ => d,
         };
         self.report(d);
@@ -520,10 +538,13 @@ impl<'p> Checker<'p> {
                     return Ty::numeric_join(ta, tb);
                 }
                 self.report(
-                    Diagnostic::error(code::TYPE_MISMATCH, format!("the branches have different types, `{ta}` and `{tb}`"))
-                        .primary(b.span, format!("this is {}", tb.with_article()))
-                        .secondary(a.span, format!("this is {}", ta.with_article()))
-                        .help("both branches of a conditional must have the same type"),
+                    Diagnostic::error(
+                        code::TYPE_MISMATCH,
+                        format!("the branches have different types, `{ta}` and `{tb}`"),
+                    )
+                    .primary(b.span, format!("this is {}", tb.with_article()))
+                    .secondary(a.span, format!("this is {}", ta.with_article()))
+                    .help("both branches of a conditional must have the same type"),
                 );
                 Ty::Error
             }
@@ -535,8 +556,11 @@ impl<'p> Checker<'p> {
                 let Ty::Vector(elem, len) = t else {
                     if !t.is_error() {
                         self.report(
-                            Diagnostic::error(code::TYPE_MISMATCH, format!("only vectors can be indexed, this is {}", t.with_article()))
-                                .primary(base.span, "not a vector"),
+                            Diagnostic::error(
+                                code::TYPE_MISMATCH,
+                                format!("only vectors can be indexed, this is {}", t.with_article()),
+                            )
+                            .primary(base.span, "not a vector"),
                         );
                     }
                     return Ty::Error;
@@ -547,8 +571,11 @@ impl<'p> Checker<'p> {
                 match self.fold(index) {
                     Some(ConstValue::Int(i)) if i >= 0 && (i as u32) < len => {}
                     Some(ConstValue::Int(i)) => self.report(
-                        Diagnostic::error(code::INDEX_RANGE, format!("index {i} is out of range for a vector of length {len}"))
-                            .primary(index.span, format!("valid indices are 0..{len}")),
+                        Diagnostic::error(
+                            code::INDEX_RANGE,
+                            format!("index {i} is out of range for a vector of length {len}"),
+                        )
+                        .primary(index.span, format!("valid indices are 0..{len}")),
                     ),
                     _ => self.report(
                         Diagnostic::error(code::NOT_CONSTANT, "a vector index must be a constant `int`")
@@ -616,10 +643,10 @@ impl<'p> Checker<'p> {
     }
 
     fn add_edge(&mut self, to: DeclId, span: Span) {
-        if let Some(from) = self.owner {
-            if self.prev_depth == 0 {
-                self.edges.push((from, to, span));
-            }
+        if let Some(from) = self.owner
+            && self.prev_depth == 0
+        {
+            self.edges.push((from, to, span));
         }
     }
 
@@ -692,7 +719,8 @@ impl<'p> Checker<'p> {
         let mut candidates: Vec<&str> = scope.locals.iter().map(|(n, _)| n.as_str()).collect();
         candidates.extend(self.program.decls.iter().map(|d| d.name.name.as_str()));
         candidates.extend(builtins::VALUES);
-        let mut d = Diagnostic::error(code::UNKNOWN_NAME, format!("unknown name `{}`", name.name)).primary(name.span, "not declared");
+        let mut d = Diagnostic::error(code::UNKNOWN_NAME, format!("unknown name `{}`", name.name))
+            .primary(name.span, "not declared");
         if self.program.failed_import {
             d = d.note("an import above failed; it may have declared this name");
         }
@@ -709,9 +737,14 @@ impl<'p> Checker<'p> {
     fn not_a_value(&mut self, id: DeclId, name: &Ident) {
         let decl = self.decl(id);
         let help = match &decl.kind {
-            DeclKind::Machine(_) => format!("use a member: `{0}.reward`, `{0}.state`, `{0}.terminal`, `{0}.distance` or `{0}.in(STATE)`", name.name),
+            DeclKind::Machine(_) => format!(
+                "use a member: `{0}.reward`, `{0}.state`, `{0}.terminal`, `{0}.distance` or `{0}.in(STATE)`",
+                name.name
+            ),
             DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => format!("use `{}.accepting`", name.name),
-            DeclKind::Formula(_) => format!("use a member: `{0}.sat`, `{0}.violated`, `{0}.distance` or `{0}.state`", name.name),
+            DeclKind::Formula(_) => {
+                format!("use a member: `{0}.sat`, `{0}.violated`, `{0}.distance` or `{0}.state`", name.name)
+            }
             DeclKind::Criteria(_) => format!("use `{0}.score`, `{0}.all` or `{0}.failed`", name.name),
             _ => format!("call it: `{}(...)`", name.name),
         };
@@ -755,9 +788,12 @@ impl<'p> Checker<'p> {
             if !builtins::FUNCTIONS.contains(&name.name.as_str()) {
                 let decl = self.decl(id);
                 self.report(
-                    Diagnostic::error(code::UNKNOWN_FUNCTION, format!("`{}` is a {}, not a function", name.name, decl.kind.describe()))
-                        .primary(name.span, "called here")
-                        .secondary(decl.name.span, "declared here"),
+                    Diagnostic::error(
+                        code::UNKNOWN_FUNCTION,
+                        format!("`{}` is a {}, not a function", name.name, decl.kind.describe()),
+                    )
+                    .primary(name.span, "called here")
+                    .secondary(decl.name.span, "declared here"),
                 );
                 args.iter().for_each(|a| {
                     self.expr(a, scope);
@@ -773,9 +809,11 @@ impl<'p> Checker<'p> {
             return Ty::Error;
         }
         if !builtins::FUNCTIONS.contains(&n) {
-            let fns = self.program.decls.iter().filter(|d| matches!(d.kind, DeclKind::Fn(_))).map(|d| d.name.name.as_str());
+            let fns =
+                self.program.decls.iter().filter(|d| matches!(d.kind, DeclKind::Fn(_))).map(|d| d.name.name.as_str());
             let candidates: Vec<&str> = builtins::FUNCTIONS.iter().copied().chain(fns).collect();
-            let mut d = Diagnostic::error(code::UNKNOWN_FUNCTION, format!("unknown function `{n}`")).primary(name.span, "not a built-in or a `fn`");
+            let mut d = Diagnostic::error(code::UNKNOWN_FUNCTION, format!("unknown function `{n}`"))
+                .primary(name.span, "not a built-in or a `fn`");
             if n == "gated" {
                 d = d.help("`gated` takes a block: `gated(condition) { term }`");
             } else if let Some(s) = suggest::closest(n, candidates) {
@@ -802,7 +840,9 @@ impl<'p> Checker<'p> {
         if types.iter().any(|t| t.is_error()) {
             return match n {
                 "count" | "rank" | "div" | "rem" => Ty::INT,
-                "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "mean" | "var" | "std" | "group_mean" | "group_std" => Ty::F32,
+                "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "mean" | "var" | "std" | "group_mean" | "group_std" => {
+                    Ty::F32
+                }
                 _ => Ty::Error,
             };
         }
@@ -814,6 +854,18 @@ impl<'p> Checker<'p> {
                 false
             }
         };
+        // The common numeric type of all arguments, or an error on the first non-number.
+        let join_numeric = |c: &mut Self| -> Ty {
+            let mut joined = Ty::INT;
+            for (i, t) in types.iter().enumerate() {
+                if !t.is_numeric() {
+                    c.report_not_numeric(args[i].span, *t, &format!("argument {} of `{n}`", i + 1));
+                    return Ty::Error;
+                }
+                joined = Ty::numeric_join(joined, *t);
+            }
+            joined
+        };
         match n {
             "min" | "max" => match types.as_slice() {
                 [] => {
@@ -823,37 +875,25 @@ impl<'p> Checker<'p> {
                 [Ty::Vector(s, _)] if *s != Scalar::Bool => Ty::Scalar(*s),
                 [_] => {
                     self.report(
-                        Diagnostic::error(code::TYPE_MISMATCH, format!("`{n}` of one argument takes a numeric vector, found `{}`", types[0]))
-                            .primary(args[0].span, "not a numeric vector")
-                            .help(format!("`{n}(a, b)` compares two numbers")),
+                        Diagnostic::error(
+                            code::TYPE_MISMATCH,
+                            format!("`{n}` of one argument takes a numeric vector, found `{}`", types[0]),
+                        )
+                        .primary(args[0].span, "not a numeric vector")
+                        .help(format!("`{n}(a, b)` compares two numbers")),
                     );
                     Ty::Error
                 }
-                _ => {
-                    let mut t = Ty::INT;
-                    for i in 0..types.len() {
-                        if !numeric_arg(self, i) {
-                            return Ty::Error;
-                        }
-                        t = Ty::numeric_join(t, types[i]);
-                    }
-                    t
-                }
+                _ => join_numeric(self),
             },
-            "clamp" | "abs" | "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "total" | "group_mean" | "group_max" | "group_min"
-            | "group_std" | "rank" => {
+            "clamp" | "abs" | "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "total" | "group_mean" | "group_max"
+            | "group_min" | "group_std" | "rank" => {
                 let want = if n == "clamp" { 3 } else { 1 };
                 if types.len() != want {
                     self.arity(name, span, if want == 3 { "3 arguments" } else { "1 argument" }, types.len());
                     return Ty::Error;
                 }
-                let mut t = Ty::INT;
-                for i in 0..types.len() {
-                    if !numeric_arg(self, i) {
-                        return Ty::Error;
-                    }
-                    t = Ty::numeric_join(t, types[i]);
-                }
+                let t = join_numeric(self);
                 match n {
                     "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "group_mean" | "group_std" => Ty::F32,
                     "rank" => Ty::INT,
@@ -877,11 +917,18 @@ impl<'p> Checker<'p> {
                 }
                 match types[0] {
                     Ty::Vector(s, _) if s != Scalar::Bool => {
-                        if n == "sum" { Ty::Scalar(s) } else { Ty::F32 }
+                        if n == "sum" {
+                            Ty::Scalar(s)
+                        } else {
+                            Ty::F32
+                        }
                     }
                     t => {
-                        let mut d = Diagnostic::error(code::TYPE_MISMATCH, format!("`{n}` takes a numeric vector, found `{t}`"))
-                            .primary(args[0].span, "not a numeric vector");
+                        let mut d = Diagnostic::error(
+                            code::TYPE_MISMATCH,
+                            format!("`{n}` takes a numeric vector, found `{t}`"),
+                        )
+                        .primary(args[0].span, "not a numeric vector");
                         if t == Ty::Vector(Scalar::Bool, 0) || matches!(t, Ty::Vector(Scalar::Bool, _)) {
                             d = d.help("count true elements with `count(v)`");
                         }
@@ -897,7 +944,12 @@ impl<'p> Checker<'p> {
                     _ => {
                         for (i, t) in types.iter().enumerate() {
                             if *t != Ty::BOOL {
-                                self.type_mismatch(args[i].span, Ty::BOOL, *t, &format!("argument {} of `count`", i + 1));
+                                self.type_mismatch(
+                                    args[i].span,
+                                    Ty::BOOL,
+                                    *t,
+                                    &format!("argument {} of `count`", i + 1),
+                                );
                             }
                         }
                     }
@@ -910,7 +962,12 @@ impl<'p> Checker<'p> {
                 } else {
                     for i in 0..2 {
                         if types[i] != Ty::INT {
-                            self.type_mismatch(args[i].span, Ty::INT, types[i], &format!("argument {} of `{n}`", i + 1));
+                            self.type_mismatch(
+                                args[i].span,
+                                Ty::INT,
+                                types[i],
+                                &format!("argument {} of `{n}`", i + 1),
+                            );
                         }
                     }
                 }
@@ -941,7 +998,15 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn call_fn(&mut self, id: DeclId, f: &'p ast::FnDecl, name: &Ident, args: &[Expr], span: Span, scope: &Scope<'_>) -> Ty {
+    fn call_fn(
+        &mut self,
+        id: DeclId,
+        f: &'p ast::FnDecl,
+        name: &Ident,
+        args: &[Expr],
+        span: Span,
+        scope: &Scope<'_>,
+    ) -> Ty {
         if scope.ctx == Ctx::Const {
             self.not_allowed(span, &format!("a call to `fn {}`", name.name), Ctx::Const);
         }
@@ -949,9 +1014,18 @@ impl<'p> Checker<'p> {
         let types: Vec<Ty> = args.iter().map(|a| self.expr(a, scope)).collect();
         if types.len() != f.params.len() {
             self.report(
-                Diagnostic::error(code::ARITY, format!("`{}` takes {} argument{}, found {}", name.name, f.params.len(), if f.params.len() == 1 { "" } else { "s" }, types.len()))
-                    .primary(span, "wrong number of arguments")
-                    .secondary(f.name.span, "declared here"),
+                Diagnostic::error(
+                    code::ARITY,
+                    format!(
+                        "`{}` takes {} argument{}, found {}",
+                        name.name,
+                        f.params.len(),
+                        if f.params.len() == 1 { "" } else { "s" },
+                        types.len()
+                    ),
+                )
+                .primary(span, "wrong number of arguments")
+                .secondary(f.name.span, "declared here"),
             );
             return self.fn_return(f);
         }
@@ -959,9 +1033,12 @@ impl<'p> Checker<'p> {
             let expected = self.resolve_type_quiet(pty);
             if !t.assignable_to(expected) {
                 self.report(
-                    Diagnostic::error(code::TYPE_MISMATCH, format!("argument {} of `{}` must be `{expected}`, found `{t}`", i + 1, name.name))
-                        .primary(args[i].span, format!("this is {}", t.with_article()))
-                        .secondary(pname.span, format!("parameter `{}` declared here", pname.name)),
+                    Diagnostic::error(
+                        code::TYPE_MISMATCH,
+                        format!("argument {} of `{}` must be `{expected}`, found `{t}`", i + 1, name.name),
+                    )
+                    .primary(args[i].span, format!("this is {}", t.with_article()))
+                    .secondary(pname.span, format!("parameter `{}` declared here", pname.name)),
                 );
             }
         }
@@ -982,7 +1059,9 @@ impl<'p> Checker<'p> {
 
     fn member(&mut self, base: &Expr, member: &Ident, args: Option<&[Expr]>, span: Span, scope: &Scope<'_>) -> Ty {
         let target = match &base.strip_parens().kind {
-            ExprKind::Name(n) if !scope.locals.iter().any(|(l, _)| *l == n.name) => self.program.lookup(&n.name).map(|id| (id, n)),
+            ExprKind::Name(n) if !scope.locals.iter().any(|(l, _)| *l == n.name) => {
+                self.program.lookup(&n.name).map(|id| (id, n))
+            }
             _ => None,
         };
         let Some((id, base_name)) = target else {
@@ -1007,9 +1086,12 @@ impl<'p> Checker<'p> {
                 let t = self.expr(base, scope);
                 if !t.is_error() {
                     self.report(
-                        Diagnostic::error(code::UNKNOWN_MEMBER, format!("{} `{}` has no members", decl.kind.describe(), base_name.name))
-                            .primary(member.span, format!("`.{}` on a `{t}` value", member.name))
-                            .help("members exist on machines, formulas and criteria lists"),
+                        Diagnostic::error(
+                            code::UNKNOWN_MEMBER,
+                            format!("{} `{}` has no members", decl.kind.describe(), base_name.name),
+                        )
+                        .primary(member.span, format!("`.{}` on a `{t}` value", member.name))
+                        .help("members exist on machines, formulas and criteria lists"),
                     );
                 }
                 return Ty::Error;
@@ -1023,7 +1105,10 @@ impl<'p> Checker<'p> {
             .primary(member.span, "unknown member");
             d = match suggest::closest(&member.name, members.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{}.{s}`?", base_name.name)),
-                None => d.help(format!("available: {}", members.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "))),
+                None => d.help(format!(
+                    "available: {}",
+                    members.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                )),
             };
             self.report(d);
             return Ty::Error;
@@ -1044,9 +1129,12 @@ impl<'p> Checker<'p> {
                     ExprKind::Name(s) => {
                         let states = self.machine_states.get(&id).cloned().unwrap_or_default();
                         if !states.contains(&s.name) {
-                            let mut d = Diagnostic::error(code::UNKNOWN_STATE, format!("machine `{}` has no state `{}`", base_name.name, s.name))
-                                .primary(s.span, "unknown state")
-                                .secondary(decl.name.span, "machine declared here");
+                            let mut d = Diagnostic::error(
+                                code::UNKNOWN_STATE,
+                                format!("machine `{}` has no state `{}`", base_name.name, s.name),
+                            )
+                            .primary(s.span, "unknown state")
+                            .secondary(decl.name.span, "machine declared here");
                             d = match suggest::closest(&s.name, states.iter().map(String::as_str)) {
                                 Some(x) => d.help(format!("did you mean `{x}`?")),
                                 None => d.help(format!("its states are: {}", states.join(", "))),
@@ -1120,10 +1208,13 @@ impl<'p> Checker<'p> {
             for s in m.start.iter().chain(mentions.iter().copied()) {
                 if !seen.contains_key(s.name.as_str()) {
                     self.report(
-                        Diagnostic::error(code::UNKNOWN_STATE, format!("state `{}` is not in the `states` list of `{}`", s.name, m.name.name))
-                            .primary(s.span, "not listed")
-                            .secondary(list[0].span.to(list[list.len() - 1].span), "the `states` list")
-                            .help("when `states` is given it must list every state"),
+                        Diagnostic::error(
+                            code::UNKNOWN_STATE,
+                            format!("state `{}` is not in the `states` list of `{}`", s.name, m.name.name),
+                        )
+                        .primary(s.span, "not listed")
+                        .secondary(list[0].span.to(list[list.len() - 1].span), "the `states` list")
+                        .help("when `states` is given it must list every state"),
                     );
                     seen.insert(&s.name, s.span);
                 }
@@ -1147,10 +1238,13 @@ impl<'p> Checker<'p> {
             ),
             [_] => {}
             [first, second, ..] => self.report(
-                Diagnostic::error(code::MACHINE_START, format!("machine `{}` has more than one start state", m.name.name))
-                    .primary(second.span, "second `start`")
-                    .secondary(first.span, "first `start`")
-                    .help("a machine starts in exactly one state"),
+                Diagnostic::error(
+                    code::MACHINE_START,
+                    format!("machine `{}` has more than one start state", m.name.name),
+                )
+                .primary(second.span, "second `start`")
+                .secondary(first.span, "first `start`")
+                .help("a machine starts in exactly one state"),
             ),
         }
         let mut terminal: HashMap<&str, Span> = HashMap::new();
@@ -1166,16 +1260,16 @@ impl<'p> Checker<'p> {
         let guard_scope = Scope { ctx: Ctx::Guard, locals: &[] };
         let value_scope = Scope { ctx: Ctx::Value, locals: &[] };
         for edge in &m.edges {
-            if let Some(from) = &edge.from {
-                if let Some(t) = terminal.get(from.name.as_str()) {
-                    self.report(
-                        Diagnostic::error(code::TERMINAL_EDGE, format!("edge out of terminal state `{}`", from.name))
-                            .primary(edge.from_span, "this edge leaves a terminal state")
-                            .secondary(*t, "marked terminal here")
-                            .note("terminal states absorb: the machine stays there with reward 0")
-                            .help("remove the edge, or remove the state from `terminal`"),
-                    );
-                }
+            if let Some(from) = &edge.from
+                && let Some(t) = terminal.get(from.name.as_str())
+            {
+                self.report(
+                    Diagnostic::error(code::TERMINAL_EDGE, format!("edge out of terminal state `{}`", from.name))
+                        .primary(edge.from_span, "this edge leaves a terminal state")
+                        .secondary(*t, "marked terminal here")
+                        .note("terminal states absorb: the machine stays there with reward 0")
+                        .help("remove the edge, or remove the state from `terminal`"),
+                );
             }
             self.with_owner(id, |c| {
                 c.expect(&edge.guard, &guard_scope, Ty::BOOL, "the guard");
@@ -1226,31 +1320,44 @@ impl<'p> Checker<'p> {
         for item in &c.items {
             if let Some(first) = seen.insert(&item.input.name, item.input.span) {
                 self.report(
-                    Diagnostic::error(code::DUPLICATE, format!("criteria item `{}` appears twice in `{}`", item.input.name, c.name.name))
-                        .primary(item.input.span, "again here")
-                        .secondary(first, "first here"),
+                    Diagnostic::error(
+                        code::DUPLICATE,
+                        format!("criteria item `{}` appears twice in `{}`", item.input.name, c.name.name),
+                    )
+                    .primary(item.input.span, "again here")
+                    .secondary(first, "first here"),
                 );
             }
-            if let Some(w) = &item.weight {
-                if let Some(v) = self.const_ref(w) {
-                    if !(v >= 0.0) || !v.is_finite() {
-                        self.report(
-                            Diagnostic::error(code::BAD_VALUE, format!("criteria weight {v} is negative"))
-                                .primary(w.span(), "weights are non-negative")
-                                .help("a weight of 0 keeps the item without counting it in the score"),
-                        );
-                    }
-                }
+            if let Some(w) = &item.weight
+                && let Some(v) = self.const_ref(w)
+                && (v.is_nan() || v < 0.0 || v.is_infinite())
+            {
+                self.report(
+                    Diagnostic::error(code::BAD_VALUE, format!("criteria weight {v} is negative"))
+                        .primary(w.span(), "weights are non-negative")
+                        .help("a weight of 0 keeps the item without counting it in the score"),
+                );
             }
             let verdict = self.program.lookup(&item.input.name).map(|id| (id, self.decl(id)));
             let problem = match verdict {
                 None => {
-                    let inputs = self.program.decls.iter().filter(|d| matches!(d.kind, DeclKind::Input(_))).map(|d| d.name.name.as_str());
-                    let mut d = Diagnostic::error(code::CRITERIA_INPUT, format!("criteria item `{}` has no verdict input", item.input.name))
-                        .primary(item.input.span, "no input of this name");
+                    let inputs = self
+                        .program
+                        .decls
+                        .iter()
+                        .filter(|d| matches!(d.kind, DeclKind::Input(_)))
+                        .map(|d| d.name.name.as_str());
+                    let mut d = Diagnostic::error(
+                        code::CRITERIA_INPUT,
+                        format!("criteria item `{}` has no verdict input", item.input.name),
+                    )
+                    .primary(item.input.span, "no input of this name");
                     d = match suggest::closest(&item.input.name, inputs) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
-                        None => d.help(format!("declare its verdict: `input {}: bool` or `input {}: f32 in 0.0..=1.0`", item.input.name, item.input.name)),
+                        None => d.help(format!(
+                            "declare its verdict: `input {}: bool` or `input {}: f32 in 0.0..=1.0`",
+                            item.input.name, item.input.name
+                        )),
                     };
                     Some(d)
                 }
@@ -1264,24 +1371,33 @@ impl<'p> Checker<'p> {
                                 matches!((lo, hi), (Some(lo), Some(hi)) if lo >= 0.0 && hi <= 1.0)
                             });
                             (!in_unit).then(|| {
-                                Diagnostic::error(code::CRITERIA_INPUT, format!("verdict input `{}` is not declared in 0.0..=1.0", item.input.name))
-                                    .primary(item.input.span, "used as a verdict here")
-                                    .secondary(decl.name.span, "declared here")
-                                    .help(format!("declare it `input {}: f32 in 0.0..=1.0`", item.input.name))
+                                Diagnostic::error(
+                                    code::CRITERIA_INPUT,
+                                    format!("verdict input `{}` is not declared in 0.0..=1.0", item.input.name),
+                                )
+                                .primary(item.input.span, "used as a verdict here")
+                                .secondary(decl.name.span, "declared here")
+                                .help(format!("declare it `input {}: f32 in 0.0..=1.0`", item.input.name))
                             })
                         }
                         t => Some(
-                            Diagnostic::error(code::CRITERIA_INPUT, format!("verdict input `{}` is {}", item.input.name, t.with_article()))
-                                .primary(item.input.span, "used as a verdict here")
-                                .secondary(decl.name.span, "declared here")
-                                .help("a verdict is a `bool` or an `f32` in 0.0..=1.0"),
+                            Diagnostic::error(
+                                code::CRITERIA_INPUT,
+                                format!("verdict input `{}` is {}", item.input.name, t.with_article()),
+                            )
+                            .primary(item.input.span, "used as a verdict here")
+                            .secondary(decl.name.span, "declared here")
+                            .help("a verdict is a `bool` or an `f32` in 0.0..=1.0"),
                         ),
                     },
                     other => Some(
-                        Diagnostic::error(code::CRITERIA_INPUT, format!("criteria item `{}` names a {}, not an input", item.input.name, other.describe()))
-                            .primary(item.input.span, "not an input")
-                            .secondary(decl.name.span, "declared here")
-                            .help("each item names the input that carries its verdict"),
+                        Diagnostic::error(
+                            code::CRITERIA_INPUT,
+                            format!("criteria item `{}` names a {}, not an input", item.input.name, other.describe()),
+                        )
+                        .primary(item.input.span, "not an input")
+                        .secondary(decl.name.span, "declared here")
+                        .help("each item names the input that carries its verdict"),
                     ),
                 },
             };
@@ -1311,9 +1427,12 @@ impl<'p> Checker<'p> {
         let body = self.with_owner(id, |c| c.expr(&f.body, &scope));
         if !body.assignable_to(ret) {
             self.report(
-                Diagnostic::error(code::TYPE_MISMATCH, format!("`{}` returns `{ret}` but its body is {}", f.name.name, body.with_article()))
-                    .primary(f.body.span, format!("this is {}", body.with_article()))
-                    .secondary(f.ret.span, "return type declared here"),
+                Diagnostic::error(
+                    code::TYPE_MISMATCH,
+                    format!("`{}` returns `{ret}` but its body is {}", f.name.name, body.with_article()),
+                )
+                .primary(f.body.span, format!("this is {}", body.with_article()))
+                .secondary(f.ret.span, "return type declared here"),
             );
         }
     }
@@ -1388,37 +1507,36 @@ impl<'p> Checker<'p> {
                 }
                 Output::Shape(s) => {
                     self.expect_numeric(&s.value, &value, "the shaping term");
-                    if let Some(g) = &s.gamma {
-                        if let Some(v) = self.const_ref(g) {
-                            if !(v > 0.0 && v <= 1.0) {
-                                self.report(
-                                    Diagnostic::error(code::BAD_VALUE, format!("`gamma` must be in (0, 1], found {v}"))
-                                        .primary(g.span(), "out of range")
-                                        .help("use the discount factor of the trainer, for example `gamma 0.99`"),
-                                );
-                            }
-                        }
+                    if let Some(g) = &s.gamma
+                        && let Some(v) = self.const_ref(g)
+                        && (v.is_nan() || v <= 0.0 || v > 1.0)
+                    {
+                        self.report(
+                            Diagnostic::error(code::BAD_VALUE, format!("`gamma` must be in (0, 1], found {v}"))
+                                .primary(g.span(), "out of range")
+                                .help("use the discount factor of the trainer, for example `gamma 0.99`"),
+                        );
                     }
                 }
                 Output::Constraint(c) => self.check_constraint(c),
             }
         }
-        if reward.is_none() {
-            if let Some(first) = outputs.first() {
-                let (span, what) = match first {
-                    Output::Reward(r) => (r.keyword, "reward"),
-                    Output::Log(l) => (l.name.span, "log"),
-                    Output::Done(d) => (d.keyword, "done when"),
-                    Output::Shape(s) => (s.keyword, "shape"),
-                    Output::Constraint(c) => (c.condition.span, "constraint"),
-                };
-                self.report(
+        if reward.is_none()
+            && let Some(first) = outputs.first()
+        {
+            let (span, what) = match first {
+                Output::Reward(r) => (r.keyword, "reward"),
+                Output::Log(l) => (l.name.span, "log"),
+                Output::Done(d) => (d.keyword, "done when"),
+                Output::Shape(s) => (s.keyword, "shape"),
+                Output::Constraint(c) => (c.condition.span, "constraint"),
+            };
+            self.report(
                     Diagnostic::error(code::MISSING_REWARD, "this spec has no `reward`")
                         .primary(span, format!("this `{what}` makes the file a spec"))
                         .note("a file with outputs is a spec and needs exactly one `reward = ...`; a file without outputs is a module")
                         .help("add the primary reward, for example `reward = task.reward`"),
                 );
-            }
         }
     }
 
@@ -1459,19 +1577,25 @@ impl<'p> Checker<'p> {
             match name.name.as_str() {
                 "lr" => {
                     has_lr = true;
-                    if !(*v > 0.0) {
+                    if v.is_nan() || *v <= 0.0 {
                         self.report(
-                            Diagnostic::error(code::BAD_VALUE, format!("the learning rate must be positive, found {v}"))
-                                .primary(*span, "not positive"),
+                            Diagnostic::error(
+                                code::BAD_VALUE,
+                                format!("the learning rate must be positive, found {v}"),
+                            )
+                            .primary(*span, "not positive"),
                         );
                     }
                 }
                 "init" => {
-                    if !(*v >= 0.0) {
+                    if v.is_nan() || *v < 0.0 {
                         self.report(
-                            Diagnostic::error(code::BAD_VALUE, format!("the initial multiplier must be non-negative, found {v}"))
-                                .primary(*span, "negative")
-                                .note("Lagrange multipliers of inequality constraints are kept non-negative"),
+                            Diagnostic::error(
+                                code::BAD_VALUE,
+                                format!("the initial multiplier must be non-negative, found {v}"),
+                            )
+                            .primary(*span, "negative")
+                            .note("Lagrange multipliers of inequality constraints are kept non-negative"),
                         );
                     }
                 }
@@ -1507,12 +1631,11 @@ impl<'p> Checker<'p> {
                 ExprKind::Name(n) => match self.program.lookup(&n.name) {
                     None if n.name == "episode_end" => found = Some((n.span, "`episode_end`")),
                     Some(id) => {
-                        if let DeclKind::Let(l) = &self.decl(id).kind {
-                            if visited.insert(id) {
-                                if let Some((_, what)) = self.episode_end_use(&l.value, visited) {
-                                    found = Some((n.span, what));
-                                }
-                            }
+                        if let DeclKind::Let(l) = &self.decl(id).kind
+                            && visited.insert(id)
+                            && let Some((_, what)) = self.episode_end_use(&l.value, visited)
+                        {
+                            found = Some((n.span, what));
                         }
                     }
                     None => {}
@@ -1544,7 +1667,8 @@ impl<'p> Checker<'p> {
                 let d = &self.program.decls[m];
                 (d.file, d.name.span.start)
             });
-            let names: Vec<String> = members.iter().map(|&m| format!("`{}`", self.program.decls[m].name.name)).collect();
+            let names: Vec<String> =
+                members.iter().map(|&m| format!("`{}`", self.program.decls[m].name.name)).collect();
             let message = if members.len() == 1 {
                 format!("{} is defined in terms of itself", names[0])
             } else {
@@ -1679,7 +1803,13 @@ fn fold_call(name: &str, args: &[ConstValue]) -> Option<ConstValue> {
         ("sigmoid", [_]) => F32(1.0 / (1.0 + (-f(0)?).exp())),
         ("tanh", [_]) => F32(f(0)?.tanh()),
         ("step", [Bool(c), v]) => {
-            if *c { *v } else if let Int(_) = v { Int(0) } else { F32(0.0) }
+            if *c {
+                *v
+            } else if let Int(_) = v {
+                Int(0)
+            } else {
+                F32(0.0)
+            }
         }
         ("div", [Int(a), Int(b)]) => Int(if *b == 0 { 0 } else { a.wrapping_div(*b) }),
         ("rem", [Int(a), Int(b)]) => Int(if *b == 0 { 0 } else { a.wrapping_rem(*b) }),

@@ -53,7 +53,8 @@ impl Program {
                     format!("criteria {name}: [{}]", items.join(" "))
                 }
                 DeclKind::Fn(f) => {
-                    let params: Vec<String> = f.params.iter().map(|(n, t)| format!("{}: {}", n.name, type_text(t))).collect();
+                    let params: Vec<String> =
+                        f.params.iter().map(|(n, t)| format!("{}: {}", n.name, type_text(t))).collect();
                     format!("fn {name}({}) -> {}", params.join(", "), type_text(&f.ret))
                 }
             };

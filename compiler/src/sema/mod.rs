@@ -180,7 +180,10 @@ fn unreachable_fallback() -> Checked {
         sources,
         root,
         program: Program::default(),
-        diagnostics: vec![Diagnostic::error(code::TOO_DEEP, "could not start the checker thread").help("the machine is out of threads or memory")],
+        diagnostics: vec![
+            Diagnostic::error(code::TOO_DEEP, "could not start the checker thread")
+                .help("the machine is out of threads or memory"),
+        ],
     }
 }
 
@@ -216,7 +219,8 @@ fn check_root(mut sources: SourceMap, root: FileId) -> Checked {
                 // The names it would have brought in are not reported as unknown.
                 match &use_decl {
                     ast::UseDecl::Path { segments, group } if segments.len() > 2 || group.is_some() => {
-                        failed_names.extend(segments.iter().skip(2).chain(group.iter().flatten()).map(|i| i.name.clone()));
+                        failed_names
+                            .extend(segments.iter().skip(2).chain(group.iter().flatten()).map(|i| i.name.clone()));
                     }
                     _ => failed_import = true,
                 }
@@ -245,7 +249,8 @@ fn check_root(mut sources: SourceMap, root: FileId) -> Checked {
         .unwrap_or_else(|| file_stem(&sources.get(root).name));
 
     let mut program = Program { name, ..Program::default() };
-    program.unparsed_names = modules.iter().flat_map(|m| m.module.unparsed_names.iter().cloned()).chain(failed_names).collect();
+    program.unparsed_names =
+        modules.iter().flat_map(|m| m.module.unparsed_names.iter().cloned()).chain(failed_names).collect();
     program.failed_import = failed_import;
     collect(&sources, &modules, &imports, &mut program, &mut diagnostics);
     check::check_program(&mut program, &mut diagnostics);
@@ -328,7 +333,9 @@ fn resolve_use(
                     .primary(module.span, "no such standard-library module");
                 d = match suggest::closest(&module.name, stdlib::names()) {
                     Some(s) => d.help(format!("did you mean `std::{s}`?")),
-                    None => d.help(format!("the standard library has: {}", stdlib::names().collect::<Vec<_>>().join(", "))),
+                    None => {
+                        d.help(format!("the standard library has: {}", stdlib::names().collect::<Vec<_>>().join(", ")))
+                    }
                 };
                 diagnostics.push(d);
                 return None;
@@ -341,9 +348,12 @@ fn resolve_use(
             let mut named: Vec<ast::Ident> = segments[2..].to_vec();
             if named.len() > 1 {
                 diagnostics.push(
-                    Diagnostic::error(code::UNKNOWN_MODULE, format!("unknown module `{}`", path_text(&segments[..segments.len() - 1])))
-                        .primary(named[0].span, "standard-library modules do not nest")
-                        .help(format!("write `use std::{}::{{...}}`", module.name)),
+                    Diagnostic::error(
+                        code::UNKNOWN_MODULE,
+                        format!("unknown module `{}`", path_text(&segments[..segments.len() - 1])),
+                    )
+                    .primary(named[0].span, "standard-library modules do not nest")
+                    .help(format!("write `use std::{}::{{...}}`", module.name)),
                 );
                 return None;
             }
@@ -413,7 +423,13 @@ fn normal_form(sources: &SourceMap, decl: &Decl) -> String {
 }
 
 /// Flattens the root module and its imports into `program.decls`.
-fn collect(sources: &SourceMap, modules: &[Loaded], imports: &[Import], program: &mut Program, diagnostics: &mut Vec<Diagnostic>) {
+fn collect(
+    sources: &SourceMap,
+    modules: &[Loaded],
+    imports: &[Import],
+    program: &mut Program,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     // Decide which items of each module are included.
     let mut included: Vec<Vec<bool>> = modules.iter().map(|m| vec![false; m.module.items.len()]).collect();
     included[0].iter_mut().for_each(|i| *i = true);
@@ -518,10 +534,10 @@ fn multiplier_name(c: &ast::ConstraintDecl) -> Option<ast::Ident> {
     if let Some(n) = &c.name {
         return Some(ast::Ident { name: format!("lambda_{}", n.name), span: n.span });
     }
-    if let ast::ExprKind::Binary(_, lhs, _) = &c.condition.strip_parens().kind {
-        if let ast::ExprKind::Name(n) = &lhs.strip_parens().kind {
-            return Some(ast::Ident { name: format!("lambda_{}", n.name), span: n.span });
-        }
+    if let ast::ExprKind::Binary(_, lhs, _) = &c.condition.strip_parens().kind
+        && let ast::ExprKind::Name(n) = &lhs.strip_parens().kind
+    {
+        return Some(ast::Ident { name: format!("lambda_{}", n.name), span: n.span });
     }
     None
 }
@@ -556,8 +572,11 @@ fn add_decl(sources: &SourceMap, program: &mut Program, decl: Decl, diagnostics:
 
 /// The named items plus, transitively, the module items their text refers to.
 fn dependency_closure(items: &[ast::Item], mut wanted: Vec<usize>) -> Vec<usize> {
-    let declared: HashMap<String, usize> =
-        items.iter().enumerate().flat_map(|(i, item)| item_decls(item).into_iter().map(move |(n, _)| (n.name, i))).collect();
+    let declared: HashMap<String, usize> = items
+        .iter()
+        .enumerate()
+        .flat_map(|(i, item)| item_decls(item).into_iter().map(move |(n, _)| (n.name, i)))
+        .collect();
     let mut seen = vec![false; items.len()];
     let mut out = Vec::new();
     while let Some(i) = wanted.pop() {

@@ -448,7 +448,9 @@ impl Item {
                         ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) | ExprKind::Gated(a, b) => vec![a, b],
                         ExprKind::Cond(a, b, c) => vec![a, b, c],
                         ExprKind::Call(_, args) => args.iter().collect(),
-                        ExprKind::Member(base, _, args) => std::iter::once(&**base).chain(args.iter().flatten()).collect(),
+                        ExprKind::Member(base, _, args) => {
+                            std::iter::once(&**base).chain(args.iter().flatten()).collect()
+                        }
                     };
                     stack.extend(children.into_iter().map(|c| (Node::Expr(c), depth + 1)));
                 }

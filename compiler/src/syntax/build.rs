@@ -136,7 +136,9 @@ impl Builder {
                 let name = self.ident(parts.next()?);
                 ItemKind::Let(LetDecl { name, value: self.expr(parts.next()?) })
             }
-            Rule::reward_decl => ItemKind::Reward(OutputDecl { keyword: keyword_span, value: self.expr(parts.next()?) }),
+            Rule::reward_decl => {
+                ItemKind::Reward(OutputDecl { keyword: keyword_span, value: self.expr(parts.next()?) })
+            }
             Rule::done_decl => ItemKind::Done(OutputDecl { keyword: keyword_span, value: self.expr(parts.next()?) }),
             Rule::log_decl => {
                 let name = self.ident(parts.next()?);
@@ -298,8 +300,15 @@ impl Builder {
 
     fn machine<'i>(&self, mut parts: impl Iterator<Item = Pair<'i, Rule>>) -> Option<Machine> {
         let name = self.ident(parts.next()?);
-        let mut machine =
-            Machine { name, priority: None, strict: None, start: Vec::new(), states: None, terminal: Vec::new(), edges: Vec::new() };
+        let mut machine = Machine {
+            name,
+            priority: None,
+            strict: None,
+            start: Vec::new(),
+            states: None,
+            terminal: Vec::new(),
+            edges: Vec::new(),
+        };
         for part in parts {
             let span = self.span(&part);
             match part.as_rule() {
@@ -341,10 +350,13 @@ impl Builder {
             Ok(v) if v <= i64::from(i32::MAX) + 1 => Some(v),
             _ => {
                 self.report(
-                    Diagnostic::error(code::BAD_LITERAL, format!("integer literal `{}` does not fit in `int`", pair.as_str()))
-                        .primary(self.span(pair), "out of range")
-                        .note("`int` is a 32-bit signed integer: -2147483648..=2147483647")
-                        .help("write it as a float (`1.0e10`) if an `f32` is meant"),
+                    Diagnostic::error(
+                        code::BAD_LITERAL,
+                        format!("integer literal `{}` does not fit in `int`", pair.as_str()),
+                    )
+                    .primary(self.span(pair), "out of range")
+                    .note("`int` is a 32-bit signed integer: -2147483648..=2147483647")
+                    .help("write it as a float (`1.0e10`) if an `f32` is meant"),
                 );
                 None
             }

@@ -11,13 +11,27 @@ use crate::source::{FileId, Span};
 use pest::error::{Error, ErrorVariant, InputLocation};
 
 const ITEM_KEYWORDS: &[&str] = &[
-    "spec", "props", "input", "param", "const", "use", "machine", "ltlf", "ltl", "let", "reward", "log", "done", "shape", "fn",
-    "criteria", "constraint",
+    "spec",
+    "props",
+    "input",
+    "param",
+    "const",
+    "use",
+    "machine",
+    "ltlf",
+    "ltl",
+    "let",
+    "reward",
+    "log",
+    "done",
+    "shape",
+    "fn",
+    "criteria",
+    "constraint",
 ];
 
-const OPERATORS: &[&str] = &[
-    "+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "&", "&&", "|", "||", "->", "<->", "?", "U", "R", "W",
-];
+const OPERATORS: &[&str] =
+    &["+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "&", "&&", "|", "||", "->", "<->", "?", "U", "R", "W"];
 
 /// Builds the diagnostic for a failed item parse that started at `item_pos`.
 /// Returns it with the absolute byte offset where parsing stopped.
@@ -62,10 +76,13 @@ pub(super) fn syntax_error(file: FileId, text: &str, item_pos: usize, error: &Er
         Some(e) => format!("expected {e}, found {found}"),
         None => format!("unexpected {found}"),
     };
-    let mut diagnostic = Diagnostic::error(code::SYNTAX, message).primary(stop, match &expected {
-        Some(e) => format!("expected {e}"),
-        None => "unexpected here".to_string(),
-    });
+    let mut diagnostic = Diagnostic::error(code::SYNTAX, message).primary(
+        stop,
+        match &expected {
+            Some(e) => format!("expected {e}"),
+            None => "unexpected here".to_string(),
+        },
+    );
     if let Some(help) = hint(text, error_pos) {
         diagnostic = diagnostic.help(help);
     }
@@ -80,12 +97,14 @@ fn hint(text: &str, pos: usize) -> Option<String> {
     // starts the next line as a name; the error then shows up one token later.
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let previous_line = before[line_start..].trim_start();
-    if let Some(keyword) = ITEM_KEYWORDS.iter().find(|k| previous_line == **k || previous_line.starts_with(&format!("{k} "))) {
-        if line_start > 0 && previous_line.split_whitespace().count() == 1 {
-            return Some(format!(
-                "`{keyword}` starts a new item on this line, so the item before it may be unfinished (an operator or value missing at the end of the previous line)"
-            ));
-        }
+    if let Some(keyword) =
+        ITEM_KEYWORDS.iter().find(|k| previous_line == **k || previous_line.starts_with(&format!("{k} ")))
+        && line_start > 0
+        && previous_line.split_whitespace().count() == 1
+    {
+        return Some(format!(
+            "`{keyword}` starts a new item on this line, so the item before it may be unfinished (an operator or value missing at the end of the previous line)"
+        ));
     }
     // A line that ends in a binary operator continues onto the next line,
     // which then fails to parse as the next statement.
@@ -93,12 +112,13 @@ fn hint(text: &str, pos: usize) -> Option<String> {
     if error_line_start > 0 {
         let previous = text[..error_line_start - 1].lines().next_back().unwrap_or("");
         let code = previous.split("//").next().unwrap_or("").trim_end();
-        if let Some(op) = ["&&", "||", "<->", "->", "&", "|", "+", "-", "*", "/"].iter().find(|op| code.ends_with(**op)) {
-            if !code.trim_start().starts_with("//") && !code.ends_with(" -> ") {
-                return Some(format!(
-                    "the line above ends with `{op}`, so its expression continues onto this line: complete it or remove the `{op}`"
-                ));
-            }
+        if let Some(op) = ["&&", "||", "<->", "->", "&", "|", "+", "-", "*", "/"].iter().find(|op| code.ends_with(**op))
+            && !code.trim_start().starts_with("//")
+            && !code.ends_with(" -> ")
+        {
+            return Some(format!(
+                "the line above ends with `{op}`, so its expression continues onto this line: complete it or remove the `{op}`"
+            ));
         }
     }
     if rest.starts_with(';') {
@@ -264,7 +284,14 @@ fn expected_description(error: &Error<Rule>) -> Option<String> {
         names.push("a new item".to_string());
     }
     let mut seen = Vec::new();
-    names.retain(|n| if seen.contains(n) { false } else { seen.push(n.clone()); true });
+    names.retain(|n| {
+        if seen.contains(n) {
+            false
+        } else {
+            seen.push(n.clone());
+            true
+        }
+    });
     if names.is_empty() {
         return None;
     }

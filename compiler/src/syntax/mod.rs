@@ -51,9 +51,19 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
                     let depth = item.depth();
                     if depth > MAX_DEPTH {
                         diagnostics.push(
-                            Diagnostic::error(code::TOO_DEEP, format!("this item nests {depth} levels deep; the limit is {MAX_DEPTH}"))
-                                .primary(Span::new(file, item.span.start as usize, item.span.start as usize + first_line_len(&text[item.span.range()])), "too deeply nested")
-                                .help("split the expression into named `let` values"),
+                            Diagnostic::error(
+                                code::TOO_DEEP,
+                                format!("this item nests {depth} levels deep; the limit is {MAX_DEPTH}"),
+                            )
+                            .primary(
+                                Span::new(
+                                    file,
+                                    item.span.start as usize,
+                                    item.span.start as usize + first_line_len(&text[item.span.range()]),
+                                ),
+                                "too deeply nested",
+                            )
+                            .help("split the expression into named `let` values"),
                         );
                         module.unparsed_names.extend(declared_names(&text[item.span.range()]));
                     } else {
@@ -131,10 +141,8 @@ fn check_limits(file: FileId, text: &str) -> Option<Diagnostic> {
     while i < bytes.len() {
         let b = bytes[i];
         let word = b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
-        if !word || !in_word {
-            if !b.is_ascii_whitespace() {
-                tokens += 1;
-            }
+        if (!word || !in_word) && !b.is_ascii_whitespace() {
+            tokens += 1;
         }
         in_word = word;
         match b {
@@ -174,4 +182,3 @@ fn check_limits(file: FileId, text: &str) -> Option<Diagnostic> {
     }
     None
 }
-
