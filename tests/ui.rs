@@ -4,9 +4,15 @@
 //! snapshot-tested.
 
 use rw_tests::{check, codes, expected_codes, render};
+use std::sync::Mutex;
+
+/// insta counts `glob!` failures process-wide: two glob tests running in
+/// parallel would report each other's failures, so they take turns.
+static GLOB: Mutex<()> = Mutex::new(());
 
 #[test]
 fn err_cases() {
+    let _turn = GLOB.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut count = 0;
     insta::glob!("ui/err/*.rw", |path| {
         count += 1;
@@ -23,6 +29,7 @@ fn err_cases() {
 
 #[test]
 fn ok_cases() {
+    let _turn = GLOB.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut count = 0;
     insta::glob!("ui/ok/*.rw", |path| {
         count += 1;
