@@ -402,6 +402,17 @@ impl<'p> Checker<'p> {
         value
     }
 
+    /// The same name (or output) declared a second time, within one construct.
+    fn duplicate(&mut self, message: String, again: Span, first: Span, help: Option<&str>) {
+        let mut d = Diagnostic::error(code::DUPLICATE, message)
+            .primary(again, "declared again here")
+            .secondary(first, "first declared here");
+        if let Some(help) = help {
+            d = d.help(help);
+        }
+        self.report(d);
+    }
+
     fn not_constant(&mut self, span: Span, what: &str) {
         self.report(
             Diagnostic::error(code::NOT_CONSTANT, format!("{what} must be known at compile time"))
@@ -1196,11 +1207,7 @@ impl<'p> Checker<'p> {
             let mut seen: HashMap<&str, Span> = HashMap::new();
             for s in list {
                 if let Some(first) = seen.insert(&s.name, s.span) {
-                    self.report(
-                        Diagnostic::error(code::DUPLICATE, format!("state `{}` is listed twice", s.name))
-                            .primary(s.span, "listed again here")
-                            .secondary(first, "first listed here"),
-                    );
+                    self.duplicate(format!("state `{}` is listed twice", s.name), s.span, first, None);
                 } else {
                     order.push(s.name.clone());
                 }
@@ -1250,11 +1257,7 @@ impl<'p> Checker<'p> {
         let mut terminal: HashMap<&str, Span> = HashMap::new();
         for t in &m.terminal {
             if let Some(first) = terminal.insert(&t.name, t.span) {
-                self.report(
-                    Diagnostic::error(code::DUPLICATE, format!("state `{}` is marked terminal twice", t.name))
-                        .primary(t.span, "again here")
-                        .secondary(first, "first here"),
-                );
+                self.duplicate(format!("state `{}` is marked terminal twice", t.name), t.span, first, None);
             }
         }
         let guard_scope = Scope { ctx: Ctx::Guard, locals: &[] };
@@ -1319,14 +1322,8 @@ impl<'p> Checker<'p> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for item in &c.items {
             if let Some(first) = seen.insert(&item.input.name, item.input.span) {
-                self.report(
-                    Diagnostic::error(
-                        code::DUPLICATE,
-                        format!("criteria item `{}` appears twice in `{}`", item.input.name, c.name.name),
-                    )
-                    .primary(item.input.span, "again here")
-                    .secondary(first, "first here"),
-                );
+                let message = format!("criteria item `{}` appears twice in `{}`", item.input.name, c.name.name);
+                self.duplicate(message, item.input.span, first, None);
             }
             if let Some(w) = &item.weight
                 && let Some(v) = self.const_ref(w)
@@ -1413,11 +1410,7 @@ impl<'p> Checker<'p> {
             let t = self.resolve_type(ty, false);
             if let Some((_, _)) = locals.iter().find(|(n, _)| *n == name.name) {
                 let first = f.params.iter().find(|(n, _)| n.name == name.name).map_or(name.span, |(n, _)| n.span);
-                self.report(
-                    Diagnostic::error(code::DUPLICATE, format!("parameter `{}` is declared twice", name.name))
-                        .primary(name.span, "again here")
-                        .secondary(first, "first here"),
-                );
+                self.duplicate(format!("parameter `{}` is declared twice", name.name), name.span, first, None);
                 continue;
             }
             locals.push((name.name.clone(), t));
@@ -1449,12 +1442,8 @@ impl<'p> Checker<'p> {
             match output {
                 Output::Reward(r) => {
                     if let Some(first) = reward {
-                        self.report(
-                            Diagnostic::error(code::DUPLICATE, "`reward` is declared twice")
-                                .primary(r.keyword, "second `reward`")
-                                .secondary(first, "first `reward`")
-                                .help("a spec has exactly one primary reward; add extra terms to it or report them with `log NAME = ...`"),
-                        );
+                        let help = "a spec has exactly one primary reward; add extra terms to it or report them with `log NAME = ...`";
+                        self.duplicate("`reward` is declared twice".into(), r.keyword, first, Some(help));
                     }
                     reward.get_or_insert(r.keyword);
                     self.expect_numeric(&r.value, &value, "the reward");
@@ -1468,11 +1457,7 @@ impl<'p> Checker<'p> {
                         );
                     }
                     if let Some(first) = logs.insert(&l.name.name, l.name.span) {
-                        self.report(
-                            Diagnostic::error(code::DUPLICATE, format!("`log {}` is declared twice", l.name.name))
-                                .primary(l.name.span, "again here")
-                                .secondary(first, "first here"),
-                        );
+                        self.duplicate(format!("`log {}` is declared twice", l.name.name), l.name.span, first, None);
                     }
                     let t = self.expr(&l.value, &value);
                     if matches!(t, Ty::Vector(..) | Ty::Criteria) {
@@ -1485,12 +1470,8 @@ impl<'p> Checker<'p> {
                 }
                 Output::Done(d) => {
                     if let Some(first) = done {
-                        self.report(
-                            Diagnostic::error(code::DUPLICATE, "`done when` is declared twice")
-                                .primary(d.keyword, "second `done when`")
-                                .secondary(first, "first `done when`")
-                                .help("join the conditions with `|`"),
-                        );
+                        let help = "join the conditions with `|`";
+                        self.duplicate("`done when` is declared twice".into(), d.keyword, first, Some(help));
                     }
                     done.get_or_insert(d.keyword);
                     self.expect(&d.value, &value, Ty::BOOL, "the done condition");

@@ -159,31 +159,14 @@ pub(super) fn resume_position(text: &str, item_pos: usize, error_pos: usize) -> 
 
 /// The first bracket opened in `text[from..to]` that is not closed there.
 fn unclosed_bracket(text: &str, from: usize, to: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
     let mut stack = Vec::new();
-    let mut i = from;
-    while i < to.min(bytes.len()) {
-        match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'(' | b'[' | b'{' => stack.push(i),
-            b')' | b']' | b'}' => {
-                stack.pop();
-            }
-            _ => {}
+    super::for_each_code_byte(text, from, to, |i, b| match b {
+        b'(' | b'[' | b'{' => stack.push(i),
+        b')' | b']' | b'}' => {
+            stack.pop();
         }
-        i += 1;
-    }
+        _ => {}
+    });
     stack.first().copied()
 }
 

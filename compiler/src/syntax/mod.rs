@@ -131,47 +131,61 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
     pos
 }
 
+/// Calls `f` with the offset and value of every byte of `text[from..to]`
+/// that is code: comments are skipped, and a string literal is reported once,
+/// as its opening quote.
+pub(crate) fn for_each_code_byte(text: &str, from: usize, to: usize, mut f: impl FnMut(usize, u8)) {
+    let bytes = text.as_bytes();
+    let end = to.min(bytes.len());
+    let mut i = from;
+    while i < end {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < end && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                f(i, b'"');
+                i += 1;
+                while i < end && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b => f(i, b),
+        }
+        i += 1;
+    }
+}
+
 /// Rejects input whose nesting or size would make the parser's work unbounded.
 fn check_limits(file: FileId, text: &str) -> Option<Diagnostic> {
-    let mut depth = 0usize;
-    let mut tokens = 0usize;
-    let mut in_word = false;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
+    let (mut depth, mut tokens, mut in_word) = (0usize, 0usize, false);
+    let mut too_deep = None;
+    for_each_code_byte(text, 0, text.len(), |i, b| {
         let word = b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
         if (!word || !in_word) && !b.is_ascii_whitespace() {
             tokens += 1;
         }
         in_word = word;
         match b {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
             b'(' | b'[' | b'{' => {
                 depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(
-                        Diagnostic::error(code::TOO_DEEP, format!("brackets nest deeper than {MAX_NESTING} levels"))
-                            .primary(Span::new(file, i, i + 1), "this bracket is too deep")
-                            .help("split the expression into named `let` values"),
-                    );
+                if depth > MAX_NESTING && too_deep.is_none() {
+                    too_deep = Some(i);
                 }
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        i += 1;
+    });
+    if let Some(i) = too_deep {
+        return Some(
+            Diagnostic::error(code::TOO_DEEP, format!("brackets nest deeper than {MAX_NESTING} levels"))
+                .primary(Span::new(file, i, i + 1), "this bracket is too deep")
+                .help("split the expression into named `let` values"),
+        );
     }
     if tokens > MAX_TOKENS {
         return Some(
