@@ -1,1 +1,13 @@
-pub fn placeholder() {}
+//! rw-runtime: loads compiled rw reward programs and evaluates them over
+//! batches of episodes.
+//!
+//! The last stage of the pipeline and the only one trainers embed. It
+//! depends on nothing from the compiler side: an [`Artifact`] arrives as
+//! bytes, is validated on load ([`Artifact::from_bytes`]), and an
+//! [`Evaluator`] steps many lanes at once.
+
+pub mod artifact;
+pub mod eval;
+
+pub use artifact::{Artifact, LoadError};
+pub use eval::{Column, Evaluator, Options, StepError, StepInput, StepOutput};

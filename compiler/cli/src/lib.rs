@@ -4,7 +4,12 @@
 //! its diagnostics (see [`render`]). Exit codes everywhere: 0 success, 1 the
 //! input has errors, 2 usage or I/O error.
 
+pub mod bench;
 pub mod check;
+pub mod compile;
+pub mod import;
+pub mod inspect;
+pub mod load;
 pub mod render;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -40,6 +45,22 @@ pub enum Command {
         Every file is checked even when an earlier one has errors. With --format json each \
         diagnostic is one JSON object per line, followed by {\"summary\": {...}}.")]
     Check(check::CheckArgs),
+    /// Compile a spec into an artifact (.rwc) that the runtime loads
+    #[command(
+        after_help = "Examples:\n  rwc compile examples/office.rw            # writes examples/office.rwc\n  rwc compile task.rw -o build/task.rwc"
+    )]
+    Compile(compile::CompileArgs),
+    /// Show the schema of a compiled program: inputs, params, outputs, automata
+    #[command(
+        after_help = "Examples:\n  rwc inspect examples/office.rwc\n  rwc inspect --format json examples/office.rw"
+    )]
+    Inspect(inspect::InspectArgs),
+    /// Translate specs from other tools' formats
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Benchmarks over the shared workloads (../shared/bench)
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -55,5 +76,9 @@ pub enum Format {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Compile(args) => compile::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Import(command) => import::run(&command),
+        Command::Bench(command) => bench::run(&command),
     }
 }

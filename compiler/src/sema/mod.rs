@@ -254,6 +254,9 @@ fn check_root(mut sources: SourceMap, root: FileId) -> Checked {
     program.failed_import = failed_import;
     collect(&sources, &modules, &imports, &mut program, &mut diagnostics);
     check::check_program(&mut program, &mut diagnostics);
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.extend(crate::automata::check_machines(&program));
+    }
 
     diagnostics.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start, s.end)));
     Checked { sources, root, program, diagnostics }

@@ -1,0 +1,218 @@
+//! `rwc bench rm`: steps a reward machine over the W1 benchmark traces
+//! (`../shared/bench/README.md`), timing the evaluator alone.
+//!
+//! Every env runs all T steps without resets and `done` is ignored
+//! (terminal states absorb with reward 0), as the baselines do. Timing is
+//! the best of `--repeat` runs, excluding file loading, compilation and the
+//! conversion of label bytes into prop columns.
+
+use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, load};
+use rw_runtime::artifact::{InputKind, ValueType};
+use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Reward-machine stepping over a traces.bin file (workload W1)
+    Rm(RmArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RmArgs {
+    /// The spec: an rw file, or a reward_machines text file (`.rm`, imported on the fly)
+    #[arg(value_name = "SPEC.rw|FILE.rm")]
+    pub spec: PathBuf,
+    /// The label traces (`traces.bin` layout)
+    #[arg(long, value_name = "TRACES.bin")]
+    pub traces: PathBuf,
+    /// Write rewards[T][N] (f32) and final states[N] (i32) here
+    #[arg(long, value_name = "RESULT.bin")]
+    pub out: Option<PathBuf>,
+    /// Worker threads, each stepping a contiguous share of the envs
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Timed runs; the best is reported
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
+    /// Evaluation path (only `scalar` exists so far)
+    #[arg(long, default_value = "scalar")]
+    pub isa: String,
+}
+
+/// The W1 trace file.
+pub struct Traces {
+    pub envs: usize,
+    pub steps: usize,
+    pub letters: Vec<char>,
+    /// Time-major: `labels[t * envs + n]`.
+    pub labels: Vec<u8>,
+}
+
+pub fn read_traces(path: &Path) -> Result<Traces, String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("cannot read `{}`: {}", path.display(), crate::check::describe_io(&e)))?;
+    if bytes.len() < 24 || &bytes[0..4] != b"RMTR" {
+        return Err(format!("`{}` is not a traces file (no RMTR header)", path.display()));
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    if u16_at(4) != 1 {
+        return Err(format!("traces version {} is not supported (expected 1)", u16_at(4)));
+    }
+    let props = u16_at(6) as usize;
+    let (envs, steps) = (u32_at(8) as usize, u32_at(12) as usize);
+    if props > 8 {
+        return Err(format!("{props} propositions do not fit a label byte"));
+    }
+    let letters: Vec<char> = bytes[16..16 + props].iter().map(|&b| b as char).collect();
+    let expected = 24 + envs.checked_mul(steps).ok_or("trace dimensions overflow")?;
+    if bytes.len() != expected {
+        return Err(format!("`{}` has {} bytes; its header implies {expected}", path.display(), bytes.len()));
+    }
+    Ok(Traces { envs, steps, letters, labels: bytes[24..].to_vec() })
+}
+
+pub fn run(command: &BenchCommand) -> u8 {
+    match command {
+        BenchCommand::Rm(args) => match bench_rm(args) {
+            Ok(()) => 0,
+            Err((code, message)) => {
+                eprintln!("error: {message}");
+                code
+            }
+        },
+    }
+}
+
+fn program_for(spec: &Path) -> Result<Artifact, u8> {
+    if spec.extension().is_some_and(|e| e == "rm" || e == "txt") {
+        let text = crate::import::import_file(spec)?;
+        let name = spec.with_extension("rw").display().to_string();
+        let checked = rw_compiler::sema::check_text(&name, &text, None);
+        load::print_diagnostics(&checked, &checked.diagnostics);
+        if checked.has_errors() {
+            return Err(EXIT_INPUT_ERRORS);
+        }
+        return rw_compiler::compile(&checked).map_err(|d| {
+            load::print_diagnostics(&checked, &d);
+            EXIT_INPUT_ERRORS
+        });
+    }
+    load::program(spec)
+}
+
+fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
+    if args.isa != "scalar" {
+        return Err((EXIT_USAGE, format!("evaluation path `{}` is not available; this build has `scalar`", args.isa)));
+    }
+    let program = program_for(&args.spec).map_err(|code| (code, "the spec did not compile".to_string()))?;
+    let traces = read_traces(&args.traces).map_err(|m| (EXIT_USAGE, m))?;
+    if program.automata.len() != 1 {
+        return Err((
+            EXIT_INPUT_ERRORS,
+            format!("`bench rm` needs a spec with exactly one machine; this one has {}", program.automata.len()),
+        ));
+    }
+    // Bind each prop to its letter in the trace.
+    let mut bits = Vec::new();
+    for input in &program.inputs {
+        match (input.kind, traces.letters.iter().position(|c| c.to_string() == input.name)) {
+            (InputKind::Scalar(ValueType::Bool), Some(k)) => bits.push(k),
+            (_, None) => {
+                return Err((
+                    EXIT_INPUT_ERRORS,
+                    format!(
+                        "input `{}` is not a proposition of the trace (it has {})",
+                        input.name,
+                        traces.letters.iter().collect::<String>()
+                    ),
+                ));
+            }
+            _ => {
+                return Err((
+                    EXIT_INPUT_ERRORS,
+                    format!("input `{}` must be a bool prop to bind to a trace letter", input.name),
+                ));
+            }
+        }
+    }
+    let (n, t_max) = (traces.envs, traces.steps);
+    // columns[t][p][lane]
+    let columns: Vec<Vec<Vec<bool>>> = (0..t_max)
+        .map(|t| {
+            bits.iter().map(|&k| traces.labels[t * n..(t + 1) * n].iter().map(|l| l >> k & 1 == 1).collect()).collect()
+        })
+        .collect();
+    let threads = args.threads.clamp(1, n.max(1));
+    let chunk = n.div_ceil(threads);
+    let ranges: Vec<(usize, usize)> =
+        (0..threads).map(|k| (k * chunk, ((k + 1) * chunk).min(n))).filter(|(a, b)| a < b).collect();
+    let options = Options { ignore_done: true, check_ranges: false };
+    let mut best = f64::INFINITY;
+    let mut results: Vec<(Vec<f32>, Vec<u32>)> = Vec::new();
+    for _ in 0..args.repeat.max(1) {
+        let start = Instant::now();
+        let run: Vec<Result<(Vec<f32>, Vec<u32>), String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .iter()
+                .map(|&(a, b)| {
+                    let (program, columns) = (&program, &columns);
+                    scope.spawn(move || {
+                        let mut eval = Evaluator::new(program, b - a, options);
+                        let mut rewards = Vec::with_capacity((b - a) * t_max);
+                        for step in columns {
+                            let cols: Vec<Column<'_>> = step.iter().map(|c| Column::Bool(&c[a..b])).collect();
+                            let out = eval
+                                .step(&StepInput { columns: &cols, last: None, groups: None, active: None })
+                                .map_err(|e| e.to_string())?;
+                            rewards.extend_from_slice(&out.reward);
+                        }
+                        Ok((rewards, eval.automaton_states(0).to_vec()))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a worker thread panicked".into()))).collect()
+        });
+        let elapsed = start.elapsed().as_secs_f64();
+        best = best.min(elapsed);
+        results = run.into_iter().collect::<Result<_, _>>().map_err(|e| (EXIT_INPUT_ERRORS, e))?;
+    }
+    // Reassemble time-major rewards from the per-thread chunks.
+    let mut rewards = vec![0f32; n * t_max];
+    let mut final_u = vec![0u32; n];
+    for (&(a, b), (chunk_rewards, states)) in ranges.iter().zip(&results) {
+        let width = b - a;
+        for t in 0..t_max {
+            rewards[t * n + a..t * n + b].copy_from_slice(&chunk_rewards[t * width..(t + 1) * width]);
+        }
+        final_u[a..b].copy_from_slice(states);
+    }
+    if let Some(out) = &args.out {
+        let mut bytes = Vec::with_capacity(4 * (rewards.len() + n));
+        for r in &rewards {
+            bytes.extend_from_slice(&r.to_le_bytes());
+        }
+        for u in &final_u {
+            bytes.extend_from_slice(&(*u as i32).to_le_bytes());
+        }
+        std::fs::write(out, bytes).map_err(|e| (EXIT_USAGE, format!("cannot write `{}`: {e}", out.display())))?;
+    }
+    let reward_sum: f64 = rewards.iter().map(|&r| f64::from(r)).sum();
+    let final_state_sum: u64 = final_u.iter().map(|&u| u64::from(u)).sum();
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "rm",
+            "spec": args.spec.display().to_string(),
+            "envs": n,
+            "steps": t_max,
+            "threads": ranges.len(),
+            "isa": "scalar",
+            "steps_per_s": (n * t_max) as f64 / best,
+            "reward_sum": reward_sum,
+            "final_state_sum": final_state_sum,
+        })
+    );
+    Ok(())
+}

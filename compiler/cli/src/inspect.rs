@@ -1,0 +1,134 @@
+//! `rwc inspect FILE.rwc|FILE.rw`: the schema of a compiled program.
+
+use crate::{Format, load};
+use rw_runtime::Artifact;
+use rw_runtime::artifact::{AutomatonKind, Range};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct InspectArgs {
+    /// A compiled artifact, or a spec to compile first
+    #[arg(value_name = "FILE.rwc|FILE.rw")]
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+fn range_text(r: &Option<Range>) -> String {
+    match r {
+        Some(r) => format!(" in {}{}{}", r.lo, if r.inclusive { "..=" } else { ".." }, r.hi),
+        None => String::new(),
+    }
+}
+
+fn range_json(r: &Option<Range>) -> Value {
+    match r {
+        Some(r) => json!({"lo": r.lo, "hi": r.hi, "inclusive": r.inclusive}),
+        None => Value::Null,
+    }
+}
+
+/// The schema as the JSON object of CLI.md.
+pub fn schema(a: &Artifact) -> Value {
+    let inputs: Vec<Value> = a
+        .inputs
+        .iter()
+        .map(|i| json!({"name": i.name, "type": i.kind.to_string(), "range": range_json(&i.range), "prop": i.is_prop}))
+        .collect();
+    let params: Vec<Value> = a
+        .params
+        .iter()
+        .map(|p| {
+            let default = match p.ty {
+                rw_runtime::artifact::ValueType::F32 => json!(f32::from_bits(p.default)),
+                rw_runtime::artifact::ValueType::Int => json!(p.default as i32),
+                rw_runtime::artifact::ValueType::Bool => json!(p.default != 0),
+            };
+            json!({"name": p.name, "type": p.ty.to_string(), "default": default, "range": range_json(&p.range)})
+        })
+        .collect();
+    let mut outputs = vec![json!({"name": "reward", "type": "f32"})];
+    if a.done.is_some() {
+        outputs.push(json!({"name": "done", "type": "bool"}));
+    }
+    outputs.extend(a.logs.iter().map(|l| json!({"name": l.name, "type": l.ty.to_string(), "log": true})));
+    let automata: Vec<Value> = a
+        .automata
+        .iter()
+        .map(|m| {
+            json!({
+                "name": m.name,
+                "kind": match m.kind { AutomatonKind::Machine => "machine", AutomatonKind::Ltlf => "ltlf" },
+                "states": m.states.len(),
+                "edges": m.edges.len(),
+                "terminal": m.terminal.iter().filter(|t| **t).count(),
+                "accepting": m.accepting.iter().filter(|t| **t).count(),
+            })
+        })
+        .collect();
+    json!({
+        "spec": a.spec_name,
+        "compiler_version": a.compiler_version,
+        "inputs": inputs,
+        "params": params,
+        "outputs": outputs,
+        "automata": automata,
+        "instructions": a.code.len(),
+    })
+}
+
+pub fn run(args: &InspectArgs) -> u8 {
+    let a = match load::program(&args.file) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    if args.format == Format::Json {
+        println!("{}", schema(&a));
+        return 0;
+    }
+    println!("spec {} (compiled by rwc {})", a.spec_name, a.compiler_version);
+    println!("inputs:");
+    for i in &a.inputs {
+        let kind = if i.is_prop { "prop " } else { "" };
+        println!("  {kind}{}: {}{}", i.name, i.kind, range_text(&i.range));
+    }
+    if !a.params.is_empty() {
+        println!("params:");
+        for p in &a.params {
+            let default = match p.ty {
+                rw_runtime::artifact::ValueType::F32 => f32::from_bits(p.default).to_string(),
+                rw_runtime::artifact::ValueType::Int => (p.default as i32).to_string(),
+                rw_runtime::artifact::ValueType::Bool => (p.default != 0).to_string(),
+            };
+            println!("  {}: {} = {default}{}", p.name, p.ty, range_text(&p.range));
+        }
+    }
+    println!("outputs:");
+    println!("  reward: f32");
+    if a.done.is_some() {
+        println!("  done: bool");
+    }
+    for l in &a.logs {
+        println!("  log {}: {}", l.name, l.ty);
+    }
+    for m in &a.automata {
+        let terminal: Vec<&str> =
+            m.states.iter().zip(&m.terminal).filter(|(_, t)| **t).map(|(s, _)| s.as_str()).collect();
+        println!(
+            "automaton {} ({}): {} states [{}], start {}, {} edges, terminal [{}]",
+            m.name,
+            match m.kind {
+                AutomatonKind::Machine => "machine",
+                AutomatonKind::Ltlf => "ltlf",
+            },
+            m.states.len(),
+            m.states.join(" "),
+            m.states.get(m.start as usize).map_or("?", String::as_str),
+            m.edges.len(),
+            terminal.join(" ")
+        );
+    }
+    println!("{} instructions, {} registers", a.code.len(), a.registers);
+    0
+}

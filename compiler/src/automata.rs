@@ -1,0 +1,459 @@
+//! The automata IR: reward machines (and, later, LTLf DFAs) as petgraph
+//! graphs, and their compilation into the runtime's transition tables.
+//!
+//! Third phase, after `sema`. A machine becomes a [`Automaton`]: states in
+//! the numbering of LANGUAGE.md, edges in source order with `any` expanded
+//! to every non-terminal state, and guards as [`Guard`] formulas over
+//! *atoms* (props, bool inputs, comparisons). [`Automaton::tables`] turns the
+//! guards into a dense table over all atom valuations (up to 12 atoms) or an
+//! ordered cube list (up to 64), first matching edge first.
+
+use crate::diagnostic::{Diagnostic, code};
+use crate::sema::{DeclKind, Program};
+use crate::source::Span;
+use crate::syntax::ast::{self, BinOp, Expr, ExprKind, UnOp};
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use rw_runtime::artifact::{Cube, MAX_ATOMS, MAX_DENSE_ATOMS, NO_EDGE, Transitions};
+use std::collections::VecDeque;
+
+/// Index of a state in an automaton (its number in LANGUAGE.md's order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StateId(pub u32);
+
+/// A guard over the automaton's atoms.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Guard {
+    True,
+    False,
+    Atom(u32),
+    Not(Box<Guard>),
+    And(Box<Guard>, Box<Guard>),
+    Or(Box<Guard>, Box<Guard>),
+}
+
+impl Guard {
+    pub fn eval(&self, label: u64) -> bool {
+        match self {
+            Guard::True => true,
+            Guard::False => false,
+            Guard::Atom(k) => label >> k & 1 == 1,
+            Guard::Not(g) => !g.eval(label),
+            Guard::And(a, b) => a.eval(label) && b.eval(label),
+            Guard::Or(a, b) => a.eval(label) || b.eval(label),
+        }
+    }
+
+    /// Disjunctive normal form as (mask, value) cubes; `None` past `limit`.
+    fn cubes(&self, negated: bool, limit: usize) -> Option<Vec<(u64, u64)>> {
+        Some(match (self, negated) {
+            (Guard::True, false) | (Guard::False, true) => vec![(0, 0)],
+            (Guard::True, true) | (Guard::False, false) => Vec::new(),
+            (Guard::Atom(k), neg) => vec![(1 << k, if neg { 0 } else { 1 << k })],
+            (Guard::Not(g), neg) => g.cubes(!neg, limit)?,
+            (Guard::Or(a, b), false) | (Guard::And(a, b), true) => {
+                let mut out = a.cubes(negated, limit)?;
+                out.extend(b.cubes(negated, limit)?);
+                if out.len() > limit {
+                    return None;
+                }
+                out
+            }
+            (Guard::And(a, b), false) | (Guard::Or(a, b), true) => {
+                let (left, right) = (a.cubes(negated, limit)?, b.cubes(negated, limit)?);
+                let mut out = Vec::new();
+                for &(m1, v1) in &left {
+                    for &(m2, v2) in &right {
+                        // Contradictory cubes (an atom both true and false) vanish.
+                        if (v1 ^ v2) & m1 & m2 == 0 {
+                            out.push((m1 | m2, v1 | v2));
+                            if out.len() > limit {
+                                return None;
+                            }
+                        }
+                    }
+                }
+                out
+            }
+        })
+    }
+}
+
+/// What an atom stands for.
+#[derive(Clone, Debug)]
+pub struct Atom {
+    /// A bool-valued expression: a prop, a bool input, a comparison.
+    pub expr: Expr,
+    /// Its text, for labels and for merging identical atoms.
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct StateData {
+    pub name: String,
+    pub terminal: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct EdgeData {
+    pub guard: Guard,
+    pub reward: Option<Expr>,
+    /// Position in the machine's edge order (the first match wins).
+    pub order: u32,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Automaton {
+    pub name: String,
+    pub graph: DiGraph<StateData, EdgeData>,
+    pub start: StateId,
+    pub atoms: Vec<Atom>,
+    pub priority: bool,
+    pub strict: bool,
+}
+
+/// Most cubes one machine's guards may expand to.
+pub const MAX_CUBES: usize = 65_536;
+
+impl Automaton {
+    /// Builds the automaton of a checked machine.
+    pub fn from_machine(program: &Program, m: &ast::Machine, states: &[String]) -> Result<Automaton, Diagnostic> {
+        let mut graph = DiGraph::new();
+        let terminal = |s: &str| m.terminal.iter().any(|t| t.name == s);
+        for s in states {
+            graph.add_node(StateData { name: s.clone(), terminal: terminal(s) });
+        }
+        let index = |s: &str| states.iter().position(|x| x == s).map(|i| NodeIndex::new(i));
+        let start = m.start.first().and_then(|s| index(&s.name)).map_or(StateId(0), |n| StateId(n.index() as u32));
+        let mut automaton = Automaton {
+            name: m.name.name.clone(),
+            graph,
+            start,
+            atoms: Vec::new(),
+            priority: m.priority.is_some(),
+            strict: m.strict.is_some(),
+        };
+        let mut order = 0;
+        for edge in &m.edges {
+            let guard = automaton.guard(program, &edge.guard);
+            let Some(to) = index(&edge.to.name) else { continue };
+            let sources: Vec<NodeIndex> = match &edge.from {
+                Some(from) => index(&from.name).into_iter().collect(),
+                None => automaton.graph.node_indices().filter(|&n| !automaton.graph[n].terminal).collect(),
+            };
+            for from in sources {
+                let data = EdgeData { guard: guard.clone(), reward: edge.reward.clone(), order, span: edge.span };
+                automaton.graph.add_edge(from, to, data);
+                order += 1;
+            }
+        }
+        if automaton.atoms.len() as u32 > MAX_ATOMS {
+            return Err(Diagnostic::error(
+                code::AUTOMATON_LIMIT,
+                format!(
+                    "machine `{}` uses {} distinct guard atoms; the limit is {MAX_ATOMS}",
+                    m.name.name,
+                    automaton.atoms.len()
+                ),
+            )
+            .primary(m.name.span, "too many props and comparisons in guards")
+            .help("split the machine, or combine conditions into fewer props"));
+        }
+        Ok(automaton)
+    }
+
+    fn atom(&mut self, expr: &Expr, text: String) -> Guard {
+        let k = match self.atoms.iter().position(|a| a.text == text) {
+            Some(k) => k,
+            None => {
+                self.atoms.push(Atom { expr: expr.clone(), text });
+                self.atoms.len() - 1
+            }
+        };
+        Guard::Atom(k as u32)
+    }
+
+    /// A guard expression as a formula over atoms; `->`, `<->`, `==` on
+    /// bools and conditionals become connectives.
+    fn guard(&mut self, program: &Program, e: &Expr) -> Guard {
+        let g = |s: &mut Self, e: &Expr| Box::new(s.guard(program, e));
+        match &e.kind {
+            ExprKind::Paren(inner) => self.guard(program, inner),
+            ExprKind::Bool(true) => Guard::True,
+            ExprKind::Bool(false) => Guard::False,
+            ExprKind::Unary(UnOp::Not, inner) => Guard::Not(g(self, inner)),
+            ExprKind::Binary(BinOp::And, a, b) => Guard::And(g(self, a), g(self, b)),
+            ExprKind::Binary(BinOp::Or, a, b) => Guard::Or(g(self, a), g(self, b)),
+            ExprKind::Binary(BinOp::Implies, a, b) => Guard::Or(Box::new(Guard::Not(g(self, a))), g(self, b)),
+            ExprKind::Binary(op @ (BinOp::Iff | BinOp::Eq | BinOp::Ne), a, b) if is_bool(program, a) => {
+                let (x, y) = (self.guard(program, a), self.guard(program, b));
+                let same = Guard::Or(
+                    Box::new(Guard::And(Box::new(x.clone()), Box::new(y.clone()))),
+                    Box::new(Guard::And(Box::new(Guard::Not(Box::new(x))), Box::new(Guard::Not(Box::new(y))))),
+                );
+                if *op == BinOp::Ne { Guard::Not(Box::new(same)) } else { same }
+            }
+            ExprKind::Cond(c, a, b) => {
+                let c = self.guard(program, c);
+                Guard::Or(
+                    Box::new(Guard::And(Box::new(c.clone()), g(self, a))),
+                    Box::new(Guard::And(Box::new(Guard::Not(Box::new(c))), g(self, b))),
+                )
+            }
+            _ => {
+                let text = expr_text(e);
+                self.atom(e, text)
+            }
+        }
+    }
+
+    pub fn state_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    pub fn state_names(&self) -> Vec<String> {
+        self.graph.node_weights().map(|s| s.name.clone()).collect()
+    }
+
+    pub fn terminal(&self) -> Vec<bool> {
+        self.graph.node_weights().map(|s| s.terminal).collect()
+    }
+
+    /// Edges in machine order (the order the runtime's edge indices use).
+    pub fn ordered_edges(&self) -> Vec<EdgeIndex> {
+        let mut edges: Vec<EdgeIndex> = self.graph.edge_indices().collect();
+        edges.sort_by_key(|&e| self.graph[e].order);
+        edges
+    }
+
+    /// Outgoing edges of a state with their runtime edge index, first match first.
+    fn outgoing(&self, state: NodeIndex) -> Vec<(u32, &EdgeData)> {
+        let mut out: Vec<(u32, &EdgeData)> = self.graph.edges(state).map(|e| (e.weight().order, e.weight())).collect();
+        out.sort_by_key(|(order, _)| *order);
+        out
+    }
+
+    /// The runtime's transition table; a machine with overlapping guards is
+    /// reported when the overlap is certain (the atoms are all props).
+    pub fn tables(&self, only_props: bool) -> Result<Transitions, Diagnostic> {
+        let atoms = self.atoms.len() as u32;
+        if atoms <= MAX_DENSE_ATOMS {
+            let mut table = vec![NO_EDGE; self.state_count() << atoms];
+            for state in self.graph.node_indices() {
+                if self.graph[state].terminal {
+                    continue;
+                }
+                let edges = self.outgoing(state);
+                for label in 0..1u64 << atoms {
+                    let mut matching = edges.iter().filter(|(_, d)| d.guard.eval(label));
+                    let Some((first, first_data)) = matching.next() else { continue };
+                    table[(state.index() << atoms) | label as usize] = *first;
+                    if !self.priority && only_props {
+                        if let Some((_, second)) = matching.next() {
+                            return Err(self.overlap(state, first_data, second, label));
+                        }
+                    }
+                }
+            }
+            return Ok(Transitions::Dense { table });
+        }
+        let mut first = Vec::with_capacity(self.state_count() + 1);
+        let mut cubes = Vec::new();
+        for state in self.graph.node_indices() {
+            first.push(cubes.len() as u32);
+            if self.graph[state].terminal {
+                continue;
+            }
+            for (edge, data) in self.outgoing(state) {
+                let Some(list) = data.guard.cubes(false, MAX_CUBES - cubes.len().min(MAX_CUBES)) else {
+                    return Err(Diagnostic::error(
+                        code::AUTOMATON_LIMIT,
+                        format!("the guards of machine `{}` expand to more than {MAX_CUBES} cases", self.name),
+                    )
+                    .primary(data.span, "this guard is too complex")
+                    .help("simplify the guard, or use fewer than 13 distinct props and comparisons"));
+                };
+                cubes.extend(list.into_iter().map(|(mask, value)| Cube { mask, value, edge }));
+            }
+        }
+        first.push(cubes.len() as u32);
+        Ok(Transitions::Cubes { first, cubes })
+    }
+
+    fn overlap(&self, state: NodeIndex, a: &EdgeData, b: &EdgeData, label: u64) -> Diagnostic {
+        let valuation: Vec<String> = self
+            .atoms
+            .iter()
+            .enumerate()
+            .map(|(k, atom)| if label >> k & 1 == 1 { atom.text.clone() } else { format!("!{}", atom.text) })
+            .collect();
+        Diagnostic::error(
+            code::OVERLAP,
+            format!("two edges leaving state `{}` of machine `{}` can both match", self.graph[state].name, self.name),
+        )
+        .primary(b.span, "this edge")
+        .secondary(a.span, "overlaps this earlier edge")
+        .note(format!("both guards hold when {}", valuation.join(" & ")))
+        .help(format!(
+            "make the guards exclusive, or declare `machine {} priority` so that the first listed edge wins",
+            self.name
+        ))
+    }
+
+    /// States from which no edge can leave for some valuation, for `strict`.
+    pub fn uncovered(&self) -> Option<(String, String)> {
+        let atoms = self.atoms.len() as u32;
+        if atoms > MAX_DENSE_ATOMS {
+            return None;
+        }
+        for state in self.graph.node_indices() {
+            if self.graph[state].terminal {
+                continue;
+            }
+            let edges = self.outgoing(state);
+            for label in 0..1u64 << atoms {
+                if !edges.iter().any(|(_, d)| d.guard.eval(label)) {
+                    let valuation: Vec<String> = self
+                        .atoms
+                        .iter()
+                        .enumerate()
+                        .map(
+                            |(k, atom)| if label >> k & 1 == 1 { atom.text.clone() } else { format!("!{}", atom.text) },
+                        )
+                        .collect();
+                    return Some((self.graph[state].name.clone(), valuation.join(" & ")));
+                }
+            }
+        }
+        None
+    }
+
+    /// Fewest transitions from each state to one of `goals`; the number of
+    /// states where none is reachable.
+    pub fn distances(&self, goals: &[bool]) -> Vec<u32> {
+        let n = self.state_count();
+        let mut distance = vec![n as u32; n];
+        let mut queue = VecDeque::new();
+        for (s, &goal) in goals.iter().enumerate() {
+            if goal {
+                distance[s] = 0;
+                queue.push_back(NodeIndex::new(s));
+            }
+        }
+        while let Some(s) = queue.pop_front() {
+            for e in self.graph.edges_directed(s, petgraph::Direction::Incoming) {
+                let from = e.source();
+                if distance[from.index()] == n as u32 {
+                    distance[from.index()] = distance[s.index()] + 1;
+                    queue.push_back(from);
+                }
+            }
+        }
+        distance
+    }
+
+    /// Goal states: terminal states entered by an edge whose reward can be
+    /// positive (a literal reward must be > 0; any other expression might be).
+    pub fn goal_states(&self) -> Vec<bool> {
+        let mut goals = vec![false; self.state_count()];
+        for e in self.graph.edge_references() {
+            let target = e.target();
+            let can_pay = match &e.weight().reward {
+                None => false,
+                Some(r) => literal_value(r).is_none_or(|v| v > 0.0),
+            };
+            if self.graph[target].terminal && can_pay {
+                goals[target.index()] = true;
+            }
+        }
+        goals
+    }
+}
+
+/// Builds a machine's automaton and checks what can be decided by
+/// enumerating atom valuations: overlapping guards (non-`priority` machines)
+/// and coverage (`strict` machines), exactly when every atom is a prop or a
+/// bool input; with numeric comparisons among the atoms some valuations may
+/// be impossible, and those checks are left to the verifier.
+pub fn analyse(program: &Program, m: &ast::Machine, states: &[String]) -> Result<Automaton, Diagnostic> {
+    let automaton = Automaton::from_machine(program, m, states)?;
+    let only_props = automaton.atoms.iter().all(|atom| match &atom.expr.strip_parens().kind {
+        ExprKind::Name(n) => {
+            program.lookup(&n.name).is_some_and(|d| matches!(program.decl(d).kind, DeclKind::Prop | DeclKind::Input(_)))
+        }
+        _ => false,
+    });
+    if automaton.strict && only_props {
+        if let Some((state, valuation)) = automaton.uncovered() {
+            return Err(Diagnostic::error(
+                code::NOT_COVERED,
+                format!("strict machine `{}` has no edge from `{state}` for some steps", automaton.name),
+            )
+            .primary(m.name.span, "declared `strict` here")
+            .note(format!("in state `{state}`, no guard holds when {valuation}"))
+            .help(format!("add an edge such as `{state} -> {state} when true` last, or drop `strict`")));
+        }
+    }
+    automaton.tables(only_props)?;
+    Ok(automaton)
+}
+
+/// The automaton checks of every machine, for `rwc check`.
+pub fn check_machines(program: &Program) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (index, decl) in program.decls.iter().enumerate() {
+        if let DeclKind::Machine(m) = &decl.kind {
+            let states = program.machine_states.get(&crate::sema::DeclId(index as u32)).cloned().unwrap_or_default();
+            if let Err(d) = analyse(program, m, &states) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+fn is_bool(program: &Program, e: &Expr) -> bool {
+    match &e.strip_parens().kind {
+        ExprKind::Bool(_) => true,
+        ExprKind::Unary(UnOp::Not, _) => true,
+        ExprKind::Binary(op, _, _) => op.is_logical() || op.is_comparison(),
+        ExprKind::Name(n) => program.lookup(&n.name).is_some_and(|id| {
+            program.types.get(&id) == Some(&crate::sema::Ty::BOOL) || matches!(program.decl(id).kind, DeclKind::Prop)
+        }),
+        _ => false,
+    }
+}
+
+fn literal_value(e: &Expr) -> Option<f64> {
+    match &e.strip_parens().kind {
+        ExprKind::Int(v) => Some(*v as f64),
+        ExprKind::Float(v) => Some(*v),
+        ExprKind::Unary(UnOp::Neg, inner) => literal_value(inner).map(|v| -v),
+        _ => None,
+    }
+}
+
+/// An expression's text in a normal form (for atom names and identity).
+pub fn expr_text(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Int(v) => v.to_string(),
+        ExprKind::Float(v) => format!("{v:?}"),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::Name(n) => n.name.clone(),
+        ExprKind::Paren(inner) => format!("({})", expr_text(inner)),
+        ExprKind::Unary(UnOp::Not, a) => format!("!{}", expr_text(a)),
+        ExprKind::Unary(UnOp::Neg, a) => format!("-{}", expr_text(a)),
+        ExprKind::Binary(op, a, b) => format!("{} {} {}", expr_text(a), op.symbol(), expr_text(b)),
+        ExprKind::Cond(c, a, b) => format!("if {} then {} else {}", expr_text(c), expr_text(a), expr_text(b)),
+        ExprKind::Call(f, args) => format!("{}({})", f.name, args.iter().map(expr_text).collect::<Vec<_>>().join(", ")),
+        ExprKind::Member(base, m, args) => match args {
+            Some(args) => {
+                format!("{}.{}({})", expr_text(base), m.name, args.iter().map(expr_text).collect::<Vec<_>>().join(", "))
+            }
+            None => format!("{}.{}", expr_text(base), m.name),
+        },
+        ExprKind::Index(base, i) => format!("{}[{}]", expr_text(base), expr_text(i)),
+        ExprKind::Gated(c, body) => format!("gated({}) {{ {} }}", expr_text(c), expr_text(body)),
+    }
+}

@@ -1,0 +1,677 @@
+//! The scalar reference evaluator.
+//!
+//! A batch of `lanes` episodes advances one step per [`Evaluator::step`]
+//! call. The program's tape runs instruction by instruction, each over all
+//! lanes (a column of values per slot), which keeps the interpreter's
+//! dispatch out of the inner loops. Every lane keeps its own automaton
+//! states, registers (`prev`, `total`, `gated`, potentials) and step counter;
+//! a lane whose episode ends is reset at the end of that step. Steps do not
+//! allocate: all buffers are sized when the evaluator is created.
+//!
+//! This evaluator defines the semantics; faster paths must match it bit for
+//! bit.
+
+use crate::artifact::*;
+use std::fmt;
+
+/// One input column, in the artifact's input order.
+#[derive(Clone, Copy, Debug)]
+pub enum Column<'a> {
+    Bool(&'a [bool]),
+    Int(&'a [i32]),
+    F32(&'a [f32]),
+    /// Vector inputs, lane-major: element `k` of lane `l` at `l * len + k`.
+    BoolVec(&'a [bool]),
+    IntVec(&'a [i32]),
+    F32Vec(&'a [f32]),
+    /// Ragged checklists: lane `l` owns items `offsets[l]..offsets[l + 1]`.
+    Criteria {
+        offsets: &'a [u32],
+        weights: &'a [f32],
+        verdicts: &'a [f32],
+    },
+}
+
+/// Inputs of one step.
+#[derive(Clone, Copy, Debug)]
+pub struct StepInput<'a> {
+    pub columns: &'a [Column<'a>],
+    /// Per lane: this is the episode's last step (truncation). `None`: no lane.
+    pub last: Option<&'a [bool]>,
+    /// Per lane group id for group terms; `None` puts all lanes in one group,
+    /// `u32::MAX` makes a lane its own group.
+    pub groups: Option<&'a [u32]>,
+    /// Per lane: the lane takes this step. An inactive lane keeps its state,
+    /// is left out of group terms, and its outputs are meaningless. `None`:
+    /// every lane is active.
+    pub active: Option<&'a [bool]>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepError {
+    ColumnCount { expected: usize, found: usize },
+    ColumnType { input: String, expected: String },
+    ColumnLength { input: String, expected: usize, found: usize },
+    LaneFlags { what: &'static str, expected: usize, found: usize },
+    OutOfRange { input: String, lane: usize, value: f64, range: String },
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepError::ColumnCount { expected, found } => write!(f, "expected {expected} input columns, found {found}"),
+            StepError::ColumnType { input, expected } => write!(f, "input `{input}` must be a column of {expected}"),
+            StepError::ColumnLength { input, expected, found } => {
+                write!(f, "input `{input}` has {found} values, expected {expected}")
+            }
+            StepError::LaneFlags { what, expected, found } => {
+                write!(f, "`{what}` has {found} lanes, expected {expected}")
+            }
+            StepError::OutOfRange { input, lane, value, range } => {
+                write!(f, "input `{input}` is {value} in lane {lane}, outside its declared range {range}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StepError {}
+
+/// What one step produced, per lane.
+#[derive(Clone, Debug, Default)]
+pub struct StepOutput {
+    pub reward: Vec<f32>,
+    pub done: Vec<bool>,
+    pub episode_end: Vec<bool>,
+    /// One column per log, as value bits (see [`ValueType`]).
+    pub logs: Vec<Vec<u32>>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// `episode_end` is `last` alone: `done` is reported but ends nothing
+    /// (benchmarks that step every lane for a fixed horizon).
+    pub ignore_done: bool,
+    /// Check inputs against their declared ranges.
+    pub check_ranges: bool,
+}
+
+pub struct Evaluator<'p> {
+    program: &'p Artifact,
+    lanes: usize,
+    options: Options,
+    slots: Vec<u32>,
+    states: Vec<Vec<u32>>,
+    taken: Vec<Vec<u32>>,
+    registers: Vec<u32>,
+    steps: Vec<u32>,
+    params: Vec<u32>,
+    constraint_sums: Vec<(f64, u64)>,
+    output: StepOutput,
+    /// Group partition of the current step: lanes sorted by (group, step).
+    group_order: Vec<u32>,
+    group_runs: Vec<(u32, u32)>,
+    group_ready: bool,
+    scratch: Vec<(f32, u32)>,
+}
+
+fn f(bits: u32) -> f32 {
+    f32::from_bits(bits)
+}
+fn fb(x: f32) -> u32 {
+    x.to_bits()
+}
+fn i(bits: u32) -> i32 {
+    bits as i32
+}
+fn ib(x: i32) -> u32 {
+    x as u32
+}
+fn bb(x: bool) -> u32 {
+    u32::from(x)
+}
+
+/// `min` and `max` that propagate NaN (IEEE `minimum`/`maximum` without the
+/// signed-zero ordering), identical on every path.
+pub fn min_f32(a: f32, b: f32) -> f32 {
+    if a.is_nan() || b.is_nan() {
+        f32::NAN
+    } else if b < a {
+        b
+    } else {
+        a
+    }
+}
+pub fn max_f32(a: f32, b: f32) -> f32 {
+    if a.is_nan() || b.is_nan() {
+        f32::NAN
+    } else if b > a {
+        b
+    } else {
+        a
+    }
+}
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn new(program: &'p Artifact, lanes: usize, options: Options) -> Evaluator<'p> {
+        let slots = vec![0; program.slots as usize * lanes];
+        let states = program.automata.iter().map(|a| vec![a.start; lanes]).collect();
+        let taken = program.automata.iter().map(|_| vec![NO_EDGE; lanes]).collect();
+        let output = StepOutput {
+            reward: vec![0.0; lanes],
+            done: vec![false; lanes],
+            episode_end: vec![false; lanes],
+            logs: program.logs.iter().map(|_| vec![0; lanes]).collect(),
+        };
+        Evaluator {
+            program,
+            lanes,
+            options,
+            slots,
+            states,
+            taken,
+            registers: vec![0; program.registers as usize * lanes],
+            steps: vec![0; lanes],
+            params: program.params.iter().map(|p| p.default).collect(),
+            constraint_sums: vec![(0.0, 0); program.constraints.len()],
+            output,
+            group_order: Vec::with_capacity(lanes),
+            group_runs: Vec::with_capacity(lanes),
+            group_ready: false,
+            scratch: Vec::with_capacity(lanes),
+        }
+    }
+
+    pub fn lanes(&self) -> usize {
+        self.lanes
+    }
+
+    /// Current state of automaton `a` in every lane.
+    pub fn automaton_states(&self, a: usize) -> &[u32] {
+        &self.states[a]
+    }
+
+    pub fn param(&self, name: &str) -> Option<u32> {
+        self.program.params.iter().position(|p| p.name == name).map(|k| self.params[k])
+    }
+
+    /// Sets a param (value bits) for the following steps.
+    pub fn set_param(&mut self, name: &str, bits: u32) -> bool {
+        match self.program.params.iter().position(|p| p.name == name) {
+            Some(k) => {
+                self.params[k] = bits;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts a fresh episode in one lane.
+    pub fn reset_lane(&mut self, lane: usize) {
+        for (a, spec) in self.program.automata.iter().enumerate() {
+            self.states[a][lane] = spec.start;
+            self.taken[a][lane] = NO_EDGE;
+        }
+        for r in 0..self.program.registers as usize {
+            self.registers[r * self.lanes + lane] = 0;
+        }
+        self.steps[lane] = 0;
+    }
+
+    /// The end-of-batch update of constraint multipliers:
+    /// `lambda = max(0, lambda + lr * (mean(x) - limit))` (for `>=`
+    /// constraints the sign of the violation flips), over the steps since the
+    /// previous update. Returns the new multipliers.
+    pub fn end_batch(&mut self) -> Vec<f32> {
+        let mut out = Vec::with_capacity(self.program.constraints.len());
+        for (k, c) in self.program.constraints.iter().enumerate() {
+            let (sum, count) = std::mem::take(&mut self.constraint_sums[k]);
+            let lambda = f(self.params[c.param as usize]);
+            let updated = if count == 0 {
+                lambda
+            } else {
+                let mean = (sum / count as f64) as f32;
+                let violation = if c.upper { mean - c.limit } else { c.limit - mean };
+                max_f32(0.0, lambda + c.lr * violation)
+            };
+            self.params[c.param as usize] = fb(updated);
+            out.push(updated);
+        }
+        out
+    }
+
+    fn check_columns(&self, input: &StepInput<'_>) -> Result<(), StepError> {
+        let n = self.lanes;
+        if input.columns.len() != self.program.inputs.len() {
+            return Err(StepError::ColumnCount { expected: self.program.inputs.len(), found: input.columns.len() });
+        }
+        for (what, flags) in [
+            ("last", input.last.map(<[bool]>::len)),
+            ("groups", input.groups.map(<[u32]>::len)),
+            ("active", input.active.map(<[bool]>::len)),
+        ] {
+            if let Some(len) = flags {
+                if len != n {
+                    return Err(StepError::LaneFlags { what, expected: n, found: len });
+                }
+            }
+        }
+        for (spec, column) in self.program.inputs.iter().zip(input.columns) {
+            let (len, ok) = match (spec.kind, column) {
+                (InputKind::Scalar(ValueType::Bool), Column::Bool(c)) => (c.len(), n),
+                (InputKind::Scalar(ValueType::Int), Column::Int(c)) => (c.len(), n),
+                (InputKind::Scalar(ValueType::F32), Column::F32(c)) => (c.len(), n),
+                (InputKind::Vector(ValueType::Bool, k), Column::BoolVec(c)) => (c.len(), n * k as usize),
+                (InputKind::Vector(ValueType::Int, k), Column::IntVec(c)) => (c.len(), n * k as usize),
+                (InputKind::Vector(ValueType::F32, k), Column::F32Vec(c)) => (c.len(), n * k as usize),
+                (InputKind::Criteria, Column::Criteria { offsets, weights, verdicts }) => {
+                    let items = offsets.last().copied().unwrap_or(0) as usize;
+                    let consistent = offsets.windows(2).all(|w| w[0] <= w[1])
+                        && offsets.first().copied().unwrap_or(0) == 0
+                        && weights.len() >= items
+                        && verdicts.len() >= items;
+                    if !consistent {
+                        return Err(StepError::ColumnType {
+                            input: spec.name.clone(),
+                            expected: "criteria with increasing offsets from 0 covering its weights and verdicts"
+                                .into(),
+                        });
+                    }
+                    (offsets.len(), n + 1)
+                }
+                _ => return Err(StepError::ColumnType { input: spec.name.clone(), expected: spec.kind.to_string() }),
+            };
+            if len != ok {
+                return Err(StepError::ColumnLength { input: spec.name.clone(), expected: ok, found: len });
+            }
+            if self.options.check_ranges {
+                if let Some(r) = spec.range {
+                    let outside = |v: f64| v.is_nan() || v < r.lo || if r.inclusive { v > r.hi } else { v >= r.hi };
+                    let values: Box<dyn Iterator<Item = f64>> = match column {
+                        Column::Int(c) | Column::IntVec(c) => Box::new(c.iter().map(|&v| f64::from(v))),
+                        Column::F32(c) | Column::F32Vec(c) => Box::new(c.iter().map(|&v| f64::from(v))),
+                        _ => Box::new(std::iter::empty()),
+                    };
+                    let per_lane = (len / n.max(1)).max(1);
+                    for (idx, v) in values.enumerate() {
+                        let lane_active = input.active.is_none_or(|a| a[idx / per_lane]);
+                        if lane_active && outside(v) {
+                            let op = if r.inclusive { "..=" } else { ".." };
+                            return Err(StepError::OutOfRange {
+                                input: spec.name.clone(),
+                                lane: idx / per_lane,
+                                value: v,
+                                range: format!("{}{op}{}", r.lo, r.hi),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Advances every lane by one step.
+    pub fn step(&mut self, input: &StepInput<'_>) -> Result<&StepOutput, StepError> {
+        self.check_columns(input)?;
+        let n = self.lanes;
+        self.group_ready = false;
+        for instr in &self.program.code {
+            self.exec(instr, input);
+        }
+        let p = self.program;
+        let slot = |s: Slot| s as usize * n;
+        for l in 0..n {
+            self.output.reward[l] = f(self.slots[slot(p.reward) + l]);
+            let done = p.done.is_some_and(|d| self.slots[slot(d) + l] != 0);
+            self.output.done[l] = done;
+            let last = input.last.is_some_and(|flags| flags[l]);
+            self.output.episode_end[l] = last || (done && !self.options.ignore_done);
+        }
+        for (k, log) in p.logs.iter().enumerate() {
+            let base = slot(log.slot);
+            self.output.logs[k].copy_from_slice(&self.slots[base..base + n]);
+        }
+        let active = |l: usize| input.active.is_none_or(|a| a[l]);
+        for (k, c) in p.constraints.iter().enumerate() {
+            let base = slot(c.value);
+            let sums = &mut self.constraint_sums[k];
+            for l in (0..n).filter(|&l| active(l)) {
+                sums.0 += f64::from(f(self.slots[base + l]));
+                sums.1 += 1;
+            }
+        }
+        for &(reg, s) in &p.register_writes {
+            let (r, b) = (reg as usize * n, slot(s));
+            for l in (0..n).filter(|&l| active(l)) {
+                self.registers[r + l] = self.slots[b + l];
+            }
+        }
+        for l in 0..n {
+            if !active(l) {
+                self.output.episode_end[l] = false;
+            } else if self.output.episode_end[l] {
+                self.reset_lane(l);
+            } else {
+                self.steps[l] = self.steps[l].saturating_add(1);
+            }
+        }
+        Ok(&self.output)
+    }
+
+    fn ensure_groups(&mut self, input: &StepInput<'_>) {
+        if self.group_ready {
+            return;
+        }
+        let n = self.lanes;
+        self.group_order.clear();
+        self.group_order.extend(0..n as u32);
+        let key = |l: u32| -> (u64, u32) {
+            let inactive = input.active.is_some_and(|a| !a[l as usize]);
+            let g = if inactive { u32::MAX } else { input.groups.map_or(0, |g| g[l as usize]) };
+            // A lane with u32::MAX is alone: its lane index makes the key unique.
+            let g = if g == u32::MAX { (1u64 << 32) | u64::from(l) } else { u64::from(g) };
+            (g, self.steps[l as usize])
+        };
+        self.group_order.sort_by_key(|&l| (key(l), l));
+        self.group_runs.clear();
+        let mut start = 0;
+        for k in 1..=n {
+            if k == n || key(self.group_order[k]) != key(self.group_order[start]) {
+                self.group_runs.push((start as u32, k as u32));
+                start = k;
+            }
+        }
+        self.group_ready = true;
+    }
+
+    fn exec(&mut self, instr: &Instr, input: &StepInput<'_>) {
+        let n = self.lanes;
+        let dst = instr.dst as usize * n;
+        let col = |s: Slot| s as usize * n;
+        match &instr.op {
+            Op::ConstF32(v) => self.slots[dst..dst + n].fill(fb(*v)),
+            Op::ConstI32(v) => self.slots[dst..dst + n].fill(ib(*v)),
+            Op::ConstBool(v) => self.slots[dst..dst + n].fill(bb(*v)),
+            Op::Param(p) => {
+                let v = self.params[*p as usize];
+                self.slots[dst..dst + n].fill(v);
+            }
+            Op::Input(k) => match input.columns[*k as usize] {
+                Column::Bool(c) => (0..n).for_each(|l| self.slots[dst + l] = bb(c[l])),
+                Column::Int(c) => (0..n).for_each(|l| self.slots[dst + l] = ib(c[l])),
+                Column::F32(c) => (0..n).for_each(|l| self.slots[dst + l] = fb(c[l])),
+                _ => {}
+            },
+            Op::InputElem(k, e) => {
+                let len = match self.program.inputs[*k as usize].kind {
+                    InputKind::Vector(_, len) => len as usize,
+                    _ => 1,
+                };
+                let e = *e as usize;
+                match input.columns[*k as usize] {
+                    Column::BoolVec(c) => (0..n).for_each(|l| self.slots[dst + l] = bb(c[l * len + e])),
+                    Column::IntVec(c) => (0..n).for_each(|l| self.slots[dst + l] = ib(c[l * len + e])),
+                    Column::F32Vec(c) => (0..n).for_each(|l| self.slots[dst + l] = fb(c[l * len + e])),
+                    _ => {}
+                }
+            }
+            Op::Steps => (0..n).for_each(|l| self.slots[dst + l] = self.steps[l]),
+            Op::EpisodeEnd(done) => {
+                for l in 0..n {
+                    let last = input.last.is_some_and(|flags| flags[l]);
+                    let d = !self.options.ignore_done && done.is_some_and(|d| self.slots[col(d) + l] != 0);
+                    self.slots[dst + l] = bb(last || d);
+                }
+            }
+            Op::Un(op, a) => {
+                let a = col(*a);
+                for l in 0..n {
+                    let x = self.slots[a + l];
+                    self.slots[dst + l] = match op {
+                        UnOp::NegF => fb(-f(x)),
+                        UnOp::NegI => ib(i(x).wrapping_neg()),
+                        UnOp::Not => bb(x == 0),
+                        UnOp::AbsF => fb(f(x).abs()),
+                        UnOp::AbsI => ib(i(x).wrapping_abs()),
+                        UnOp::Exp => fb(f(x).exp()),
+                        UnOp::Ln => fb(f(x).ln()),
+                        UnOp::Sqrt => fb(f(x).sqrt()),
+                        UnOp::Sigmoid => fb(sigmoid(f(x))),
+                        UnOp::Tanh => fb(f(x).tanh()),
+                        UnOp::IntToF32 => fb(i(x) as f32),
+                        UnOp::BoolToF32 => fb(if x != 0 { 1.0 } else { 0.0 }),
+                        UnOp::BoolToInt => x,
+                    };
+                }
+            }
+            Op::Bin(op, a, b) => {
+                let (a, b) = (col(*a), col(*b));
+                for l in 0..n {
+                    let (x, y) = (self.slots[a + l], self.slots[b + l]);
+                    self.slots[dst + l] = bin(*op, x, y);
+                }
+            }
+            Op::Select(c, a, b) => {
+                let (c, a, b) = (col(*c), col(*a), col(*b));
+                for l in 0..n {
+                    self.slots[dst + l] = if self.slots[c + l] != 0 { self.slots[a + l] } else { self.slots[b + l] };
+                }
+            }
+            Op::Step(m) => self.step_automaton(*m as usize, dst, input.active),
+            Op::Member(m, member) => {
+                let spec = &self.program.automata[*m as usize];
+                let states = &self.states[*m as usize];
+                for l in 0..n {
+                    let s = states[l] as usize;
+                    self.slots[dst + l] = match member {
+                        AutomatonMember::State => states[l],
+                        AutomatonMember::Terminal => bb(spec.terminal[s]),
+                        AutomatonMember::Distance => spec.distance[s],
+                        AutomatonMember::Accepting => bb(spec.accepting[s]),
+                        AutomatonMember::Violated => bb(spec.distance[s] as usize >= spec.states.len()),
+                        AutomatonMember::In(q) => bb(states[l] == *q),
+                        AutomatonMember::Reward => match self.taken[*m as usize][l] {
+                            NO_EDGE => fb(0.0),
+                            e => match spec.edges[e as usize].reward {
+                                Some(r) => self.slots[col(r) + l],
+                                None => fb(0.0),
+                            },
+                        },
+                    };
+                }
+            }
+            Op::Prev { reg, default } => {
+                let (r, d) = (*reg as usize * n, col(*default));
+                for l in 0..n {
+                    self.slots[dst + l] = if self.steps[l] == 0 { self.slots[d + l] } else { self.registers[r + l] };
+                }
+            }
+            Op::Total { reg, value, ty } => {
+                let (r, v) = (*reg as usize * n, col(*value));
+                for l in 0..n {
+                    let acc = add(*ty, self.registers[r + l], self.slots[v + l]);
+                    if input.active.is_none_or(|a| a[l]) {
+                        self.registers[r + l] = acc;
+                    }
+                    self.slots[dst + l] = acc;
+                }
+            }
+            Op::Gated { reg, cond, value, end, ty } => {
+                let (r, c, v, e) = (*reg as usize * n, col(*cond), col(*value), col(*end));
+                for l in 0..n {
+                    let acc = add(*ty, self.registers[r + l], self.slots[v + l]);
+                    if input.active.is_none_or(|a| a[l]) {
+                        self.registers[r + l] = acc;
+                    }
+                    let pays = self.slots[e + l] != 0 && self.slots[c + l] != 0;
+                    self.slots[dst + l] = if pays { acc } else { 0 };
+                }
+            }
+            Op::Potential { reg, now, start, gamma, done } => {
+                let (r, p, s) = (*reg as usize * n, col(*now), col(*start));
+                for l in 0..n {
+                    let previous = if self.steps[l] == 0 { f(self.slots[s + l]) } else { f(self.registers[r + l]) };
+                    let is_done = done.is_some_and(|d| self.slots[col(d) + l] != 0);
+                    let current = if is_done { 0.0 } else { f(self.slots[p + l]) };
+                    if input.active.is_none_or(|a| a[l]) {
+                        self.registers[r + l] = fb(current);
+                    }
+                    self.slots[dst + l] = fb(gamma * current - previous);
+                }
+            }
+            Op::CriteriaScore(k) | Op::CriteriaAll(k) | Op::CriteriaFailed(k) => {
+                let Column::Criteria { offsets, weights, verdicts } = input.columns[*k as usize] else { return };
+                for l in 0..n {
+                    let items = offsets[l] as usize..offsets[l + 1] as usize;
+                    self.slots[dst + l] = match &instr.op {
+                        Op::CriteriaScore(_) => {
+                            let (mut num, mut den) = (0.0f32, 0.0f32);
+                            for it in items {
+                                num += weights[it] * verdicts[it];
+                                den += weights[it];
+                            }
+                            fb(if den == 0.0 { 0.0 } else { num / den })
+                        }
+                        Op::CriteriaAll(_) => bb(items.clone().all(|it| verdicts[it] >= 0.5)),
+                        _ => ib(items.filter(|&it| verdicts[it].is_nan() || verdicts[it] < 0.5).count() as i32),
+                    };
+                }
+            }
+            Op::Group(op, x) => {
+                self.ensure_groups(input);
+                let ty = self.program.slot_types[*x as usize];
+                self.group(*op, col(*x), ty, dst);
+            }
+        }
+    }
+
+    fn step_automaton(&mut self, m: usize, dst: usize, active: Option<&[bool]>) {
+        let n = self.lanes;
+        let spec = &self.program.automata[m];
+        let atoms = spec.atoms.len();
+        for l in 0..n {
+            let s = self.states[m][l];
+            let edge = if spec.terminal[s as usize] || active.is_some_and(|a| !a[l]) {
+                NO_EDGE
+            } else {
+                let mut label = 0u64;
+                for (k, &atom) in spec.atoms.iter().enumerate() {
+                    label |= u64::from(self.slots[atom as usize * n + l] & 1) << k;
+                }
+                match &spec.transitions {
+                    Transitions::Dense { table } => table[((s as usize) << atoms) | label as usize],
+                    Transitions::Cubes { first, cubes } => cubes
+                        [first[s as usize] as usize..first[s as usize + 1] as usize]
+                        .iter()
+                        .find(|c| label & c.mask == c.value)
+                        .map_or(NO_EDGE, |c| c.edge),
+                }
+            };
+            if edge != NO_EDGE {
+                self.states[m][l] = spec.edges[edge as usize].to;
+            }
+            self.taken[m][l] = edge;
+            self.slots[dst + l] = self.states[m][l];
+        }
+    }
+
+    fn group(&mut self, op: GroupOp, x: usize, ty: ValueType, dst: usize) {
+        let value = |bits: u32| if ty == ValueType::Int { i(bits) as f32 } else { f(bits) };
+        for &(start, end) in &self.group_runs {
+            let members = &self.group_order[start as usize..end as usize];
+            match op {
+                GroupOp::Mean | GroupOp::Std => {
+                    let count = members.len() as f32;
+                    let mut sum = 0.0f32;
+                    for &l in members {
+                        sum += value(self.slots[x + l as usize]);
+                    }
+                    let mean = sum / count;
+                    let out = if op == GroupOp::Mean {
+                        mean
+                    } else {
+                        let mut sq = 0.0f32;
+                        for &l in members {
+                            let d = value(self.slots[x + l as usize]) - mean;
+                            sq += d * d;
+                        }
+                        (sq / count).sqrt()
+                    };
+                    for &l in members {
+                        self.slots[dst + l as usize] = fb(out);
+                    }
+                }
+                GroupOp::Max | GroupOp::Min => {
+                    let mut best = self.slots[x + members[0] as usize];
+                    for &l in &members[1..] {
+                        let v = self.slots[x + l as usize];
+                        best = match (ty, op) {
+                            (ValueType::Int, GroupOp::Max) => ib(i(best).max(i(v))),
+                            (ValueType::Int, _) => ib(i(best).min(i(v))),
+                            (_, GroupOp::Max) => fb(max_f32(f(best), f(v))),
+                            _ => fb(min_f32(f(best), f(v))),
+                        };
+                    }
+                    for &l in members {
+                        self.slots[dst + l as usize] = best;
+                    }
+                }
+                GroupOp::Rank => {
+                    self.scratch.clear();
+                    self.scratch.extend(members.iter().map(|&l| (value(self.slots[x + l as usize]), l)));
+                    self.scratch.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    for &(v, l) in &self.scratch {
+                        // Members strictly smaller: the first index whose value is not below `v`.
+                        let smaller = self.scratch.partition_point(|(w, _)| *w < v);
+                        self.slots[dst + l as usize] = ib(smaller as i32);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn add(ty: ValueType, acc: u32, x: u32) -> u32 {
+    match ty {
+        ValueType::Int => ib(i(acc).wrapping_add(i(x))),
+        _ => fb(f(acc) + f(x)),
+    }
+}
+
+/// One binary operation on value bits; the semantics of LANGUAGE.md section 6.
+pub fn bin(op: BinOp, x: u32, y: u32) -> u32 {
+    use BinOp::*;
+    match op {
+        AddF => fb(f(x) + f(y)),
+        SubF => fb(f(x) - f(y)),
+        MulF => fb(f(x) * f(y)),
+        DivF => fb(f(x) / f(y)),
+        MinF => fb(min_f32(f(x), f(y))),
+        MaxF => fb(max_f32(f(x), f(y))),
+        AddI => ib(i(x).wrapping_add(i(y))),
+        SubI => ib(i(x).wrapping_sub(i(y))),
+        MulI => ib(i(x).wrapping_mul(i(y))),
+        DivI => ib(if i(y) == 0 { 0 } else { i(x).wrapping_div(i(y)) }),
+        RemI => ib(if i(y) == 0 { 0 } else { i(x).wrapping_rem(i(y)) }),
+        MinI => ib(i(x).min(i(y))),
+        MaxI => ib(i(x).max(i(y))),
+        And => bb(x != 0 && y != 0),
+        Or => bb(x != 0 || y != 0),
+        EqB => bb((x != 0) == (y != 0)),
+        EqF => bb(f(x) == f(y)),
+        NeF => bb(f(x) != f(y)),
+        LtF => bb(f(x) < f(y)),
+        LeF => bb(f(x) <= f(y)),
+        GtF => bb(f(x) > f(y)),
+        GeF => bb(f(x) >= f(y)),
+        EqI => bb(i(x) == i(y)),
+        NeI => bb(i(x) != i(y)),
+        LtI => bb(i(x) < i(y)),
+        LeI => bb(i(x) <= i(y)),
+        GtI => bb(i(x) > i(y)),
+        GeI => bb(i(x) >= i(y)),
+    }
+}
