@@ -45,7 +45,10 @@ fn every_diagnostic_code_has_a_ui_case() {
         let source = std::fs::read_to_string(&path).unwrap_or_default();
         covered.extend(expected_codes(&source).unwrap_or_default());
     }
-    let missing: Vec<&str> = CODES.iter().map(|c| c.code).filter(|c| !covered.contains(*c)).collect();
+    // Codes about inputs other than .rw files are covered by the CLI tests.
+    let tested_by_cli = ["RW0601"];
+    let missing: Vec<&str> =
+        CODES.iter().map(|c| c.code).filter(|c| !covered.contains(*c) && !tested_by_cli.contains(c)).collect();
     assert!(missing.is_empty(), "codes without a tests/ui/err case: {missing:?}");
     let codes: BTreeSet<&str> = CODES.iter().map(|c| c.code).collect();
     assert_eq!(codes.len(), CODES.len(), "duplicate code in the registry");

@@ -46,6 +46,10 @@ struct Lowerer<'p> {
     rewards_ready: Vec<bool>,
     memo: HashMap<(DeclId, Mode), Val>,
     consts: HashMap<(u32, VT), Slot>,
+    /// The value of every constant slot, for folding conversions.
+    const_slots: HashMap<Slot, (u32, VT)>,
+    /// `IntToF32` / `BoolToF32` already emitted for a slot.
+    conversions: HashMap<Slot, Slot>,
     input_slots: HashMap<(u32, Option<u32>), Slot>,
     done: Option<Option<Slot>>,
     episode_end: Option<Slot>,
@@ -103,6 +107,8 @@ pub fn lower(program: &Program, _sources: &SourceMap) -> Result<Artifact, Vec<Di
         rewards_ready: Vec::new(),
         memo: HashMap::new(),
         consts: HashMap::new(),
+        const_slots: HashMap::new(),
+        conversions: HashMap::new(),
         input_slots: HashMap::new(),
         done: None,
         episode_end: None,
@@ -252,6 +258,7 @@ impl<'p> Lowerer<'p> {
         };
         let s = self.emit(op, ty);
         self.consts.insert((value, ty), s);
+        self.const_slots.insert(s, (value, ty));
         s
     }
 
@@ -259,12 +266,23 @@ impl<'p> Lowerer<'p> {
         self.constant(v.to_bits(), VT::F32)
     }
 
+    /// The slot as an `f32`: constants convert at compile time, and each
+    /// slot is converted at most once.
     fn to_f32(&mut self, (slot, ty): (Slot, VT)) -> Slot {
-        match ty {
-            VT::F32 => slot,
-            VT::Int => self.emit(Op::Un(rt::UnOp::IntToF32, slot), VT::F32),
-            VT::Bool => self.emit(Op::Un(rt::UnOp::BoolToF32, slot), VT::F32),
+        if ty == VT::F32 {
+            return slot;
         }
+        if let Some(&(bits, _)) = self.const_slots.get(&slot) {
+            let value = if ty == VT::Int { bits as i32 as f32 } else { f32::from(u8::from(bits != 0)) };
+            return self.f32_const(value);
+        }
+        if let Some(&converted) = self.conversions.get(&slot) {
+            return converted;
+        }
+        let op = if ty == VT::Int { rt::UnOp::IntToF32 } else { rt::UnOp::BoolToF32 };
+        let converted = self.emit(Op::Un(op, slot), VT::F32);
+        self.conversions.insert(slot, converted);
+        converted
     }
 
     fn bin(&mut self, op: rt::BinOp, a: Slot, b: Slot) -> Slot {

@@ -165,7 +165,7 @@ impl<'p> Evaluator<'p> {
             episode_end: vec![false; lanes],
             logs: program.logs.iter().map(|_| vec![0; lanes]).collect(),
         };
-        Evaluator {
+        let mut evaluator = Evaluator {
             program,
             lanes,
             options,
@@ -181,7 +181,15 @@ impl<'p> Evaluator<'p> {
             group_runs: Vec::with_capacity(lanes),
             group_ready: false,
             scratch: Vec::with_capacity(lanes),
+        };
+        // Constant slots never change: fill them once.
+        let no_input = StepInput { columns: &[], last: None, groups: None, active: None };
+        for instr in &program.code {
+            if is_constant(&instr.op) {
+                evaluator.exec(instr, &no_input);
+            }
         }
+        evaluator
     }
 
     pub fn lanes(&self) -> usize {
@@ -319,7 +327,9 @@ impl<'p> Evaluator<'p> {
         let n = self.lanes;
         self.group_ready = false;
         for instr in &self.program.code {
-            self.exec(instr, input);
+            if !is_constant(&instr.op) {
+                self.exec(instr, input);
+            }
         }
         let p = self.program;
         let slot = |s: Slot| s as usize * n;
@@ -632,6 +642,10 @@ impl<'p> Evaluator<'p> {
             }
         }
     }
+}
+
+fn is_constant(op: &Op) -> bool {
+    matches!(op, Op::ConstF32(_) | Op::ConstI32(_) | Op::ConstBool(_))
 }
 
 fn add(ty: ValueType, acc: u32, x: u32) -> u32 {

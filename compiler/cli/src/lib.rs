@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod check;
 pub mod compile;
+pub mod eval;
 pub mod import;
 pub mod inspect;
 pub mod load;
@@ -55,6 +56,13 @@ pub enum Command {
         after_help = "Examples:\n  rwc inspect examples/office.rwc\n  rwc inspect --format json examples/office.rw"
     )]
     Inspect(inspect::InspectArgs),
+    /// Evaluate a spec over a recorded trace (JSON Lines) and print each step's outputs
+    #[command(after_help = "Examples:\n  rwc eval examples/office.rw --trace examples/traces/office.jsonl\n  \
+        rwc eval task.rwc --trace run.jsonl --format csv > rewards.csv\n\n\
+        A trace line: {\"episode\": 1, \"props\": [\"coffee\"], \"length\": 120}. Props not listed are false; \
+        every other input must be given. A new `episode` value starts a new episode; the last line of \
+        each episode is marked last (truncation).")]
+    Eval(eval::EvalArgs),
     /// Translate specs from other tools' formats
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -78,6 +86,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check::run(&args),
         Command::Compile(args) => compile::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Import(command) => import::run(&command),
         Command::Bench(command) => bench::run(&command),
     }

@@ -1,0 +1,514 @@
+//! `rwc eval SPEC --trace TRACE.jsonl`: evaluates a spec over a recorded
+//! trace and prints every step's reward, done flag and logs.
+//!
+//! Each episode of the trace (consecutive lines with the same `"episode"`
+//! value) runs in its own lane, all lanes side by side, so group terms see
+//! the lanes of a group at the same step index. The whole trace is read and
+//! checked first: a bad line stops everything with a diagnostic that names
+//! the line and field.
+
+use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, load};
+use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
+use rw_runtime::artifact::{InputKind, InputSpec, ValueType};
+use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
+use serde_json::{Map, Value};
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalFormat {
+    /// One JSON object per step (the default when stdout is not a terminal)
+    Jsonl,
+    /// Comma-separated values with a header
+    Csv,
+    /// Aligned columns for people (the default on a terminal)
+    Table,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// The spec, or its compiled artifact
+    #[arg(value_name = "SPEC.rw|SPEC.rwc")]
+    pub spec: PathBuf,
+    /// The trace: JSON Lines, one object per step
+    #[arg(long, value_name = "TRACE.jsonl")]
+    pub trace: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: Option<EvalFormat>,
+}
+
+/// One input's value on one line.
+#[derive(Clone, Debug)]
+enum Value1 {
+    Bool(bool),
+    Int(i32),
+    F32(f32),
+    BoolVec(Vec<bool>),
+    IntVec(Vec<i32>),
+    F32Vec(Vec<f32>),
+    Criteria(Vec<(f32, f32)>),
+}
+
+struct Line {
+    episode: Value,
+    group: Option<Value>,
+    values: Vec<Value1>,
+}
+
+/// A problem with the trace: line (1-based), the field, what is wrong.
+pub struct TraceError {
+    pub line: usize,
+    pub field: Option<String>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+fn error(line: usize, field: Option<&str>, message: String) -> TraceError {
+    TraceError { line, field: field.map(str::to_string), message, help: None }
+}
+
+fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim(name, c), c))
+        .filter(|(d, _)| *d <= (name.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Edit distance (a copy of the compiler's would need a dependency on it for
+/// one function; this is the same few lines).
+fn strsim(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+fn in_range(spec: &InputSpec, v: f64) -> bool {
+    match spec.range {
+        Some(r) => v >= r.lo && if r.inclusive { v <= r.hi } else { v < r.hi },
+        None => true,
+    }
+}
+
+fn range_text(spec: &InputSpec) -> String {
+    spec.range.map_or(String::new(), |r| format!("{}{}{}", r.lo, if r.inclusive { "..=" } else { ".." }, r.hi))
+}
+
+fn parse_value(spec: &InputSpec, value: &Value, line: usize) -> Result<Value1, TraceError> {
+    let name = spec.name.as_str();
+    let wrong = |what: &str| error(line, Some(name), format!("`{name}` must be {what}, found `{value}`"));
+    let scalar = |t: ValueType, v: &Value| -> Result<Value1, TraceError> {
+        match t {
+            ValueType::Bool => v.as_bool().map(Value1::Bool).ok_or_else(|| wrong("a JSON boolean")),
+            ValueType::Int => {
+                let i = v.as_i64().filter(|_| v.is_i64() || v.is_u64()).ok_or_else(|| wrong("a JSON integer"))?;
+                let i = i32::try_from(i).map_err(|_| wrong("a 32-bit integer"))?;
+                if !in_range(spec, f64::from(i)) {
+                    return Err(error(
+                        line,
+                        Some(name),
+                        format!("`{name}` is {i}, outside its declared range {}", range_text(spec)),
+                    ));
+                }
+                Ok(Value1::Int(i))
+            }
+            ValueType::F32 => {
+                let x = v.as_f64().ok_or_else(|| wrong("a JSON number"))?;
+                if !in_range(spec, x) {
+                    return Err(error(
+                        line,
+                        Some(name),
+                        format!("`{name}` is {x}, outside its declared range {}", range_text(spec)),
+                    ));
+                }
+                Ok(Value1::F32(x as f32))
+            }
+        }
+    };
+    match spec.kind {
+        InputKind::Scalar(t) => scalar(t, value),
+        InputKind::Vector(t, n) => {
+            let items = value
+                .as_array()
+                .filter(|a| a.len() == n as usize)
+                .ok_or_else(|| wrong(&format!("an array of {n} values")))?;
+            let parsed: Vec<Value1> = items.iter().map(|v| scalar(t, v)).collect::<Result<_, _>>()?;
+            Ok(match t {
+                ValueType::Bool => Value1::BoolVec(parsed.iter().map(|v| matches!(v, Value1::Bool(true))).collect()),
+                ValueType::Int => {
+                    Value1::IntVec(parsed.iter().map(|v| if let Value1::Int(i) = v { *i } else { 0 }).collect())
+                }
+                ValueType::F32 => {
+                    Value1::F32Vec(parsed.iter().map(|v| if let Value1::F32(x) = v { *x } else { 0.0 }).collect())
+                }
+            })
+        }
+        InputKind::Criteria => {
+            let items = value.as_array().ok_or_else(|| wrong("an array of {\"weight\": w, \"verdict\": v} objects"))?;
+            let mut list = Vec::new();
+            for item in items {
+                let w = item.get("weight").and_then(Value::as_f64);
+                let v = item.get("verdict").and_then(Value::as_f64);
+                match (w, v) {
+                    (Some(w), Some(v)) if w >= 0.0 && (0.0..=1.0).contains(&v) => list.push((w as f32, v as f32)),
+                    _ => {
+                        return Err(error(
+                            line,
+                            Some(name),
+                            format!(
+                                "each item of `{name}` needs a non-negative `weight` and a `verdict` in [0, 1], found `{item}`"
+                            ),
+                        ));
+                    }
+                }
+            }
+            Ok(Value1::Criteria(list))
+        }
+    }
+}
+
+fn parse_line(program: &Artifact, number: usize, text: &str) -> Result<Line, TraceError> {
+    let object: Map<String, Value> = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(o)) => o,
+        Ok(other) => return Err(error(number, None, format!("a trace line is a JSON object, found `{other}`"))),
+        Err(e) => return Err(error(number, None, format!("not valid JSON: {e}"))),
+    };
+    let inputs = &program.inputs;
+    let mut values: Vec<Option<Value1>> = vec![None; inputs.len()];
+    if let Some(list) = object.get("props") {
+        let names = list
+            .as_array()
+            .ok_or_else(|| error(number, Some("props"), "`props` must be an array of prop names".into()))?;
+        for name in names {
+            let name = name
+                .as_str()
+                .ok_or_else(|| error(number, Some("props"), format!("`props` lists `{name}`, not a prop name")))?;
+            match inputs.iter().position(|i| i.is_prop && i.name == name) {
+                Some(k) => values[k] = Some(Value1::Bool(true)),
+                None => {
+                    let mut e = error(number, Some("props"), format!("unknown prop `{name}`"));
+                    e.help = closest(name, inputs.iter().filter(|i| i.is_prop).map(|i| i.name.as_str()))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .or_else(|| Some(format!("the props are: {}", prop_names(program))));
+                    return Err(e);
+                }
+            }
+        }
+    }
+    for (key, value) in &object {
+        if matches!(key.as_str(), "props" | "episode" | "group") {
+            continue;
+        }
+        let Some(k) = inputs.iter().position(|i| i.name == *key) else {
+            let mut e = error(number, Some(key), format!("unknown field `{key}`"));
+            let names = inputs.iter().map(|i| i.name.as_str()).chain(["props", "episode", "group"]);
+            e.help = closest(key, names).map(|s| format!("did you mean `{s}`?")).or_else(|| {
+                Some(format!(
+                    "the spec's inputs are: {}",
+                    inputs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+                ))
+            });
+            return Err(e);
+        };
+        if inputs[k].is_prop && object.contains_key("props") {
+            return Err(error(
+                number,
+                Some(key),
+                format!("prop `{key}` is given both as a field and in `props`; use one form per line"),
+            ));
+        }
+        values[k] = Some(parse_value(&inputs[k], value, number)?);
+    }
+    let mut out = Vec::with_capacity(inputs.len());
+    for (spec, value) in inputs.iter().zip(values) {
+        match value {
+            Some(v) => out.push(v),
+            None if spec.is_prop => out.push(Value1::Bool(false)),
+            None => {
+                let mut e = error(number, None, format!("missing input `{}` ({})", spec.name, spec.kind));
+                e.help = Some(format!("every line gives every input: add `\"{}\": ...`", spec.name));
+                return Err(e);
+            }
+        }
+    }
+    let group = object.get("group").cloned();
+    if let Some(g) = &group {
+        if g.is_object() || g.is_array() {
+            return Err(error(number, Some("group"), "`group` must be a JSON scalar".into()));
+        }
+    }
+    let episode = object.get("episode").cloned().unwrap_or(Value::Null);
+    if episode.is_object() || episode.is_array() {
+        return Err(error(number, Some("episode"), "`episode` must be a JSON scalar".into()));
+    }
+    Ok(Line { episode, group, values: out })
+}
+
+fn prop_names(program: &Artifact) -> String {
+    program.inputs.iter().filter(|i| i.is_prop).map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn report(path: &str, text: &str, e: &TraceError) {
+    let line_start: usize = text.split_inclusive('\n').take(e.line - 1).map(str::len).sum();
+    let line_text = text[line_start..].lines().next().unwrap_or("");
+    let (start, len) = match &e.field {
+        Some(f) => match line_text.find(&format!("\"{f}\"")) {
+            Some(p) => (line_start + p, f.len() + 2),
+            None => (line_start, line_text.len()),
+        },
+        None => (line_start, line_text.len()),
+    };
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut report = Report::build(ReportKind::Error, (path, start..start + len))
+        .with_config(Config::default().with_color(color).with_index_type(IndexType::Byte))
+        .with_code("RW0601")
+        .with_message(format!("bad trace input: {}", e.message))
+        .with_label(Label::new((path, start..start + len)).with_message(match &e.field {
+            Some(f) => format!("field `{f}` of line {}", e.line),
+            None => format!("line {}", e.line),
+        }));
+    if let Some(help) = &e.help {
+        report = report.with_help(help);
+    }
+    if report.finish().eprint((path, Source::from(text))).is_err() {
+        eprintln!("error: {path}:{}: {}", e.line, e.message);
+    }
+}
+
+fn number(bits: u32, ty: ValueType) -> String {
+    match ty {
+        ValueType::Bool => (bits != 0).to_string(),
+        ValueType::Int => (bits as i32).to_string(),
+        ValueType::F32 => {
+            let x = f32::from_bits(bits);
+            // Rust prints the shortest decimal that reads back to the same f32.
+            if x.is_finite() { x.to_string() } else { "null".to_string() }
+        }
+    }
+}
+
+pub fn run(args: &EvalArgs) -> u8 {
+    let program = match load::program(&args.spec) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let text = match std::fs::read_to_string(&args.trace) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {}", args.trace.display(), crate::check::describe_io(&e));
+            return EXIT_USAGE;
+        }
+    };
+    let path = args.trace.display().to_string();
+    let mut lines = Vec::new();
+    for (k, raw) in text.lines().enumerate() {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        match parse_line(&program, k + 1, raw) {
+            Ok(l) => lines.push(l),
+            Err(e) => {
+                report(&path, &text, &e);
+                return EXIT_INPUT_ERRORS;
+            }
+        }
+    }
+    // Episodes: runs of consecutive lines with the same `episode` value.
+    let mut lanes: Vec<Vec<usize>> = Vec::new();
+    for (k, line) in lines.iter().enumerate() {
+        match lanes.last_mut() {
+            Some(lane) if lines[lane[0]].episode == line.episode => lane.push(k),
+            _ => lanes.push(vec![k]),
+        }
+    }
+    let mut group_ids: Vec<Value> = Vec::new();
+    let lane_count = lanes.len();
+    let horizon = lanes.iter().map(Vec::len).max().unwrap_or(0);
+    let mut evaluator =
+        Evaluator::new(&program, lane_count.max(1), Options { ignore_done: false, check_ranges: false });
+    // rows[line] = (step, reward, done, logs)
+    let mut rows: Vec<Option<(u32, u32, bool, Vec<u32>)>> = vec![None; lines.len()];
+    let mut step_in_episode = vec![0u32; lane_count];
+    for t in 0..horizon {
+        let at = |lane: &Vec<usize>| lane.get(t).map(|&k| &lines[k]);
+        let active: Vec<bool> = lanes.iter().map(|l| t < l.len()).collect();
+        let last: Vec<bool> = lanes.iter().map(|l| t + 1 == l.len()).collect();
+        let groups: Vec<u32> = lanes
+            .iter()
+            .map(|l| match at(l).and_then(|line| line.group.clone()) {
+                Some(g) => match group_ids.iter().position(|x| *x == g) {
+                    Some(i) => i as u32 + 1,
+                    None => {
+                        group_ids.push(g);
+                        group_ids.len() as u32
+                    }
+                },
+                None => 0,
+            })
+            .collect();
+        let mut bools: Vec<Vec<bool>> = Vec::new();
+        let mut ints: Vec<Vec<i32>> = Vec::new();
+        let mut floats: Vec<Vec<f32>> = Vec::new();
+        let mut criteria: Vec<(Vec<u32>, Vec<f32>, Vec<f32>)> = Vec::new();
+        let mut kinds = Vec::new();
+        for (k, spec) in program.inputs.iter().enumerate() {
+            let values = lanes.iter().map(|l| at(l).map(|line| &line.values[k]));
+            match spec.kind {
+                InputKind::Scalar(ValueType::Bool) | InputKind::Vector(ValueType::Bool, _) => {
+                    let len = if let InputKind::Vector(_, n) = spec.kind { n as usize } else { 1 };
+                    let mut col = Vec::with_capacity(lane_count * len);
+                    for v in values {
+                        match v {
+                            Some(Value1::Bool(b)) => col.push(*b),
+                            Some(Value1::BoolVec(vs)) => col.extend(vs),
+                            _ => col.extend(std::iter::repeat_n(false, len)),
+                        }
+                    }
+                    kinds.push((0, bools.len(), len > 1 || matches!(spec.kind, InputKind::Vector(..))));
+                    bools.push(col);
+                }
+                InputKind::Scalar(ValueType::Int) | InputKind::Vector(ValueType::Int, _) => {
+                    let len = if let InputKind::Vector(_, n) = spec.kind { n as usize } else { 1 };
+                    let mut col = Vec::with_capacity(lane_count * len);
+                    for v in values {
+                        match v {
+                            Some(Value1::Int(i)) => col.push(*i),
+                            Some(Value1::IntVec(vs)) => col.extend(vs),
+                            _ => col.extend(std::iter::repeat_n(0, len)),
+                        }
+                    }
+                    kinds.push((1, ints.len(), matches!(spec.kind, InputKind::Vector(..))));
+                    ints.push(col);
+                }
+                InputKind::Scalar(ValueType::F32) | InputKind::Vector(ValueType::F32, _) => {
+                    let len = if let InputKind::Vector(_, n) = spec.kind { n as usize } else { 1 };
+                    let mut col = Vec::with_capacity(lane_count * len);
+                    for v in values {
+                        match v {
+                            Some(Value1::F32(x)) => col.push(*x),
+                            Some(Value1::F32Vec(vs)) => col.extend(vs),
+                            _ => col.extend(std::iter::repeat_n(0.0, len)),
+                        }
+                    }
+                    kinds.push((2, floats.len(), matches!(spec.kind, InputKind::Vector(..))));
+                    floats.push(col);
+                }
+                InputKind::Criteria => {
+                    let (mut offsets, mut weights, mut verdicts) = (vec![0u32], Vec::new(), Vec::new());
+                    for v in values {
+                        if let Some(Value1::Criteria(items)) = v {
+                            for (w, x) in items {
+                                weights.push(*w);
+                                verdicts.push(*x);
+                            }
+                        }
+                        offsets.push(weights.len() as u32);
+                    }
+                    kinds.push((3, criteria.len(), false));
+                    criteria.push((offsets, weights, verdicts));
+                }
+            }
+        }
+        let columns: Vec<Column<'_>> = kinds
+            .iter()
+            .map(|&(kind, k, vector)| match (kind, vector) {
+                (0, false) => Column::Bool(&bools[k]),
+                (0, true) => Column::BoolVec(&bools[k]),
+                (1, false) => Column::Int(&ints[k]),
+                (1, true) => Column::IntVec(&ints[k]),
+                (2, false) => Column::F32(&floats[k]),
+                (2, true) => Column::F32Vec(&floats[k]),
+                _ => Column::Criteria { offsets: &criteria[k].0, weights: &criteria[k].1, verdicts: &criteria[k].2 },
+            })
+            .collect();
+        let input = StepInput { columns: &columns, last: Some(&last), groups: Some(&groups), active: Some(&active) };
+        let out = match evaluator.step(&input) {
+            Ok(out) => out,
+            Err(e) => {
+                eprintln!("error: step {t}: {e}");
+                return EXIT_INPUT_ERRORS;
+            }
+        };
+        for (lane, l) in lanes.iter().enumerate() {
+            if let Some(&k) = l.get(t) {
+                let logs = out.logs.iter().map(|col| col[lane]).collect();
+                rows[k] = Some((step_in_episode[lane], out.reward[lane].to_bits(), out.done[lane], logs));
+                step_in_episode[lane] = if out.episode_end[lane] { 0 } else { step_in_episode[lane] + 1 };
+            }
+        }
+    }
+    let format =
+        args.format.unwrap_or(if std::io::stdout().is_terminal() { EvalFormat::Table } else { EvalFormat::Jsonl });
+    print!("{}", render(&program, &lines, &rows, format));
+    0
+}
+
+fn render(
+    program: &Artifact,
+    lines: &[Line],
+    rows: &[Option<(u32, u32, bool, Vec<u32>)>],
+    format: EvalFormat,
+) -> String {
+    let mut header = vec!["episode".to_string(), "step".into(), "reward".into(), "done".into()];
+    header.extend(program.logs.iter().map(|l| l.name.clone()));
+    let cells: Vec<Vec<String>> = lines
+        .iter()
+        .zip(rows)
+        .filter_map(|(line, row)| {
+            let (step, reward, done, logs) = row.as_ref()?;
+            let mut cells =
+                vec![line.episode.to_string(), step.to_string(), number(*reward, ValueType::F32), done.to_string()];
+            cells.extend(program.logs.iter().zip(logs).map(|(l, bits)| number(*bits, l.ty)));
+            Some(cells)
+        })
+        .collect();
+    let mut out = String::new();
+    match format {
+        EvalFormat::Jsonl => {
+            for row in &cells {
+                let fields: Vec<String> =
+                    header.iter().zip(row).map(|(h, v)| format!("{}:{v}", Value::String(h.clone()))).collect();
+                let _ = writeln!(out, "{{{}}}", fields.join(","));
+            }
+        }
+        EvalFormat::Csv => {
+            let _ = writeln!(out, "{}", header.join(","));
+            for row in &cells {
+                let quoted: Vec<String> = row
+                    .iter()
+                    .map(|c| {
+                        if c.contains(',') || c.contains('"') {
+                            format!("\"{}\"", c.replace('"', "\"\""))
+                        } else {
+                            c.clone()
+                        }
+                    })
+                    .collect();
+                let _ = writeln!(out, "{}", quoted.join(","));
+            }
+        }
+        EvalFormat::Table => {
+            let widths: Vec<usize> = (0..header.len())
+                .map(|k| cells.iter().map(|r| r[k].len()).chain([header[k].len()]).max().unwrap_or(0))
+                .collect();
+            let line = |row: &[String]| {
+                row.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect::<Vec<_>>().join("  ")
+            };
+            let _ = writeln!(out, "{}", line(&header));
+            for row in &cells {
+                let _ = writeln!(out, "{}", line(row));
+            }
+        }
+    }
+    out
+}
