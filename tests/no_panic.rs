@@ -5,22 +5,7 @@
 //! boundaries so that renderers can show it. Seeded, so failures reproduce.
 
 use rw_compiler::sema::{self, Checked};
-use rw_tests::rw_files;
-
-/// xorshift64*: a few lines instead of a dependency; deterministic per seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use rw_tests::{Rng, rw_files};
 
 /// Splits source text into tokens (names, numbers, strings, comments,
 /// operators, whitespace) so that mutations act on meaningful units.
