@@ -457,3 +457,54 @@ pub fn expr_text(e: &Expr) -> String {
         ExprKind::Gated(c, body) => format!("gated({}) {{ {} }}", expr_text(c), expr_text(body)),
     }
 }
+
+impl Guard {
+    /// The guard as a formula over the atoms' text, with only the
+    /// parentheses precedence needs (`|` < `&` < `!`).
+    pub fn display(&self, atoms: &[Atom]) -> String {
+        self.display_at(atoms, 0)
+    }
+
+    fn display_at(&self, atoms: &[Atom], outer: u8) -> String {
+        let (text, level) = match self {
+            Guard::True => ("true".to_string(), 3),
+            Guard::False => ("false".to_string(), 3),
+            Guard::Atom(k) => {
+                let t = atoms.get(*k as usize).map_or("?", |a| a.text.as_str());
+                let simple = t.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+                (t.to_string(), if simple { 3 } else { 2 })
+            }
+            Guard::Not(g) => (format!("!{}", g.display_at(atoms, 3)), 3),
+            Guard::And(a, b) => (format!("{} & {}", a.display_at(atoms, 2), b.display_at(atoms, 2)), 2),
+            Guard::Or(a, b) => (format!("{} | {}", a.display_at(atoms, 1), b.display_at(atoms, 1)), 1),
+        };
+        if level < outer { format!("({text})") } else { text }
+    }
+}
+
+impl Automaton {
+    /// Graphviz: states as circles (terminal ones doubled), the start state
+    /// marked by an arrow, edges labelled `guard / reward`.
+    pub fn to_dot(&self) -> String {
+        let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let mut out = format!("digraph {} {{\n  rankdir=LR;\n  node [shape=circle];\n", quote(&self.name));
+        out.push_str("  __start [shape=point, label=\"\"];\n");
+        for n in self.graph.node_indices() {
+            let s = &self.graph[n];
+            let shape = if s.terminal { " shape=doublecircle" } else { "" };
+            out.push_str(&format!("  {} [label={}{shape}];\n", n.index(), quote(&s.name)));
+        }
+        out.push_str(&format!("  __start -> {};\n", self.start.0));
+        for e in self.ordered_edges() {
+            let Some((from, to)) = self.graph.edge_endpoints(e) else { continue };
+            let data = &self.graph[e];
+            let mut label = data.guard.display(&self.atoms);
+            if let Some(r) = &data.reward {
+                label.push_str(&format!(" / {}", expr_text(r)));
+            }
+            out.push_str(&format!("  {} -> {} [label={}];\n", from.index(), to.index(), quote(&label)));
+        }
+        out.push_str("}\n");
+        out
+    }
+}

@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod check;
 pub mod compile;
+pub mod dot;
 pub mod eval;
 pub mod import;
 pub mod inspect;
@@ -63,6 +64,11 @@ pub enum Command {
         every other input must be given. A new `episode` value starts a new episode; the last line of \
         each episode is marked last (truncation).")]
     Eval(eval::EvalArgs),
+    /// Print a spec's machines as Graphviz graphs
+    #[command(
+        after_help = "Examples:\n  rwc dot examples/office.rw | dot -Tpng -o office.png\n  rwc dot task.rw --automaton task -o task.dot"
+    )]
+    Dot(dot::DotArgs),
     /// Translate specs from other tools' formats
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -87,6 +93,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Compile(args) => compile::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Dot(args) => dot::run(&args),
         Command::Import(command) => import::run(&command),
         Command::Bench(command) => bench::run(&command),
     }

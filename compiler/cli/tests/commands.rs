@@ -1,0 +1,180 @@
+//! `rwc compile / inspect / eval / import rm / dot` as users run them.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rwc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rwc"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run rwc")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rwc-cmd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn compile_writes_an_artifact_that_inspect_and_eval_read() {
+    let out = temp("office.rwc");
+    let o = rwc(&["compile", "examples/office.rw", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with(&format!("wrote {}", out.display())));
+
+    let o = rwc(&["inspect", "--format", "json", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(schema["spec"], "office_delivery");
+    let automaton = &schema["automata"][0];
+    assert_eq!(automaton["name"], "task");
+    assert_eq!(automaton["kind"], "machine");
+    assert_eq!((automaton["states"].as_u64(), automaton["edges"].as_u64()), (Some(6), Some(10)));
+    assert_eq!((automaton["terminal"].as_u64(), automaton["accepting"].as_u64()), (Some(2), Some(1)));
+    let inputs: Vec<&str> = schema["inputs"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(inputs, ["coffee", "mail", "office", "decoration"]);
+
+    // The artifact and the source give the same evaluation.
+    let trace = "examples/traces/office.jsonl";
+    let from_artifact = rwc(&["eval", out.to_str().unwrap(), "--trace", trace]);
+    let from_source = rwc(&["eval", "examples/office.rw", "--trace", trace]);
+    assert_eq!(from_artifact.status.code(), Some(0), "{}", text(&from_artifact.stderr));
+    assert_eq!(from_artifact.stdout, from_source.stdout);
+}
+
+/// The office example's rewards, computed by hand: `task.reward` plus the
+/// potential-based term `0.9 * P_t - P_(t-1)` with `P = -task.distance`
+/// (idle 2, got_coffee 2, got_both 1, delivered 0; P_t = 0 on a done step;
+/// P_(-1) is the start state's potential).
+#[test]
+fn eval_of_the_office_trace_matches_a_hand_computation() {
+    let o = rwc(&["eval", "examples/office.rw", "--trace", "examples/traces/office.jsonl"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rows: Vec<serde_json::Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let f = |x: f32| f64::from(x);
+    let expected = [
+        // (episode, step, reward, done, steps_to_goal)
+        (1, 0, f(0.9f32 * -2.0 + 2.0), false, 2),  // stays idle
+        (1, 1, f(0.9f32 * -2.0 + 2.0), false, 2),  // coffee
+        (1, 2, f(0.9f32 * -1.0 + 2.0), false, 1),  // mail: got both
+        (1, 3, f(1.0f32 + (0.0 + 1.0)), true, 0),  // office: delivered, pays 1, P_t = 0
+        (2, 0, f(0.9f32 * -1.0 + 2.0), false, 1),  // coffee and mail at once
+        (2, 1, f(-1.0f32 + (0.0 + 1.0)), true, 6), // decoration: -1, no goal reachable
+    ];
+    assert_eq!(rows.len(), expected.len());
+    for (row, (episode, step, reward, done, distance)) in rows.iter().zip(expected) {
+        assert_eq!(row["episode"], episode);
+        assert_eq!(row["step"], step);
+        assert_eq!(row["reward"].as_f64().map(|r| r as f32), Some(reward as f32), "{row}");
+        assert_eq!(row["done"], done);
+        assert_eq!(row["steps_to_goal"], distance);
+    }
+    // Same columns as CSV.
+    let csv = rwc(&["eval", "examples/office.rw", "--trace", "examples/traces/office.jsonl", "--format", "csv"]);
+    let csv = text(&csv.stdout);
+    assert_eq!(csv.lines().next(), Some("episode,step,reward,done,steps_to_goal"));
+    assert_eq!(csv.lines().count(), 7);
+}
+
+#[test]
+fn bad_trace_lines_name_the_line_and_field() {
+    let trace = temp("bad.jsonl");
+    std::fs::write(&trace, "{\"props\": [\"coffee\"]}\n{\"props\": [\"cofee\"]}\n").unwrap();
+    let o = rwc(&["eval", "examples/office.rw", "--trace", trace.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("[RW0601] Error: bad trace input: unknown prop `cofee`"), "{err}");
+    assert!(err.contains("field `props` of line 2") && err.contains("did you mean `coffee`?"), "{err}");
+    assert!(o.stdout.is_empty(), "nothing is evaluated past a bad line");
+
+    let cases = [
+        ("{\"correct\": true, \"lenght\": 10, \"scores\": [1, 2, 3, 4], \"ref\": 0.5}", "unknown field `lenght`"),
+        ("{\"correct\": true, \"scores\": [1, 2, 3, 4], \"ref\": 0.5}", "missing input `length`"),
+        ("{\"correct\": true, \"length\": 1.5, \"scores\": [1, 2, 3, 4], \"ref\": 0.5}", "must be a JSON integer"),
+        ("{\"correct\": true, \"length\": 9000, \"scores\": [1, 2, 3, 4], \"ref\": 0.5}", "outside its declared range"),
+        ("{\"correct\": true, \"length\": 10, \"scores\": [1, 2], \"ref\": 0.5}", "an array of 4 values"),
+        ("not json", "not valid JSON"),
+    ];
+    for (line, message) in cases {
+        std::fs::write(&trace, format!("{line}\n")).unwrap();
+        let o = rwc(&["eval", "examples/grpo_math.rw", "--trace", trace.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{line}");
+        assert!(text(&o.stderr).contains(message), "{line}: {}", text(&o.stderr));
+    }
+}
+
+#[test]
+fn import_rm_keeps_state_numbers_and_semantics() {
+    let o = rwc(&["import", "rm", "../shared/bench/office.rm"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let spec = text(&o.stdout);
+    assert!(spec.contains("props e, f, g, n"));
+    assert!(spec.contains("machine rm priority {"));
+    assert!(spec.contains("states u0, u1, u2, u3, u4, u5, u6"));
+    assert!(spec.contains("u3 -> u4 when g & !n reward 1"));
+    assert!(spec.contains("any -> u6 when true"));
+    assert!(spec.contains("terminal u4, u5, u6"));
+    assert!(spec.contains("done when rm.terminal"));
+    // The import compiles.
+    let file = temp("office_import.rw");
+    std::fs::write(&file, &spec).unwrap();
+    assert_eq!(rwc(&["check", file.to_str().unwrap()]).status.code(), Some(0));
+
+    // Gaps in the numbering become placeholder states; bad lines are reported.
+    let rm = temp("gaps.rm");
+    std::fs::write(
+        &rm,
+        "0\n[3]\n(0, 3, 'a&!b', ConstantRewardFunction(2.5))\n(0, 0, '!a|b', ConstantRewardFunction(0))\n",
+    )
+    .unwrap();
+    let spec = text(&rwc(&["import", "rm", rm.to_str().unwrap()]).stdout);
+    assert!(spec.contains("states u0, u1, u2, u3, u4") && spec.contains("u0 -> u3 when a & !b reward 2.5"), "{spec}");
+    std::fs::write(&rm, "0\n[3]\n(0, 3, 'a&!b', Reward(2))\n").unwrap();
+    let o = rwc(&["import", "rm", rm.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("gaps.rm:3: expected `(from, to, 'guard', ConstantRewardFunction(r))`"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn dot_draws_machines_with_guards_and_rewards() {
+    let o = rwc(&["dot", "examples/office.rw"]);
+    assert_eq!(o.status.code(), Some(0));
+    let dot = text(&o.stdout);
+    assert!(dot.starts_with("digraph \"task\" {"));
+    assert!(dot.contains("4 [label=\"delivered\" shape=doublecircle];"));
+    assert!(dot.contains("3 -> 4 [label=\"office & !decoration / 1\"];"));
+    assert!(dot.contains("__start -> 0;"));
+    let o = rwc(&["dot", "examples/office.rw", "--automaton", "nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("no automaton `nope`"));
+}
+
+#[test]
+fn corrupt_artifacts_are_rejected_clearly() {
+    let out = temp("corrupt.rwc");
+    assert_eq!(rwc(&["compile", "examples/office.rw", "-o", out.to_str().unwrap()]).status.code(), Some(0));
+    let mut bytes = std::fs::read(&out).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&out, &bytes).unwrap();
+    let o = rwc(&["inspect", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("checksum mismatch"), "{}", text(&o.stderr));
+}
