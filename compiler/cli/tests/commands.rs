@@ -178,3 +178,11 @@ fn corrupt_artifacts_are_rejected_clearly() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("checksum mismatch"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn ltlf_specs_check_but_do_not_compile_yet() {
+    assert_eq!(rwc(&["check", "examples/delivery_ltlf.rw"]).status.code(), Some(0));
+    let o = rwc(&["compile", "examples/delivery_ltlf.rw", "-o", temp("ltlf.rwc").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("[RW0504] Error: `ltlf delivered` cannot be compiled yet"), "{}", text(&o.stderr));
+}
