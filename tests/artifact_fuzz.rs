@@ -68,8 +68,8 @@ fn mutated_artifacts_are_rejected_or_evaluated_without_panic() {
             let at = rng.below(bytes.len());
             match rng.below(6) {
                 0 => bytes[at] ^= 1 << rng.below(8),
-                1 => bytes[at] = rng.next() as u8,
-                2 => bytes.insert(at, rng.next() as u8),
+                1 => bytes[at] = rng.next_u64() as u8,
+                2 => bytes.insert(at, rng.next_u64() as u8),
                 3 => {
                     bytes.remove(at);
                 }

@@ -30,7 +30,8 @@ fn examples_compile() {
         match rw_compiler::compile(&checked) {
             Ok(artifact) => {
                 let bytes = artifact.to_bytes();
-                let loaded = rw_runtime::Artifact::from_bytes(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let loaded =
+                    rw_runtime::Artifact::from_bytes(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 assert_eq!(loaded, artifact, "{}", path.display());
             }
             Err(diagnostics) => {

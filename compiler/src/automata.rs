@@ -124,7 +124,7 @@ impl Automaton {
         for s in states {
             graph.add_node(StateData { name: s.clone(), terminal: terminal(s) });
         }
-        let index = |s: &str| states.iter().position(|x| x == s).map(|i| NodeIndex::new(i));
+        let index = |s: &str| states.iter().position(|x| x == s).map(NodeIndex::new);
         let start = m.start.first().and_then(|s| index(&s.name)).map_or(StateId(0), |n| StateId(n.index() as u32));
         let mut automaton = Automaton {
             name: m.name.name.clone(),
@@ -249,10 +249,11 @@ impl Automaton {
                     let mut matching = edges.iter().filter(|(_, d)| d.guard.eval(label));
                     let Some((first, first_data)) = matching.next() else { continue };
                     table[(state.index() << atoms) | label as usize] = *first;
-                    if !self.priority && only_props {
-                        if let Some((_, second)) = matching.next() {
-                            return Err(self.overlap(state, first_data, second, label));
-                        }
+                    if !self.priority
+                        && only_props
+                        && let Some((_, second)) = matching.next()
+                    {
+                        return Err(self.overlap(state, first_data, second, label));
                     }
                 }
             }
@@ -384,16 +385,17 @@ pub fn analyse(program: &Program, m: &ast::Machine, states: &[String]) -> Result
         }
         _ => false,
     });
-    if automaton.strict && only_props {
-        if let Some((state, valuation)) = automaton.uncovered() {
-            return Err(Diagnostic::error(
-                code::NOT_COVERED,
-                format!("strict machine `{}` has no edge from `{state}` for some steps", automaton.name),
-            )
-            .primary(m.name.span, "declared `strict` here")
-            .note(format!("in state `{state}`, no guard holds when {valuation}"))
-            .help(format!("add an edge such as `{state} -> {state} when true` last, or drop `strict`")));
-        }
+    if automaton.strict
+        && only_props
+        && let Some((state, valuation)) = automaton.uncovered()
+    {
+        return Err(Diagnostic::error(
+            code::NOT_COVERED,
+            format!("strict machine `{}` has no edge from `{state}` for some steps", automaton.name),
+        )
+        .primary(m.name.span, "declared `strict` here")
+        .note(format!("in state `{state}`, no guard holds when {valuation}"))
+        .help(format!("add an edge such as `{state} -> {state} when true` last, or drop `strict`")));
     }
     automaton.tables(only_props)?;
     Ok(automaton)

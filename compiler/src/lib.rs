@@ -5,6 +5,40 @@
 //! types, structural rules) → automata → verification → lowering to the
 //! runtime artifact. Every phase reports [`Diagnostic`]s as plain data; the
 //! `rwc` binary renders them.
+//!
+//! Compiling a spec and evaluating it from Rust, the way a trainer embeds
+//! rw (the runtime needs only the artifact's bytes):
+//!
+//! ```
+//! use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
+//!
+//! let spec = "
+//!     props coffee, office
+//!     machine task {
+//!       start u0
+//!       u0 -> u1 when coffee
+//!       u1 -> goal when office reward 1
+//!       terminal goal
+//!     }
+//!     reward = task.reward
+//!     done when task.terminal
+//! ";
+//! let checked = rw_compiler::sema::check_text("task.rw", spec, None);
+//! assert!(!checked.has_errors());
+//! let bytes = rw_compiler::compile(&checked).expect("compiles").to_bytes();
+//!
+//! // In the trainer: load, validate, and step 2 lanes at once.
+//! let program = Artifact::from_bytes(&bytes).expect("valid artifact");
+//! let mut eval = Evaluator::new(&program, 2, Options::default());
+//! let step = |eval: &mut Evaluator, coffee: [bool; 2], office: [bool; 2]| {
+//!     let columns = [Column::Bool(&coffee), Column::Bool(&office)];
+//!     let input = StepInput { columns: &columns, last: None, groups: None, active: None };
+//!     let out = eval.step(&input).expect("inputs match the schema");
+//!     (out.reward.clone(), out.done.clone())
+//! };
+//! assert_eq!(step(&mut eval, [true, false], [false, false]), (vec![0.0, 0.0], vec![false, false]));
+//! assert_eq!(step(&mut eval, [false, false], [true, true]), (vec![1.0, 0.0], vec![true, false]));
+//! ```
 
 pub mod automata;
 pub mod diagnostic;

@@ -28,6 +28,13 @@ enum Mode {
     AtStart,
 }
 
+/// A `prev(x)` whose register is written, with `x`'s value, at the end of the step.
+struct PendingPrev {
+    reg: u32,
+    arg: Expr,
+    env: Vec<(String, Val)>,
+}
+
 /// A lowered value: one slot, or the element slots of a vector.
 #[derive(Clone, Debug)]
 enum Val {
@@ -53,7 +60,7 @@ struct Lowerer<'p> {
     input_slots: HashMap<(u32, Option<u32>), Slot>,
     done: Option<Option<Slot>>,
     episode_end: Option<Slot>,
-    pending_prev: Vec<(u32, Expr, Vec<(String, Val)>)>,
+    pending_prev: Vec<PendingPrev>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -124,8 +131,8 @@ pub fn lower(program: &Program, _sources: &SourceMap) -> Result<Artifact, Vec<Di
     for a in 0..l.automata.len() {
         l.ensure_step(a as u32);
     }
-    while let Some((reg, expr, env)) = l.pending_prev.pop() {
-        let slot = l.scalar(&expr, Mode::Now, &env);
+    while let Some(PendingPrev { reg, arg, env }) = l.pending_prev.pop() {
+        let slot = l.scalar(&arg, Mode::Now, &env);
         l.artifact.register_writes.push((reg, slot));
     }
     if !l.diagnostics.is_empty() {
@@ -268,7 +275,7 @@ impl<'p> Lowerer<'p> {
 
     /// The slot as an `f32`: constants convert at compile time, and each
     /// slot is converted at most once.
-    fn to_f32(&mut self, (slot, ty): (Slot, VT)) -> Slot {
+    fn float_of(&mut self, (slot, ty): (Slot, VT)) -> Slot {
         if ty == VT::F32 {
             return slot;
         }
@@ -329,7 +336,7 @@ impl<'p> Lowerer<'p> {
                 Output::Reward(r) => {
                     let v = self.value(&r.value, Mode::Now, &[]);
                     let v = self.scalar_of(v);
-                    reward = Some(self.to_f32(v));
+                    reward = Some(self.float_of(v));
                 }
                 Output::Log(log) => {
                     let (slot, ty) = self.value_scalar(&log.value, Mode::Now);
@@ -339,12 +346,12 @@ impl<'p> Lowerer<'p> {
                 Output::Shape(shape) => {
                     let gamma = shape.gamma.as_ref().map_or(1.0, |g| const_ref_value(g, p));
                     let now = self.value_scalar(&shape.value, Mode::Now);
-                    let now = self.to_f32(now);
+                    let now = self.float_of(now);
                     let term = match shape.kind {
                         ast::ShapeKind::Term => now,
                         ast::ShapeKind::Potential => {
                             let start = self.value_scalar(&shape.value, Mode::AtStart);
-                            let start = self.to_f32(start);
+                            let start = self.float_of(start);
                             let reg = self.register();
                             self.emit(Op::Potential { reg, now, start, gamma, done }, VT::F32)
                         }
@@ -354,7 +361,7 @@ impl<'p> Lowerer<'p> {
                 Output::Constraint(c) => {
                     let ast::ExprKind::Binary(op, lhs, rhs) = &c.condition.strip_parens().kind else { continue };
                     let x = self.value_scalar(lhs, Mode::Now);
-                    let x = self.to_f32(x);
+                    let x = self.float_of(x);
                     let limit = fold_literal(rhs, p).and_then(ConstValue::as_f32).unwrap_or(0.0);
                     let name = multiplier_of(p, c);
                     let Some(param) = name.and_then(|id| self.param_index.get(&id).copied()) else { continue };
@@ -436,7 +443,7 @@ impl<'p> Lowerer<'p> {
         for (k, e) in automaton.ordered_edges().into_iter().enumerate() {
             if let Some(r) = &automaton.graph[e].reward {
                 let v = self.value_scalar(r, Mode::Now);
-                let slot = self.to_f32(v);
+                let slot = self.float_of(v);
                 self.artifact.automata[a as usize].edges[k].reward = Some(slot);
             }
         }
@@ -507,7 +514,7 @@ impl<'p> Lowerer<'p> {
             ExprKind::Name(n) => self.name(&n.name, mode, env),
             ExprKind::Unary(op, inner) => {
                 if let (UnOp::Neg, ExprKind::Int(v)) = (op, &inner.kind) {
-                    return Val::Scalar(self.constant((*v as i64).wrapping_neg() as i32 as u32, VT::Int), VT::Int);
+                    return Val::Scalar(self.constant((*v).wrapping_neg() as i32 as u32, VT::Int), VT::Int);
                 }
                 let (s, t) = self.typed(inner, mode, env);
                 let op = match (op, t) {
@@ -564,7 +571,7 @@ impl<'p> Lowerer<'p> {
         if a.1 == b.1 {
             return (a.0, b.0, a.1);
         }
-        (self.to_f32(a), self.to_f32(b), VT::F32)
+        (self.float_of(a), self.float_of(b), VT::F32)
     }
 
     fn binary(&mut self, op: BinOp, a: (Slot, VT), b: (Slot, VT)) -> (Slot, VT) {
@@ -587,7 +594,7 @@ impl<'p> Lowerer<'p> {
                 }
             }
             BinOp::Div => {
-                let (x, y) = (self.to_f32(a), self.to_f32(b));
+                let (x, y) = (self.float_of(a), self.float_of(b));
                 (self.bin(R::DivF, x, y), VT::F32)
             }
             _ => {
@@ -776,7 +783,7 @@ impl<'p> Lowerer<'p> {
             .map(|item| {
                 let verdict = self.name(&item.input.name, mode, &[]);
                 let v = self.scalar_of(verdict);
-                let v = self.to_f32(v);
+                let v = self.float_of(v);
                 let w = item.weight.as_ref().map_or(1.0, |w| const_ref_value(w, p));
                 (v, w)
             })
@@ -827,9 +834,9 @@ impl<'p> Lowerer<'p> {
         let all_int = values.iter().all(|(_, t)| *t == VT::Int);
         let mut it = values.into_iter();
         let Some(first) = it.next() else { return (self.f32_const(0.0), VT::F32) };
-        let mut acc = if all_int { first.0 } else { self.to_f32(first) };
+        let mut acc = if all_int { first.0 } else { self.float_of(first) };
         for v in it {
-            let x = if all_int { v.0 } else { self.to_f32(v) };
+            let x = if all_int { v.0 } else { self.float_of(v) };
             acc = self.bin(if all_int { int_op } else { float_op }, acc, x);
         }
         (acc, if all_int { VT::Int } else { VT::F32 })
@@ -837,26 +844,26 @@ impl<'p> Lowerer<'p> {
 
     fn call(&mut self, name: &str, args: &[Expr], mode: Mode, env: &[(String, Val)]) -> Val {
         let p = self.program;
-        if let Some(id) = p.lookup(name) {
-            if let DeclKind::Fn(f) = &p.decl(id).kind {
-                // Inline: bind each parameter to its argument, converted to the declared type.
-                let mut scope: Vec<(String, Val)> = Vec::new();
-                for ((pname, pty), arg) in f.params.iter().zip(args) {
-                    let v = self.value(arg, mode, env);
-                    let want_f32 = pty.name.name == "f32" && pty.len.is_none();
-                    let v = match v {
-                        Val::Scalar(s, VT::Int) if want_f32 => Val::Scalar(self.to_f32((s, VT::Int)), VT::F32),
-                        other => other,
-                    };
-                    scope.push((pname.name.clone(), v));
-                }
-                let result = self.value(&f.body, mode, &scope);
-                if f.ret.name.name == "f32" {
-                    let (s, t) = self.scalar_of(result);
-                    return Val::Scalar(self.to_f32((s, t)), VT::F32);
-                }
-                return result;
+        if let Some(id) = p.lookup(name)
+            && let DeclKind::Fn(f) = &p.decl(id).kind
+        {
+            // Inline: bind each parameter to its argument, converted to the declared type.
+            let mut scope: Vec<(String, Val)> = Vec::new();
+            for ((pname, pty), arg) in f.params.iter().zip(args) {
+                let v = self.value(arg, mode, env);
+                let want_f32 = pty.name.name == "f32" && pty.len.is_none();
+                let v = match v {
+                    Val::Scalar(s, VT::Int) if want_f32 => Val::Scalar(self.float_of((s, VT::Int)), VT::F32),
+                    other => other,
+                };
+                scope.push((pname.name.clone(), v));
             }
+            let result = self.value(&f.body, mode, &scope);
+            if f.ret.name.name == "f32" {
+                let (s, t) = self.scalar_of(result);
+                return Val::Scalar(self.float_of((s, t)), VT::F32);
+            }
+            return result;
         }
         let values: Vec<Val> =
             if name == "prev" { Vec::new() } else { args.iter().map(|a| self.value(a, mode, env)).collect() };
@@ -896,7 +903,7 @@ impl<'p> Lowerer<'p> {
             }
             "exp" | "log" | "sqrt" | "sigmoid" | "tanh" => {
                 let v = scalars(self, &values)[0];
-                let x = self.to_f32(v);
+                let x = self.float_of(v);
                 let op = match name {
                     "exp" => rt::UnOp::Exp,
                     "log" => rt::UnOp::Ln,
@@ -919,14 +926,14 @@ impl<'p> Lowerer<'p> {
                     return Val::Scalar(sum, st);
                 }
                 let n = self.f32_const(elems.len() as f32);
-                let sum = self.to_f32((sum, st));
+                let sum = self.float_of((sum, st));
                 let mean = self.bin(R::DivF, sum, n);
                 if name == "mean" {
                     return Val::Scalar(mean, VT::F32);
                 }
                 let mut squares = Vec::new();
                 for item in list {
-                    let x = self.to_f32(item);
+                    let x = self.float_of(item);
                     let d = self.bin(R::SubF, x, mean);
                     squares.push((self.bin(R::MulF, d, d), VT::F32));
                 }
@@ -956,7 +963,7 @@ impl<'p> Lowerer<'p> {
                 let default = match args.get(1) {
                     Some(d) => {
                         let d = self.typed(d, mode, env);
-                        if ty == VT::F32 { self.to_f32(d) } else { d.0 }
+                        if ty == VT::F32 { self.float_of(d) } else { d.0 }
                     }
                     None => self.constant(0, ty),
                 };
@@ -968,7 +975,7 @@ impl<'p> Lowerer<'p> {
                 // The register is written at the end of the step with the
                 // argument's value, lowered last (it may depend on this very
                 // value: `let ema = 0.9 * prev(ema) + ...`).
-                self.pending_prev.push((reg, args[0].clone(), env.to_vec()));
+                self.pending_prev.push(PendingPrev { reg, arg: args[0].clone(), env: env.to_vec() });
                 Val::Scalar(s, ty)
             }
             "total" => {

@@ -453,10 +453,10 @@ impl Artifact {
                 if edge.from as usize >= states || edge.to as usize >= states {
                     return bad(format!("automaton {i}: edge {e} has a state out of range"));
                 }
-                if let Some(r) = edge.reward {
-                    if r as usize >= n || self.slot_types[r as usize] != ValueType::F32 {
-                        return bad(format!("automaton {i}: edge {e} reward slot {r} is not an f32 slot"));
-                    }
+                if let Some(r) = edge.reward
+                    && (r as usize >= n || self.slot_types[r as usize] != ValueType::F32)
+                {
+                    return bad(format!("automaton {i}: edge {e} reward slot {r} is not an f32 slot"));
                 }
             }
             let edges = a.edges.len() as u32;
@@ -485,10 +485,10 @@ impl Artifact {
             }
         }
         for (k, input) in self.inputs.iter().enumerate() {
-            if let InputKind::Vector(_, len) = input.kind {
-                if len == 0 || len > 1 << 16 {
-                    return bad(format!("input {k} has vector length {len}"));
-                }
+            if let InputKind::Vector(_, len) = input.kind
+                && (len == 0 || len > 1 << 16)
+            {
+                return bad(format!("input {k} has vector length {len}"));
             }
         }
         let mut written = vec![false; n];

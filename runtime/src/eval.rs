@@ -260,10 +260,10 @@ impl<'p> Evaluator<'p> {
             ("groups", input.groups.map(<[u32]>::len)),
             ("active", input.active.map(<[bool]>::len)),
         ] {
-            if let Some(len) = flags {
-                if len != n {
-                    return Err(StepError::LaneFlags { what, expected: n, found: len });
-                }
+            if let Some(len) = flags
+                && len != n
+            {
+                return Err(StepError::LaneFlags { what, expected: n, found: len });
             }
         }
         for (spec, column) in self.program.inputs.iter().zip(input.columns) {
@@ -294,26 +294,26 @@ impl<'p> Evaluator<'p> {
             if len != ok {
                 return Err(StepError::ColumnLength { input: spec.name.clone(), expected: ok, found: len });
             }
-            if self.options.check_ranges {
-                if let Some(r) = spec.range {
-                    let outside = |v: f64| v.is_nan() || v < r.lo || if r.inclusive { v > r.hi } else { v >= r.hi };
-                    let values: Box<dyn Iterator<Item = f64>> = match column {
-                        Column::Int(c) | Column::IntVec(c) => Box::new(c.iter().map(|&v| f64::from(v))),
-                        Column::F32(c) | Column::F32Vec(c) => Box::new(c.iter().map(|&v| f64::from(v))),
-                        _ => Box::new(std::iter::empty()),
-                    };
-                    let per_lane = (len / n.max(1)).max(1);
-                    for (idx, v) in values.enumerate() {
-                        let lane_active = input.active.is_none_or(|a| a[idx / per_lane]);
-                        if lane_active && outside(v) {
-                            let op = if r.inclusive { "..=" } else { ".." };
-                            return Err(StepError::OutOfRange {
-                                input: spec.name.clone(),
-                                lane: idx / per_lane,
-                                value: v,
-                                range: format!("{}{op}{}", r.lo, r.hi),
-                            });
-                        }
+            if self.options.check_ranges
+                && let Some(r) = spec.range
+            {
+                let outside = |v: f64| v.is_nan() || v < r.lo || if r.inclusive { v > r.hi } else { v >= r.hi };
+                let values: Box<dyn Iterator<Item = f64>> = match column {
+                    Column::Int(c) | Column::IntVec(c) => Box::new(c.iter().map(|&v| f64::from(v))),
+                    Column::F32(c) | Column::F32Vec(c) => Box::new(c.iter().map(|&v| f64::from(v))),
+                    _ => Box::new(std::iter::empty()),
+                };
+                let per_lane = (len / n.max(1)).max(1);
+                for (idx, v) in values.enumerate() {
+                    let lane_active = input.active.is_none_or(|a| a[idx / per_lane]);
+                    if lane_active && outside(v) {
+                        let op = if r.inclusive { "..=" } else { ".." };
+                        return Err(StepError::OutOfRange {
+                            input: spec.name.clone(),
+                            lane: idx / per_lane,
+                            value: v,
+                            range: format!("{}{op}{}", r.lo, r.hi),
+                        });
                     }
                 }
             }
@@ -385,7 +385,8 @@ impl<'p> Evaluator<'p> {
             let g = if g == u32::MAX { (1u64 << 32) | u64::from(l) } else { u64::from(g) };
             (g, self.steps[l as usize])
         };
-        self.group_order.sort_by_key(|&l| (key(l), l));
+        // Keys are unique (the lane breaks ties): an unstable sort is deterministic and does not allocate.
+        self.group_order.sort_unstable_by_key(|&l| (key(l), l));
         self.group_runs.clear();
         let mut start = 0;
         for k in 1..=n {
@@ -474,15 +475,15 @@ impl<'p> Evaluator<'p> {
             Op::Member(m, member) => {
                 let spec = &self.program.automata[*m as usize];
                 let states = &self.states[*m as usize];
-                for l in 0..n {
-                    let s = states[l] as usize;
+                for (l, &state) in states.iter().enumerate() {
+                    let s = state as usize;
                     self.slots[dst + l] = match member {
-                        AutomatonMember::State => states[l],
+                        AutomatonMember::State => state,
                         AutomatonMember::Terminal => bb(spec.terminal[s]),
                         AutomatonMember::Distance => spec.distance[s],
                         AutomatonMember::Accepting => bb(spec.accepting[s]),
                         AutomatonMember::Violated => bb(spec.distance[s] as usize >= spec.states.len()),
-                        AutomatonMember::In(q) => bb(states[l] == *q),
+                        AutomatonMember::In(q) => bb(state == *q),
                         AutomatonMember::Reward => match self.taken[*m as usize][l] {
                             NO_EDGE => fb(0.0),
                             e => match spec.edges[e as usize].reward {
@@ -632,7 +633,7 @@ impl<'p> Evaluator<'p> {
                 GroupOp::Rank => {
                     self.scratch.clear();
                     self.scratch.extend(members.iter().map(|&l| (value(self.slots[x + l as usize]), l)));
-                    self.scratch.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    self.scratch.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                     for &(v, l) in &self.scratch {
                         // Members strictly smaller: the first index whose value is not below `v`.
                         let smaller = self.scratch.partition_point(|(w, _)| *w < v);

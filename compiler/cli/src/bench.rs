@@ -40,6 +40,9 @@ pub struct RmArgs {
     pub isa: String,
 }
 
+/// One worker's rewards (`[T][its envs]`) and final states.
+type ChunkResult = (Vec<f32>, Vec<u32>);
+
 /// The W1 trace file.
 pub struct Traces {
     pub envs: usize,
@@ -150,10 +153,10 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
         (0..threads).map(|k| (k * chunk, ((k + 1) * chunk).min(n))).filter(|(a, b)| a < b).collect();
     let options = Options { ignore_done: true, check_ranges: false };
     let mut best = f64::INFINITY;
-    let mut results: Vec<(Vec<f32>, Vec<u32>)> = Vec::new();
+    let mut results: Vec<ChunkResult> = Vec::new();
     for _ in 0..args.repeat.max(1) {
         let start = Instant::now();
-        let run: Vec<Result<(Vec<f32>, Vec<u32>), String>> = std::thread::scope(|scope| {
+        let run: Vec<Result<ChunkResult, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = ranges
                 .iter()
                 .map(|&(a, b)| {

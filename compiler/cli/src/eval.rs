@@ -50,6 +50,15 @@ enum Value1 {
     Criteria(Vec<(f32, f32)>),
 }
 
+/// The outputs of one trace line.
+#[derive(Clone)]
+struct Row {
+    step: u32,
+    reward: u32,
+    done: bool,
+    logs: Vec<u32>,
+}
+
 struct Line {
     episode: Value,
     group: Option<Value>,
@@ -242,10 +251,10 @@ fn parse_line(program: &Artifact, number: usize, text: &str) -> Result<Line, Tra
         }
     }
     let group = object.get("group").cloned();
-    if let Some(g) = &group {
-        if g.is_object() || g.is_array() {
-            return Err(error(number, Some("group"), "`group` must be a JSON scalar".into()));
-        }
+    if let Some(g) = &group
+        && (g.is_object() || g.is_array())
+    {
+        return Err(error(number, Some("group"), "`group` must be a JSON scalar".into()));
     }
     let episode = object.get("episode").cloned().unwrap_or(Value::Null);
     if episode.is_object() || episode.is_array() {
@@ -337,7 +346,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     let mut evaluator =
         Evaluator::new(&program, lane_count.max(1), Options { ignore_done: false, check_ranges: false });
     // rows[line] = (step, reward, done, logs)
-    let mut rows: Vec<Option<(u32, u32, bool, Vec<u32>)>> = vec![None; lines.len()];
+    let mut rows: Vec<Option<Row>> = vec![None; lines.len()];
     let mut step_in_episode = vec![0u32; lane_count];
     for t in 0..horizon {
         let at = |lane: &Vec<usize>| lane.get(t).map(|&k| &lines[k]);
@@ -442,7 +451,8 @@ pub fn run(args: &EvalArgs) -> u8 {
         for (lane, l) in lanes.iter().enumerate() {
             if let Some(&k) = l.get(t) {
                 let logs = out.logs.iter().map(|col| col[lane]).collect();
-                rows[k] = Some((step_in_episode[lane], out.reward[lane].to_bits(), out.done[lane], logs));
+                let (step, reward, done) = (step_in_episode[lane], out.reward[lane].to_bits(), out.done[lane]);
+                rows[k] = Some(Row { step, reward, done, logs });
                 step_in_episode[lane] = if out.episode_end[lane] { 0 } else { step_in_episode[lane] + 1 };
             }
         }
@@ -453,22 +463,17 @@ pub fn run(args: &EvalArgs) -> u8 {
     0
 }
 
-fn render(
-    program: &Artifact,
-    lines: &[Line],
-    rows: &[Option<(u32, u32, bool, Vec<u32>)>],
-    format: EvalFormat,
-) -> String {
+fn render(program: &Artifact, lines: &[Line], rows: &[Option<Row>], format: EvalFormat) -> String {
     let mut header = vec!["episode".to_string(), "step".into(), "reward".into(), "done".into()];
     header.extend(program.logs.iter().map(|l| l.name.clone()));
     let cells: Vec<Vec<String>> = lines
         .iter()
         .zip(rows)
         .filter_map(|(line, row)| {
-            let (step, reward, done, logs) = row.as_ref()?;
-            let mut cells =
-                vec![line.episode.to_string(), step.to_string(), number(*reward, ValueType::F32), done.to_string()];
-            cells.extend(program.logs.iter().zip(logs).map(|(l, bits)| number(*bits, l.ty)));
+            let row = row.as_ref()?;
+            let reward = number(row.reward, ValueType::F32);
+            let mut cells = vec![line.episode.to_string(), row.step.to_string(), reward, row.done.to_string()];
+            cells.extend(program.logs.iter().zip(&row.logs).map(|(l, bits)| number(*bits, l.ty)));
             Some(cells)
         })
         .collect();

@@ -69,9 +69,9 @@ fn eval_of_the_office_trace_matches_a_hand_computation() {
         // (episode, step, reward, done, steps_to_goal)
         (1, 0, f(0.9f32 * -2.0 + 2.0), false, 2),  // stays idle
         (1, 1, f(0.9f32 * -2.0 + 2.0), false, 2),  // coffee
-        (1, 2, f(0.9f32 * -1.0 + 2.0), false, 1),  // mail: got both
+        (1, 2, f(-0.9f32 + 2.0), false, 1),        // mail: got both
         (1, 3, f(1.0f32 + (0.0 + 1.0)), true, 0),  // office: delivered, pays 1, P_t = 0
-        (2, 0, f(0.9f32 * -1.0 + 2.0), false, 1),  // coffee and mail at once
+        (2, 0, f(-0.9f32 + 2.0), false, 1),        // coffee and mail at once
         (2, 1, f(-1.0f32 + (0.0 + 1.0)), true, 6), // decoration: -1, no goal reachable
     ];
     assert_eq!(rows.len(), expected.len());
