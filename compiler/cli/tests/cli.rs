@@ -36,7 +36,10 @@ fn every_example_and_stdlib_module_checks() {
     let mut args = vec!["check".to_string()];
     for dir in ["examples", "stdlib"] {
         for entry in std::fs::read_dir(root().join(dir)).expect("read dir").flatten() {
-            args.push(format!("{dir}/{}", entry.file_name().to_string_lossy()));
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".rw") {
+                args.push(format!("{dir}/{name}"));
+            }
         }
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
