@@ -61,6 +61,9 @@ struct Lowerer<'p> {
     done: Option<Option<Slot>>,
     episode_end: Option<Slot>,
     pending_prev: Vec<PendingPrev>,
+    /// Spans of the expressions being lowered, innermost last: the span of an emitted instruction.
+    spans: Vec<crate::source::Span>,
+    sources: &'p SourceMap,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -86,7 +89,7 @@ fn range(r: &Option<ast::RangeExpr>, program: &Program) -> Option<rt::Range> {
 }
 
 /// Compiles a program without errors into an artifact.
-pub fn lower(program: &Program, _sources: &SourceMap) -> Result<Artifact, Vec<Diagnostic>> {
+pub fn lower(program: &Program, sources: &SourceMap) -> Result<Artifact, Vec<Diagnostic>> {
     let mut l = Lowerer {
         program,
         artifact: Artifact {
@@ -120,6 +123,8 @@ pub fn lower(program: &Program, _sources: &SourceMap) -> Result<Artifact, Vec<Di
         done: None,
         episode_end: None,
         pending_prev: Vec::new(),
+        spans: Vec::new(),
+        sources,
         diagnostics: Vec::new(),
     };
     l.declare();
@@ -246,6 +251,12 @@ impl<'p> Lowerer<'p> {
         self.artifact.slots += 1;
         self.artifact.slot_types.push(ty);
         self.artifact.code.push(Instr { dst, op });
+        let span = self.spans.last().map(|s| {
+            let file = self.sources.get(s.file);
+            let (line, column) = file.line_col(s.start as usize);
+            rt::SourceSpan { file: file.name.clone(), line: line as u32, column: column as u32 }
+        });
+        self.artifact.spans.push(span);
         dst
     }
 
@@ -505,6 +516,13 @@ impl<'p> Lowerer<'p> {
     }
 
     fn value(&mut self, e: &Expr, mode: Mode, env: &[(String, Val)]) -> Val {
+        self.spans.push(e.span);
+        let v = self.value_inner(e, mode, env);
+        self.spans.pop();
+        v
+    }
+
+    fn value_inner(&mut self, e: &Expr, mode: Mode, env: &[(String, Val)]) -> Val {
         let p = self.program;
         match &e.kind {
             ExprKind::Int(v) => Val::Scalar(self.constant(*v as i32 as u32, VT::Int), VT::Int),

@@ -49,11 +49,36 @@ pub struct StepInput<'a> {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepError {
-    ColumnCount { expected: usize, found: usize },
-    ColumnType { input: String, expected: String },
-    ColumnLength { input: String, expected: usize, found: usize },
-    LaneFlags { what: &'static str, expected: usize, found: usize },
-    OutOfRange { input: String, lane: usize, value: f64, range: String },
+    ColumnCount {
+        expected: usize,
+        found: usize,
+    },
+    ColumnType {
+        input: String,
+        expected: String,
+    },
+    ColumnLength {
+        input: String,
+        expected: usize,
+        found: usize,
+    },
+    LaneFlags {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    OutOfRange {
+        input: String,
+        lane: usize,
+        value: f64,
+        range: String,
+    },
+    /// An output is NaN; `origin` is where the first NaN of that lane appeared.
+    NotANumber {
+        output: String,
+        lane: usize,
+        origin: Option<SourceSpan>,
+    },
 }
 
 impl fmt::Display for StepError {
@@ -69,6 +94,13 @@ impl fmt::Display for StepError {
             }
             StepError::OutOfRange { input, lane, value, range } => {
                 write!(f, "input `{input}` is {value} in lane {lane}, outside its declared range {range}")
+            }
+            StepError::NotANumber { output, lane, origin } => {
+                write!(f, "output `{output}` is NaN in lane {lane}")?;
+                match origin {
+                    Some(s) => write!(f, "; the first NaN comes from {}:{}:{}", s.file, s.line, s.column),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -93,6 +125,8 @@ pub struct Options {
     pub ignore_done: bool,
     /// Check inputs against their declared ranges.
     pub check_ranges: bool,
+    /// Report a NaN reward or log as an error, with the place it came from.
+    pub check_nan: bool,
 }
 
 pub struct Evaluator<'p> {
@@ -345,6 +379,9 @@ impl<'p> Evaluator<'p> {
             self.output.logs[k].copy_from_slice(&self.slots[base..base + n]);
         }
         let active = |l: usize| input.active.is_none_or(|a| a[l]);
+        if self.options.check_nan {
+            self.check_nan(&active)?;
+        }
         for (k, c) in p.constraints.iter().enumerate() {
             let base = slot(c.value);
             let sums = &mut self.constraint_sums[k];
@@ -369,6 +406,31 @@ impl<'p> Evaluator<'p> {
             }
         }
         Ok(&self.output)
+    }
+
+    /// The first NaN output of an active lane, traced to the first
+    /// instruction (in dependency order) that produced a NaN in that lane.
+    fn check_nan(&self, active: &dyn Fn(usize) -> bool) -> Result<(), StepError> {
+        let p = self.program;
+        let n = self.lanes;
+        let outputs = std::iter::once(("reward".to_string(), p.reward, ValueType::F32))
+            .chain(p.logs.iter().map(|l| (l.name.clone(), l.slot, l.ty)));
+        for (name, slot, ty) in outputs {
+            if ty != ValueType::F32 {
+                continue;
+            }
+            for l in (0..n).filter(|&l| active(l)) {
+                if f(self.slots[slot as usize * n + l]).is_nan() {
+                    let origin = p.code.iter().enumerate().find_map(|(pc, instr)| {
+                        let produced_nan = p.slot_types[instr.dst as usize] == ValueType::F32
+                            && f(self.slots[instr.dst as usize * n + l]).is_nan();
+                        produced_nan.then(|| p.spans.get(pc).cloned().flatten()).flatten()
+                    });
+                    return Err(StepError::NotANumber { output: name, lane: l, origin });
+                }
+            }
+        }
+        Ok(())
     }
 
     fn ensure_groups(&mut self, input: &StepInput<'_>) {

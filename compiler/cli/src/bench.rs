@@ -151,7 +151,7 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
     let chunk = n.div_ceil(threads);
     let ranges: Vec<(usize, usize)> =
         (0..threads).map(|k| (k * chunk, ((k + 1) * chunk).min(n))).filter(|(a, b)| a < b).collect();
-    let options = Options { ignore_done: true, check_ranges: false };
+    let options = Options { ignore_done: true, ..Options::default() };
     let mut best = f64::INFINITY;
     let mut results: Vec<ChunkResult> = Vec::new();
     for _ in 0..args.repeat.max(1) {

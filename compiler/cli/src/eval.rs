@@ -320,12 +320,16 @@ pub fn run(args: &EvalArgs) -> u8 {
     };
     let path = args.trace.display().to_string();
     let mut lines = Vec::new();
+    let mut line_numbers = Vec::new();
     for (k, raw) in text.lines().enumerate() {
         if raw.trim().is_empty() {
             continue;
         }
         match parse_line(&program, k + 1, raw) {
-            Ok(l) => lines.push(l),
+            Ok(l) => {
+                lines.push(l);
+                line_numbers.push(k + 1);
+            }
             Err(e) => {
                 report(&path, &text, &e);
                 return EXIT_INPUT_ERRORS;
@@ -343,8 +347,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     let mut group_ids: Vec<Value> = Vec::new();
     let lane_count = lanes.len();
     let horizon = lanes.iter().map(Vec::len).max().unwrap_or(0);
-    let mut evaluator =
-        Evaluator::new(&program, lane_count.max(1), Options { ignore_done: false, check_ranges: false });
+    let mut evaluator = Evaluator::new(&program, lane_count.max(1), Options { check_nan: true, ..Options::default() });
     // rows[line] = (step, reward, done, logs)
     let mut rows: Vec<Option<Row>> = vec![None; lines.len()];
     let mut step_in_episode = vec![0u32; lane_count];
@@ -444,7 +447,14 @@ pub fn run(args: &EvalArgs) -> u8 {
         let out = match evaluator.step(&input) {
             Ok(out) => out,
             Err(e) => {
-                eprintln!("error: step {t}: {e}");
+                let line = match &e {
+                    rw_runtime::StepError::NotANumber { lane, .. } => lanes[*lane].get(t).map(|&k| k),
+                    _ => None,
+                };
+                match line {
+                    Some(k) => eprintln!("error: {path}: the step of line {}: {e}", line_numbers[k]),
+                    None => eprintln!("error: step {t}: {e}"),
+                }
                 return EXIT_INPUT_ERRORS;
             }
         };

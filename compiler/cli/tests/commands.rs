@@ -186,3 +186,16 @@ fn ltlf_specs_check_but_do_not_compile_yet() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("[RW0504] Error: `ltlf delivered` cannot be compiled yet"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn eval_reports_a_nan_with_the_place_it_came_from() {
+    let spec = temp("nan.rw");
+    std::fs::write(&spec, "input x: f32\nlet y = log(x)\nreward = y * 2.0\n").unwrap();
+    let trace = temp("nan.jsonl");
+    std::fs::write(&trace, "{\"x\": 1.0}\n{\"x\": -1.0}\n").unwrap();
+    let o = rwc(&["eval", spec.to_str().unwrap(), "--trace", trace.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("the step of line 2: output `reward` is NaN in lane 0"), "{err}");
+    assert!(err.contains("nan.rw:2:9"), "the origin is `log(x)`: {err}");
+}
