@@ -146,6 +146,8 @@ pub struct Evaluator<'p> {
     group_runs: Vec<(u32, u32)>,
     group_ready: bool,
     scratch: Vec<(f32, u32)>,
+    /// Per-lane labels of the automaton being stepped.
+    labels: Vec<u64>,
 }
 
 fn f(bits: u32) -> f32 {
@@ -215,6 +217,7 @@ impl<'p> Evaluator<'p> {
             group_runs: Vec::with_capacity(lanes),
             group_ready: false,
             scratch: Vec::with_capacity(lanes),
+            labels: vec![0; lanes],
         };
         // Constant slots never change: fill them once.
         let no_input = StepInput { columns: &[], last: None, groups: None, active: None };
@@ -625,15 +628,20 @@ impl<'p> Evaluator<'p> {
         let n = self.lanes;
         let spec = &self.program.automata[m];
         let atoms = spec.atoms.len();
+        // Labels column by column (atoms outer, lanes inner): contiguous and vectorisable.
+        self.labels.fill(0);
+        for (k, &atom) in spec.atoms.iter().enumerate() {
+            let column = &self.slots[atom as usize * n..(atom as usize + 1) * n];
+            for (label, &bit) in self.labels.iter_mut().zip(column) {
+                *label |= u64::from(bit & 1) << k;
+            }
+        }
         for l in 0..n {
             let s = self.states[m][l];
             let edge = if spec.terminal[s as usize] || active.is_some_and(|a| !a[l]) {
                 NO_EDGE
             } else {
-                let mut label = 0u64;
-                for (k, &atom) in spec.atoms.iter().enumerate() {
-                    label |= u64::from(self.slots[atom as usize * n + l] & 1) << k;
-                }
+                let label = self.labels[l];
                 match &spec.transitions {
                     Transitions::Dense { table } => table[((s as usize) << atoms) | label as usize],
                     Transitions::Cubes { first, cubes } => cubes
