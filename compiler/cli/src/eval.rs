@@ -38,16 +38,34 @@ pub struct EvalArgs {
     pub format: Option<EvalFormat>,
 }
 
-/// One input's value on one line.
+/// One input's value on one line; a scalar is a vector of one.
 #[derive(Clone, Debug)]
 enum Value1 {
-    Bool(bool),
-    Int(i32),
-    F32(f32),
-    BoolVec(Vec<bool>),
-    IntVec(Vec<i32>),
-    F32Vec(Vec<f32>),
+    Bools(Vec<bool>),
+    Ints(Vec<i32>),
+    Floats(Vec<f32>),
     Criteria(Vec<(f32, f32)>),
+}
+
+/// A step's column for one input, owned; [`Column`]s borrow from it.
+enum OwnedColumn {
+    Bools(Vec<bool>),
+    Ints(Vec<i32>),
+    Floats(Vec<f32>),
+    Criteria(Vec<u32>, Vec<f32>, Vec<f32>),
+}
+
+/// The lanes' values of one input, lane after lane; an inactive lane gets
+/// `len` defaults.
+fn gather<T: Copy + Default>(values: impl Iterator<Item = Option<Vec<T>>>, len: usize) -> Vec<T> {
+    let mut column = Vec::new();
+    for v in values {
+        match v {
+            Some(v) => column.extend_from_slice(&v),
+            None => column.extend(std::iter::repeat_n(T::default(), len)),
+        }
+    }
+    column
 }
 
 /// The outputs of one trace line.
@@ -78,28 +96,7 @@ fn error(line: usize, field: Option<&str>, message: String) -> TraceError {
 }
 
 fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim(name, c), c))
-        .filter(|(d, _)| *d <= (name.len() / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// Edit distance (a copy of the compiler's would need a dependency on it for
-/// one function; this is the same few lines).
-fn strsim(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
+    rw_compiler::sema::suggest::closest(name, candidates)
 }
 
 fn in_range(spec: &InputSpec, v: f64) -> bool {
@@ -118,7 +115,7 @@ fn parse_value(spec: &InputSpec, value: &Value, line: usize) -> Result<Value1, T
     let wrong = |what: &str| error(line, Some(name), format!("`{name}` must be {what}, found `{value}`"));
     let scalar = |t: ValueType, v: &Value| -> Result<Value1, TraceError> {
         match t {
-            ValueType::Bool => v.as_bool().map(Value1::Bool).ok_or_else(|| wrong("a JSON boolean")),
+            ValueType::Bool => v.as_bool().map(|b| Value1::Bools(vec![b])).ok_or_else(|| wrong("a JSON boolean")),
             ValueType::Int => {
                 let i = v.as_i64().filter(|_| v.is_i64() || v.is_u64()).ok_or_else(|| wrong("a JSON integer"))?;
                 let i = i32::try_from(i).map_err(|_| wrong("a 32-bit integer"))?;
@@ -129,7 +126,7 @@ fn parse_value(spec: &InputSpec, value: &Value, line: usize) -> Result<Value1, T
                         format!("`{name}` is {i}, outside its declared range {}", range_text(spec)),
                     ));
                 }
-                Ok(Value1::Int(i))
+                Ok(Value1::Ints(vec![i]))
             }
             ValueType::F32 => {
                 let x = v.as_f64().ok_or_else(|| wrong("a JSON number"))?;
@@ -140,7 +137,7 @@ fn parse_value(spec: &InputSpec, value: &Value, line: usize) -> Result<Value1, T
                         format!("`{name}` is {x}, outside its declared range {}", range_text(spec)),
                     ));
                 }
-                Ok(Value1::F32(x as f32))
+                Ok(Value1::Floats(vec![x as f32]))
             }
         }
     };
@@ -151,16 +148,20 @@ fn parse_value(spec: &InputSpec, value: &Value, line: usize) -> Result<Value1, T
                 .as_array()
                 .filter(|a| a.len() == n as usize)
                 .ok_or_else(|| wrong(&format!("an array of {n} values")))?;
-            let parsed: Vec<Value1> = items.iter().map(|v| scalar(t, v)).collect::<Result<_, _>>()?;
-            Ok(match t {
-                ValueType::Bool => Value1::BoolVec(parsed.iter().map(|v| matches!(v, Value1::Bool(true))).collect()),
-                ValueType::Int => {
-                    Value1::IntVec(parsed.iter().map(|v| if let Value1::Int(i) = v { *i } else { 0 }).collect())
+            let mut joined = match t {
+                ValueType::Bool => Value1::Bools(Vec::new()),
+                ValueType::Int => Value1::Ints(Vec::new()),
+                ValueType::F32 => Value1::Floats(Vec::new()),
+            };
+            for item in items {
+                match (&mut joined, scalar(t, item)?) {
+                    (Value1::Bools(all), Value1::Bools(one)) => all.extend(one),
+                    (Value1::Ints(all), Value1::Ints(one)) => all.extend(one),
+                    (Value1::Floats(all), Value1::Floats(one)) => all.extend(one),
+                    _ => {}
                 }
-                ValueType::F32 => {
-                    Value1::F32Vec(parsed.iter().map(|v| if let Value1::F32(x) = v { *x } else { 0.0 }).collect())
-                }
-            })
+            }
+            Ok(joined)
         }
         InputKind::Criteria => {
             let items = value.as_array().ok_or_else(|| wrong("an array of {\"weight\": w, \"verdict\": v} objects"))?;
@@ -203,7 +204,7 @@ fn parse_line(program: &Artifact, number: usize, text: &str) -> Result<Line, Tra
                 .as_str()
                 .ok_or_else(|| error(number, Some("props"), format!("`props` lists `{name}`, not a prop name")))?;
             match inputs.iter().position(|i| i.is_prop && i.name == name) {
-                Some(k) => values[k] = Some(Value1::Bool(true)),
+                Some(k) => values[k] = Some(Value1::Bools(vec![true])),
                 None => {
                     let mut e = error(number, Some("props"), format!("unknown prop `{name}`"));
                     e.help = closest(name, inputs.iter().filter(|i| i.is_prop).map(|i| i.name.as_str()))
@@ -242,7 +243,7 @@ fn parse_line(program: &Artifact, number: usize, text: &str) -> Result<Line, Tra
     for (spec, value) in inputs.iter().zip(values) {
         match value {
             Some(v) => out.push(v),
-            None if spec.is_prop => out.push(Value1::Bool(false)),
+            None if spec.is_prop => out.push(Value1::Bools(vec![false])),
             None => {
                 let mut e = error(number, None, format!("missing input `{}` ({})", spec.name, spec.kind));
                 e.help = Some(format!("every line gives every input: add `\"{}\": ...`", spec.name));
@@ -368,79 +369,58 @@ pub fn run(args: &EvalArgs) -> u8 {
                 None => 0,
             })
             .collect();
-        let mut bools: Vec<Vec<bool>> = Vec::new();
-        let mut ints: Vec<Vec<i32>> = Vec::new();
-        let mut floats: Vec<Vec<f32>> = Vec::new();
-        let mut criteria: Vec<(Vec<u32>, Vec<f32>, Vec<f32>)> = Vec::new();
-        let mut kinds = Vec::new();
-        for (k, spec) in program.inputs.iter().enumerate() {
-            let values = lanes.iter().map(|l| at(l).map(|line| &line.values[k]));
-            match spec.kind {
-                InputKind::Scalar(ValueType::Bool) | InputKind::Vector(ValueType::Bool, _) => {
-                    let len = if let InputKind::Vector(_, n) = spec.kind { n as usize } else { 1 };
-                    let mut col = Vec::with_capacity(lane_count * len);
-                    for v in values {
-                        match v {
-                            Some(Value1::Bool(b)) => col.push(*b),
-                            Some(Value1::BoolVec(vs)) => col.extend(vs),
-                            _ => col.extend(std::iter::repeat_n(false, len)),
-                        }
-                    }
-                    kinds.push((0, bools.len(), len > 1 || matches!(spec.kind, InputKind::Vector(..))));
-                    bools.push(col);
-                }
-                InputKind::Scalar(ValueType::Int) | InputKind::Vector(ValueType::Int, _) => {
-                    let len = if let InputKind::Vector(_, n) = spec.kind { n as usize } else { 1 };
-                    let mut col = Vec::with_capacity(lane_count * len);
-                    for v in values {
-                        match v {
-                            Some(Value1::Int(i)) => col.push(*i),
-                            Some(Value1::IntVec(vs)) => col.extend(vs),
-                            _ => col.extend(std::iter::repeat_n(0, len)),
-                        }
-                    }
-                    kinds.push((1, ints.len(), matches!(spec.kind, InputKind::Vector(..))));
-                    ints.push(col);
-                }
-                InputKind::Scalar(ValueType::F32) | InputKind::Vector(ValueType::F32, _) => {
-                    let len = if let InputKind::Vector(_, n) = spec.kind { n as usize } else { 1 };
-                    let mut col = Vec::with_capacity(lane_count * len);
-                    for v in values {
-                        match v {
-                            Some(Value1::F32(x)) => col.push(*x),
-                            Some(Value1::F32Vec(vs)) => col.extend(vs),
-                            _ => col.extend(std::iter::repeat_n(0.0, len)),
-                        }
-                    }
-                    kinds.push((2, floats.len(), matches!(spec.kind, InputKind::Vector(..))));
-                    floats.push(col);
-                }
-                InputKind::Criteria => {
-                    let (mut offsets, mut weights, mut verdicts) = (vec![0u32], Vec::new(), Vec::new());
-                    for v in values {
-                        if let Some(Value1::Criteria(items)) = v {
-                            for (w, x) in items {
-                                weights.push(*w);
-                                verdicts.push(*x);
-                            }
-                        }
-                        offsets.push(weights.len() as u32);
-                    }
-                    kinds.push((3, criteria.len(), false));
-                    criteria.push((offsets, weights, verdicts));
-                }
-            }
-        }
-        let columns: Vec<Column<'_>> = kinds
+        let owned: Vec<OwnedColumn> = program
+            .inputs
             .iter()
-            .map(|&(kind, k, vector)| match (kind, vector) {
-                (0, false) => Column::Bool(&bools[k]),
-                (0, true) => Column::BoolVec(&bools[k]),
-                (1, false) => Column::Int(&ints[k]),
-                (1, true) => Column::IntVec(&ints[k]),
-                (2, false) => Column::F32(&floats[k]),
-                (2, true) => Column::F32Vec(&floats[k]),
-                _ => Column::Criteria { offsets: &criteria[k].0, weights: &criteria[k].1, verdicts: &criteria[k].2 },
+            .enumerate()
+            .map(|(k, spec)| {
+                let len = if let InputKind::Vector(_, n) = spec.kind { n as usize } else { 1 };
+                let values = || lanes.iter().map(move |l| at(l).map(|line| &line.values[k]));
+                match &spec.kind {
+                    InputKind::Criteria => {
+                        let (mut offsets, mut weights, mut verdicts) = (vec![0u32], Vec::new(), Vec::new());
+                        for v in values() {
+                            if let Some(Value1::Criteria(items)) = v {
+                                weights.extend(items.iter().map(|(w, _)| *w));
+                                verdicts.extend(items.iter().map(|(_, x)| *x));
+                            }
+                            offsets.push(weights.len() as u32);
+                        }
+                        OwnedColumn::Criteria(offsets, weights, verdicts)
+                    }
+                    InputKind::Scalar(ValueType::Bool) | InputKind::Vector(ValueType::Bool, _) => {
+                        OwnedColumn::Bools(gather(
+                            values().map(|v| if let Some(Value1::Bools(b)) = v { Some(b.clone()) } else { None }),
+                            len,
+                        ))
+                    }
+                    InputKind::Scalar(ValueType::Int) | InputKind::Vector(ValueType::Int, _) => {
+                        OwnedColumn::Ints(gather(
+                            values().map(|v| if let Some(Value1::Ints(i)) = v { Some(i.clone()) } else { None }),
+                            len,
+                        ))
+                    }
+                    _ => OwnedColumn::Floats(gather(
+                        values().map(|v| if let Some(Value1::Floats(x)) = v { Some(x.clone()) } else { None }),
+                        len,
+                    )),
+                }
+            })
+            .collect();
+        let columns: Vec<Column<'_>> = owned
+            .iter()
+            .zip(&program.inputs)
+            .map(|(column, spec)| {
+                let vector = matches!(spec.kind, InputKind::Vector(..));
+                match (column, vector) {
+                    (OwnedColumn::Bools(c), false) => Column::Bool(c),
+                    (OwnedColumn::Bools(c), true) => Column::BoolVec(c),
+                    (OwnedColumn::Ints(c), false) => Column::Int(c),
+                    (OwnedColumn::Ints(c), true) => Column::IntVec(c),
+                    (OwnedColumn::Floats(c), false) => Column::F32(c),
+                    (OwnedColumn::Floats(c), true) => Column::F32Vec(c),
+                    (OwnedColumn::Criteria(o, w, v), _) => Column::Criteria { offsets: o, weights: w, verdicts: v },
+                }
             })
             .collect();
         let input = StepInput { columns: &columns, last: Some(&last), groups: Some(&groups), active: Some(&active) };
@@ -448,7 +428,7 @@ pub fn run(args: &EvalArgs) -> u8 {
             Ok(out) => out,
             Err(e) => {
                 let line = match &e {
-                    rw_runtime::StepError::NotANumber { lane, .. } => lanes[*lane].get(t).map(|&k| k),
+                    rw_runtime::StepError::NotANumber { lane, .. } => lanes[*lane].get(t).copied(),
                     _ => None,
                 };
                 match line {

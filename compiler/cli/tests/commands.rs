@@ -2,31 +2,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn rwc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rwc"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run rwc")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rwc-cmd-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
+mod common;
+use common::{rwc, temp, text};
 
 #[test]
 fn compile_writes_an_artifact_that_inspect_and_eval_read() {
@@ -198,4 +175,43 @@ fn eval_reports_a_nan_with_the_place_it_came_from() {
     let err = text(&o.stderr);
     assert!(err.contains("the step of line 2: output `reward` is NaN in lane 0"), "{err}");
     assert!(err.contains("nan.rw:2:9"), "the origin is `log(x)`: {err}");
+}
+
+/// Criteria (ragged and inline), vectors and group terms through `rwc eval`,
+/// against values computed by hand in f32.
+#[test]
+fn eval_criteria_vectors_and_groups() {
+    let trace = temp("longform.jsonl");
+    std::fs::write(
+        &trace,
+        "{\"checks\": [{\"weight\": 1, \"verdict\": 1}, {\"weight\": 3, \"verdict\": 0}], \"formal\": true, \"cites\": 0.5, \"length\": 100}\n",
+    )
+    .unwrap();
+    let o = rwc(&["eval", "examples/longform_acerl.rw", "--trace", trace.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let row: serde_json::Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+    let checks = 1.0f32 / 4.0; // (1*1 + 3*0) / 4
+    let style = (2.0f32 * 1.0 + 1.0 * 0.5) / 3.0; // formal weight 2, cites weight 1
+    let reward = 0.7f32 * checks + 0.3 * style; // overlong(100, 16384, 2048) = 0
+    assert_eq!(row["reward"].as_f64().map(|r| r as f32), Some(reward));
+    assert_eq!(
+        (row["checklist"].as_f64(), &row["all_passed"], &row["failed_items"]),
+        (Some(0.25), &serde_json::json!(false), &serde_json::json!(1))
+    );
+
+    // Two completions of one group: group accuracy 0.5, so LASER applies to both.
+    std::fs::write(
+        &trace,
+        "{\"episode\": 1, \"group\": \"g\", \"correct\": true, \"length\": 100, \"scores\": [1, 1, 1, 1], \"ref\": 0}\n\
+         {\"episode\": 2, \"group\": \"g\", \"correct\": false, \"length\": 100, \"scores\": [1, 1, 1, 1], \"ref\": 0}\n",
+    )
+    .unwrap();
+    let o = rwc(&["eval", "examples/grpo_math.rw", "--trace", trace.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rows: Vec<serde_json::Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let par = 1.0f32 / (1.0 + (-(1.0f32 - 0.5 * 0.0) + 0.0f32).exp()); // sigmoid(uwo4 - ref) with mean 1, var 0
+    assert_eq!(rows[0]["reward"].as_f64().map(|r| r as f32), Some(1.0f32 + 0.5 + par));
+    assert_eq!(rows[1]["reward"].as_f64().map(|r| r as f32), Some(0.5f32));
+    assert_eq!(rows[0]["group_accuracy"].as_f64(), Some(0.5));
+    assert_eq!(rows[1]["group_accuracy"].as_f64(), Some(0.5));
 }

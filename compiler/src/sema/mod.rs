@@ -12,7 +12,7 @@ mod builtins;
 mod check;
 mod dump;
 pub mod stdlib;
-mod suggest;
+pub mod suggest;
 mod types;
 
 pub use check::ConstValue;
