@@ -43,6 +43,7 @@
 pub mod automata;
 pub mod diagnostic;
 pub mod lower;
+pub mod ltl;
 pub mod sema;
 pub mod source;
 pub mod syntax;
