@@ -21,24 +21,15 @@ fn examples_check_as_their_header_says() {
     }
 }
 
-/// Every example compiles into an artifact that survives its own bytes,
-/// except those using constructs whose compilation is a later milestone.
+/// Every example compiles into an artifact that survives its own bytes.
 #[test]
 fn examples_compile() {
     for path in rw_files("examples") {
         let (_, checked) = check(&path);
-        match rw_compiler::compile(&checked) {
-            Ok(artifact) => {
-                let bytes = artifact.to_bytes();
-                let loaded =
-                    rw_runtime::Artifact::from_bytes(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                assert_eq!(loaded, artifact, "{}", path.display());
-            }
-            Err(diagnostics) => {
-                let codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
-                assert!(codes.iter().all(|c| *c == "RW0504"), "{}: {codes:?}", path.display());
-            }
-        }
+        let artifact = rw_compiler::compile(&checked).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()));
+        let loaded = rw_runtime::Artifact::from_bytes(&artifact.to_bytes())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(loaded, artifact, "{}", path.display());
     }
 }
 
@@ -67,7 +58,7 @@ fn every_diagnostic_code_has_a_ui_case() {
         covered.extend(expected_codes(&source).unwrap_or_default());
     }
     // Codes about inputs other than .rw files are covered by the CLI tests.
-    let tested_by_cli = ["RW0504", "RW0601"];
+    let tested_by_cli = ["RW0601"];
     let missing: Vec<&str> =
         CODES.iter().map(|c| c.code).filter(|c| !covered.contains(*c) && !tested_by_cli.contains(c)).collect();
     assert!(missing.is_empty(), "codes without a tests/ui/err case: {missing:?}");

@@ -10,7 +10,9 @@ use rw_compiler::ltl::{self, Dfa};
 use rw_compiler::sema::DeclKind;
 use rw_tests::Rng;
 
+/// A formula, written independently of the compiler's AST.
 #[derive(Clone, Debug)]
+#[allow(clippy::enum_variant_names)]
 enum F {
     True,
     False,
@@ -116,7 +118,10 @@ fn compile(formula: &str) -> (Dfa, Vec<usize>) {
     let DeclKind::Formula(f) = &decl.kind else { panic!("not a formula") };
     let mut atoms = Vec::new();
     let dfa = ltl::translate(&f.formula, &mut atoms).unwrap_or_else(|e| panic!("{formula}: {e}"));
-    let bits = atoms.iter().map(|a| PROPS.iter().position(|p| rw_compiler::automata::expr_text(a) == *p).expect("a prop")).collect();
+    let bits = atoms
+        .iter()
+        .map(|a| PROPS.iter().position(|p| rw_compiler::automata::expr_text(a) == *p).expect("a prop"))
+        .collect();
     (dfa, bits)
 }
 

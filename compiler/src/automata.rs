@@ -111,6 +111,9 @@ pub struct Automaton {
     pub atoms: Vec<Atom>,
     pub priority: bool,
     pub strict: bool,
+    /// Accepting states of an LTLf automaton; `None` for reward machines,
+    /// whose goals are derived from their edges.
+    pub accepting: Option<Vec<bool>>,
 }
 
 /// Most cubes one machine's guards may expand to.
@@ -133,6 +136,7 @@ impl Automaton {
             atoms: Vec::new(),
             priority: m.priority.is_some(),
             strict: m.strict.is_some(),
+            accepting: None,
         };
         let mut order = 0;
         for edge in &m.edges {
@@ -354,9 +358,46 @@ impl Automaton {
         distance
     }
 
-    /// Goal states: terminal states entered by an edge whose reward can be
+    /// An LTLf formula's minimal DFA as an automaton: one edge per pair of
+    /// states, guarded by the letters that lead from one to the other
+    /// (merged into prime cubes), no terminal states.
+    pub fn from_dfa(name: &str, dfa: &crate::ltl::Dfa, atoms: Vec<Expr>) -> Automaton {
+        let mut graph = DiGraph::new();
+        for s in 0..dfa.states() {
+            graph.add_node(StateData { name: s.to_string(), terminal: false });
+        }
+        let atoms: Vec<Atom> = atoms.into_iter().map(|e| Atom { text: expr_text(&e), expr: e }).collect();
+        let mut order = 0;
+        for (from, row) in dfa.next.iter().enumerate() {
+            let mut targets: Vec<u32> = row.clone();
+            targets.sort_unstable();
+            targets.dedup();
+            for to in targets {
+                let letters: Vec<u64> = (0..row.len() as u64).filter(|&l| row[l as usize] == to).collect();
+                let guard = cover(&letters, dfa.atoms);
+                let data = EdgeData { guard, reward: None, order, span: Span::new(crate::source::FileId(0), 0, 0) };
+                graph.add_edge(NodeIndex::new(from), NodeIndex::new(to as usize), data);
+                order += 1;
+            }
+        }
+        Automaton {
+            name: name.to_string(),
+            graph,
+            start: StateId(dfa.initial),
+            atoms,
+            priority: false,
+            strict: false,
+            accepting: Some(dfa.accepting.clone()),
+        }
+    }
+
+    /// Goal states: for an LTLf automaton its accepting states; for a
+    /// machine, terminal states entered by an edge whose reward can be
     /// positive (a literal reward must be > 0; any other expression might be).
     pub fn goal_states(&self) -> Vec<bool> {
+        if let Some(accepting) = &self.accepting {
+            return accepting.clone();
+        }
         let mut goals = vec![false; self.state_count()];
         for e in self.graph.edge_references() {
             let target = e.target();
@@ -401,10 +442,16 @@ pub fn analyse(program: &Program, m: &ast::Machine, states: &[String]) -> Result
     Ok(automaton)
 }
 
-/// The automaton checks of every machine, for `rwc check`.
+/// The automaton checks of every machine and `ltlf` formula, for `rwc check`.
 pub fn check_machines(program: &Program) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (index, decl) in program.decls.iter().enumerate() {
+        if let DeclKind::Formula(f) = &decl.kind
+            && f.kind == ast::FormulaKind::Ltlf
+            && let Err(d) = ltlf_automaton(f)
+        {
+            out.push(d);
+        }
         if let DeclKind::Machine(m) = &decl.kind {
             let states = program.machine_states.get(&crate::sema::DeclId(index as u32)).cloned().unwrap_or_default();
             if let Err(d) = analyse(program, m, &states) {
@@ -413,6 +460,79 @@ pub fn check_machines(program: &Program) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// A guard that holds exactly for `letters` (valuations of `atoms` atoms):
+/// letters merged into prime cubes (Quine–McCluskey's merging step), then a
+/// greedy cover.
+fn cover(letters: &[u64], atoms: usize) -> Guard {
+    let all = (1u64 << atoms) - 1;
+    if letters.len() as u64 == 1 << atoms {
+        return Guard::True;
+    }
+    // (mask of fixed atoms, their values)
+    let mut level: Vec<(u64, u64)> = letters.iter().map(|&l| (all, l)).collect();
+    let mut primes: Vec<(u64, u64)> = Vec::new();
+    while !level.is_empty() {
+        let mut merged = vec![false; level.len()];
+        let mut next: Vec<(u64, u64)> = Vec::new();
+        for i in 0..level.len() {
+            for j in i + 1..level.len() {
+                let ((m1, v1), (m2, v2)) = (level[i], level[j]);
+                let diff = v1 ^ v2;
+                if m1 == m2 && diff.count_ones() == 1 && diff & m1 == diff {
+                    merged[i] = true;
+                    merged[j] = true;
+                    let cube = (m1 & !diff, v1 & !diff);
+                    if !next.contains(&cube) {
+                        next.push(cube);
+                    }
+                }
+            }
+        }
+        primes.extend(level.iter().zip(&merged).filter(|(_, m)| !**m).map(|(c, _)| *c));
+        level = next;
+    }
+    // Greedy cover: the prime covering most uncovered letters first.
+    let mut uncovered: Vec<u64> = letters.to_vec();
+    let mut chosen: Vec<(u64, u64)> = Vec::new();
+    while !uncovered.is_empty() {
+        let Some(&best) = primes.iter().max_by_key(|(m, v)| uncovered.iter().filter(|&&l| l & m == *v).count()) else {
+            break;
+        };
+        uncovered.retain(|&l| l & best.0 != best.1);
+        chosen.push(best);
+    }
+    chosen.sort_unstable_by_key(|&(m, v)| (std::cmp::Reverse(m.count_ones()), v));
+    let cube = |(mask, value): (u64, u64)| -> Guard {
+        let mut g: Option<Guard> = None;
+        for k in 0..atoms {
+            if mask >> k & 1 == 1 {
+                let lit = Guard::Atom(k as u32);
+                let lit = if value >> k & 1 == 1 { lit } else { Guard::Not(Box::new(lit)) };
+                g = Some(match g {
+                    Some(prev) => Guard::And(Box::new(prev), Box::new(lit)),
+                    None => lit,
+                });
+            }
+        }
+        g.unwrap_or(Guard::True)
+    };
+    chosen.into_iter().map(cube).reduce(|a, b| Guard::Or(Box::new(a), Box::new(b))).unwrap_or(Guard::False)
+}
+
+/// Translates an `ltlf` formula into its automaton.
+pub fn ltlf_automaton(f: &ast::FormulaDecl) -> Result<Automaton, Diagnostic> {
+    let mut atoms = Vec::new();
+    match crate::ltl::translate(&f.formula, &mut atoms) {
+        Ok(dfa) => Ok(Automaton::from_dfa(&f.name.name, &dfa, atoms)),
+        Err(e) => Err(Diagnostic::error(
+            code::AUTOMATON_LIMIT,
+            format!("`ltlf {}` is too large to translate: {e}", f.name.name),
+        )
+        .primary(f.formula.span, "this formula")
+        .help("split it into several `ltlf` items, or use fewer distinct props and comparisons")),
+    }
 }
 
 fn is_bool(program: &Program, e: &Expr) -> bool {
@@ -485,7 +605,7 @@ impl Guard {
 }
 
 impl Automaton {
-    /// Graphviz: states as circles (terminal ones doubled), the start state
+    /// Graphviz: states as circles (terminal or accepting ones doubled), the start state
     /// marked by an arrow, edges labelled `guard / reward`.
     pub fn to_dot(&self) -> String {
         let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
@@ -493,7 +613,8 @@ impl Automaton {
         out.push_str("  __start [shape=point, label=\"\"];\n");
         for n in self.graph.node_indices() {
             let s = &self.graph[n];
-            let shape = if s.terminal { " shape=doublecircle" } else { "" };
+            let accepting = self.accepting.as_ref().is_some_and(|a| a[n.index()]);
+            let shape = if s.terminal || accepting { " shape=doublecircle" } else { "" };
             out.push_str(&format!("  {} [label={}{shape}];\n", n.index(), quote(&s.name)));
         }
         out.push_str(&format!("  __start -> {};\n", self.start.0));

@@ -146,7 +146,7 @@ pub fn lower(program: &Program, sources: &SourceMap) -> Result<Artifact, Vec<Dia
     l.artifact.register_writes.sort_unstable();
     l.artifact.validate().map_err(|e| {
         vec![
-            Diagnostic::error(code::NOT_COMPILED, format!("internal error: the compiled program is invalid: {e}"))
+            Diagnostic::error(code::AUTOMATON_LIMIT, format!("internal error: the compiled program is invalid: {e}"))
                 .help("this is a bug in rwc; please report it with the spec"),
         ]
     })?;
@@ -216,11 +216,10 @@ impl<'p> Lowerer<'p> {
                         Err(d) => self.diagnostics.push(d),
                     }
                 }
-                DeclKind::Formula(f) => self.diagnostics.push(
-                    Diagnostic::error(code::NOT_COMPILED, format!("`ltlf {}` cannot be compiled yet", f.name.name))
-                        .primary(f.name.span, "LTLf to automaton translation is the next milestone")
-                        .help("`rwc check` accepts this spec; express the property as a `machine` to compile it today"),
-                ),
+                DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltlf => match crate::automata::ltlf_automaton(f) {
+                    Ok(a) => self.add_automaton(id, a),
+                    Err(d) => self.diagnostics.push(d),
+                },
                 _ => {}
             }
         }
@@ -423,6 +422,7 @@ impl<'p> Lowerer<'p> {
         let terminal = automaton.terminal();
         let spec = &mut self.artifact.automata[a as usize];
         spec.name = automaton.name.clone();
+        spec.kind = if automaton.accepting.is_some() { AutomatonKind::Ltlf } else { AutomatonKind::Machine };
         spec.states = automaton.state_names();
         spec.start = automaton.start.0;
         spec.accepting = goals.clone();

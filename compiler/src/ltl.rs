@@ -469,7 +469,8 @@ pub fn minimise(dfa: &Dfa) -> Dfa {
         }
         k += 1;
     }
-    let next = order.iter().map(|&s| dfa.next[s as usize].iter().map(|&t| number[&class[t as usize]]).collect()).collect();
+    let next =
+        order.iter().map(|&s| dfa.next[s as usize].iter().map(|&t| number[&class[t as usize]]).collect()).collect();
     let accepting = order.iter().map(|&s| dfa.accepting[s as usize]).collect();
     Dfa { atoms: dfa.atoms, next, accepting, initial: 0 }
 }

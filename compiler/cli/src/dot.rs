@@ -33,13 +33,19 @@ pub fn run(args: &DotArgs) -> u8 {
     let mut graphs = Vec::new();
     let mut names = Vec::new();
     for (index, decl) in p.decls.iter().enumerate() {
-        let DeclKind::Machine(m) = &decl.kind else { continue };
+        let automaton = match &decl.kind {
+            DeclKind::Machine(m) => {
+                let states = p.machine_states.get(&DeclId(index as u32)).cloned().unwrap_or_default();
+                automata::analyse(p, m, &states)
+            }
+            DeclKind::Formula(f) => automata::ltlf_automaton(f),
+            _ => continue,
+        };
         names.push(decl.name.name.clone());
         if args.automaton.as_ref().is_some_and(|n| *n != decl.name.name) {
             continue;
         }
-        let states = p.machine_states.get(&DeclId(index as u32)).cloned().unwrap_or_default();
-        match automata::analyse(p, m, &states) {
+        match automaton {
             Ok(a) => graphs.push(a.to_dot()),
             Err(d) => {
                 load::print_diagnostics(&checked, &[d]);
@@ -52,7 +58,7 @@ pub fn run(args: &DotArgs) -> u8 {
             Some(n) => {
                 eprintln!("error: no automaton `{n}` in `{}` (it has: {})", args.file.display(), names.join(", "))
             }
-            None => eprintln!("error: `{}` declares no machine", args.file.display()),
+            None => eprintln!("error: `{}` declares no machine or formula", args.file.display()),
         }
         return EXIT_INPUT_ERRORS;
     }

@@ -157,14 +157,6 @@ fn corrupt_artifacts_are_rejected_clearly() {
 }
 
 #[test]
-fn ltlf_specs_check_but_do_not_compile_yet() {
-    assert_eq!(rwc(&["check", "examples/delivery_ltlf.rw"]).status.code(), Some(0));
-    let o = rwc(&["compile", "examples/delivery_ltlf.rw", "-o", temp("ltlf.rwc").to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("[RW0504] Error: `ltlf delivered` cannot be compiled yet"), "{}", text(&o.stderr));
-}
-
-#[test]
 fn eval_reports_a_nan_with_the_place_it_came_from() {
     let spec = temp("nan.rw");
     std::fs::write(&spec, "input x: f32\nlet y = log(x)\nreward = y * 2.0\n").unwrap();
@@ -214,4 +206,37 @@ fn eval_criteria_vectors_and_groups() {
     assert_eq!(rows[1]["reward"].as_f64().map(|r| r as f32), Some(0.5f32));
     assert_eq!(rows[0]["group_accuracy"].as_f64(), Some(0.5));
     assert_eq!(rows[1]["group_accuracy"].as_f64(), Some(0.5));
+}
+
+/// LTLf automaton-distance shaping by hand. `delivered = F (coffee & F office)`
+/// has the minimal DFA: 0 (no coffee yet), 1 (coffee seen), 2 (accepting);
+/// coffee and office in one step accept at once, so distance(0) = distance(1)
+/// = 1 and distance(2) = 0. With `P = -delivered.distance` and gamma 0.99 the
+/// shaping term is `0.99 * P_t - P_(t-1)`, `P_(-1) = P(start)`, and `P_t = 0`
+/// on the done step.
+#[test]
+fn ltlf_distance_shaping_matches_a_hand_computation() {
+    let trace = temp("delivery.jsonl");
+    std::fs::write(
+        &trace,
+        "{\"props\": [], \"battery\": 0.5}\n{\"props\": [\"coffee\"], \"battery\": 0.5}\n{\"props\": [\"office\"], \"battery\": 0.5}\n",
+    )
+    .unwrap();
+    let o = rwc(&["eval", "examples/delivery_ltlf.rw", "--trace", trace.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rows: Vec<serde_json::Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let shaping = |now: f32, before: f32| 0.99f32 * now - before;
+    let expected = [
+        (0.0 + shaping(-1.0, -1.0), false, 1), // state 0
+        (0.0 + shaping(-1.0, -1.0), false, 1), // coffee: state 1
+        (1.0 + shaping(0.0, -1.0), true, 0),   // office: accepting, done
+    ];
+    for (row, (reward, done, distance)) in rows.iter().zip(expected) {
+        assert_eq!(row["reward"].as_f64().map(|r| r as f32), Some(reward), "{row}");
+        assert_eq!(row["done"], done);
+        assert_eq!(row["to_go"], distance);
+    }
+    let dot = text(&rwc(&["dot", "examples/delivery_ltlf.rw", "--automaton", "delivered"]).stdout);
+    assert!(dot.contains("2 [label=\"2\" shape=doublecircle];"), "{dot}");
+    assert!(dot.contains("0 -> 2 [label=\"coffee & office\"];"), "{dot}");
 }
