@@ -44,6 +44,7 @@ pub mod automata;
 pub mod diagnostic;
 pub mod lower;
 pub mod ltl;
+pub mod ltl_import;
 pub mod sema;
 pub mod source;
 pub mod syntax;

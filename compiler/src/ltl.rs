@@ -9,32 +9,64 @@
 //! `X`, `WX`, `U`, `R` and literals (`F a = true U a`, `G a = false R a`,
 //! `a W b = b R (a | b)`, `last = WX false`), hash-consed so that equal
 //! subformulas share one id. A DFA state is the obligation left for the rest
-//! of the trace, kept as a *canonical DNF*: the minimal cubes of a monotone
-//! boolean function over closure elements (unsatisfiable and absorbed cubes
-//! removed, cubes sorted), so propositionally equal obligations are one
-//! state. With it goes one bit: whether the prefix read so far, taken as a
-//! complete trace, satisfies the formula (progression with `last = true`,
-//! which always yields a constant). Reading letter `σ` from `(ψ, _)` gives
-//! `(prog(ψ, σ, false), prog(ψ, σ, true))`. States are explored breadth
+//! of the trace, kept as a reduced ordered BDD over closure elements
+//! (temporal subformulas and literals as variables), so propositionally
+//! equal obligations are one node, one state. With it goes one bit: whether
+//! the prefix read so far, taken as a complete trace, satisfies the formula
+//! (every element decided as if the letter were the last: `X` false, `WX`
+//! true, `U`/`R` by their right side). Reading letter `σ` from `(ψ, _)`
+//! gives `(ψ[e := prog(e, σ)], end(ψ, σ))`: progression is a BDD
+//! composition, memoised per element and letter. States are explored breadth
 //! first over all `2^k` letters, then minimised by Moore partition
 //! refinement (`O(k · 2^k · n²)` at worst, fast at these sizes) and
 //! renumbered breadth first from the initial state, letters in binary order.
 //!
 //! Bounded work: at most [`MAX_ATOMS`] atoms, [`MAX_STATES`] states and
-//! [`MAX_CUBES`] cubes per obligation; past them translation stops with a
-//! diagnostic.
+//! [`MAX_BDD_NODES`] decision-diagram nodes; past them translation stops
+//! with a diagnostic.
 
 use crate::automata::expr_text;
 use crate::syntax::ast::{self, Expr, FBinary, FKind, FUnary};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The Fx hash (rustc's): a multiply-rotate per word. The maps here are keyed
+/// by small integers and hit millions of times per second; SipHash's DoS
+/// resistance buys nothing for them.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Distinct atoms (props, comparisons) one formula may use: the DFA reads
 /// all `2^k` valuations.
 pub const MAX_ATOMS: usize = 12;
 /// States explored before minimisation.
 pub const MAX_STATES: usize = 10_000;
-/// Cubes in one obligation.
-pub const MAX_CUBES: usize = 4_096;
+/// Decision-diagram nodes for all obligations of one formula.
+pub const MAX_BDD_NODES: usize = 2_000_000;
 
 type NodeId = u32;
 
@@ -52,16 +84,18 @@ enum Node {
     Release(NodeId, NodeId),
 }
 
-/// A disjunction of cubes; a cube is a sorted conjunction of element ids.
-/// `[]` is false, `[[]]` is true.
-type Dnf = Vec<Vec<NodeId>>;
+/// A node of the reduced ordered BDD over closure elements: `0` is false,
+/// `1` is true, others are `(variable, low, high)`.
+type Bdd = u32;
+const FALSE: Bdd = 0;
+const TRUE: Bdd = 1;
 
 /// Why a formula could not be translated.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LtlError {
     TooManyAtoms(usize),
     TooManyStates,
-    TooManyCubes,
+    TooManyNodes,
 }
 
 impl std::fmt::Display for LtlError {
@@ -69,7 +103,9 @@ impl std::fmt::Display for LtlError {
         match self {
             LtlError::TooManyAtoms(n) => write!(f, "the formula uses {n} distinct atoms; the limit is {MAX_ATOMS}"),
             LtlError::TooManyStates => write!(f, "the automaton would have more than {MAX_STATES} states"),
-            LtlError::TooManyCubes => write!(f, "an intermediate obligation has more than {MAX_CUBES} cases"),
+            LtlError::TooManyNodes => {
+                write!(f, "the obligations need more than {MAX_BDD_NODES} decision-diagram nodes")
+            }
         }
     }
 }
@@ -88,12 +124,30 @@ pub struct Dfa {
 struct Builder {
     nodes: Vec<Node>,
     ids: HashMap<Node, NodeId>,
-    progress: HashMap<(NodeId, u64, bool), Dnf>,
+    /// BDD nodes `(variable, low, high)`; variables are closure element ids.
+    bdd: Vec<(u32, Bdd, Bdd)>,
+    unique: HashMap<(u32, Bdd, Bdd), Bdd>,
+    ite_cache: HashMap<(Bdd, Bdd, Bdd), Bdd>,
+    /// The obligation an element leaves after a letter (not the last one).
+    progress: HashMap<(NodeId, u64), Bdd>,
+    /// Whether an element holds if the letter is the last one.
+    at_end: HashMap<(NodeId, u64), bool>,
+    compose_cache: HashMap<Bdd, Bdd>,
 }
 
 impl Builder {
     fn new() -> Builder {
-        Builder { nodes: Vec::new(), ids: HashMap::new(), progress: HashMap::new() }
+        Builder {
+            nodes: Vec::new(),
+            ids: HashMap::default(),
+            // Terminals: variable u32::MAX sorts after every real variable.
+            bdd: vec![(u32::MAX, 0, 0), (u32::MAX, 1, 1)],
+            unique: HashMap::default(),
+            ite_cache: HashMap::default(),
+            progress: HashMap::default(),
+            at_end: HashMap::default(),
+            compose_cache: HashMap::default(),
+        }
     }
 
     fn node(&mut self, n: Node) -> NodeId {
@@ -229,149 +283,166 @@ impl Builder {
         }
     }
 
-    fn dnf(&mut self, n: NodeId) -> Result<Dnf, LtlError> {
+    fn mk(&mut self, var: u32, low: Bdd, high: Bdd) -> Result<Bdd, LtlError> {
+        if low == high {
+            return Ok(low);
+        }
+        if let Some(&b) = self.unique.get(&(var, low, high)) {
+            return Ok(b);
+        }
+        if self.bdd.len() >= MAX_BDD_NODES {
+            return Err(LtlError::TooManyNodes);
+        }
+        let b = self.bdd.len() as Bdd;
+        self.bdd.push((var, low, high));
+        self.unique.insert((var, low, high), b);
+        Ok(b)
+    }
+
+    fn var_of(&self, b: Bdd) -> u32 {
+        self.bdd[b as usize].0
+    }
+
+    /// Shannon cofactors of `b` for variable `v`.
+    fn cofactors(&self, b: Bdd, v: u32) -> (Bdd, Bdd) {
+        let (var, low, high) = self.bdd[b as usize];
+        if var == v { (low, high) } else { (b, b) }
+    }
+
+    /// if-then-else, the one operation every boolean connective reduces to.
+    fn ite(&mut self, f: Bdd, g: Bdd, h: Bdd) -> Result<Bdd, LtlError> {
+        match (f, g, h) {
+            (TRUE, _, _) => return Ok(g),
+            (FALSE, _, _) => return Ok(h),
+            (_, TRUE, FALSE) => return Ok(f),
+            _ if g == h => return Ok(g),
+            _ => {}
+        }
+        if let Some(&r) = self.ite_cache.get(&(f, g, h)) {
+            return Ok(r);
+        }
+        let v = self.var_of(f).min(self.var_of(g)).min(self.var_of(h));
+        let (f0, f1) = self.cofactors(f, v);
+        let (g0, g1) = self.cofactors(g, v);
+        let (h0, h1) = self.cofactors(h, v);
+        let low = self.ite(f0, g0, h0)?;
+        let high = self.ite(f1, g1, h1)?;
+        let r = self.mk(v, low, high)?;
+        self.ite_cache.insert((f, g, h), r);
+        Ok(r)
+    }
+
+    fn and(&mut self, a: Bdd, b: Bdd) -> Result<Bdd, LtlError> {
+        self.ite(a, b, FALSE)
+    }
+
+    fn or(&mut self, a: Bdd, b: Bdd) -> Result<Bdd, LtlError> {
+        self.ite(a, TRUE, b)
+    }
+
+    /// The BDD of an NNF formula, its temporal elements and literals as variables.
+    fn bdd_of(&mut self, n: NodeId) -> Result<Bdd, LtlError> {
         match self.nodes[n as usize] {
-            Node::True => Ok(vec![Vec::new()]),
-            Node::False => Ok(Vec::new()),
+            Node::True => Ok(TRUE),
+            Node::False => Ok(FALSE),
             Node::And(a, b) => {
-                let (x, y) = (self.dnf(a)?, self.dnf(b)?);
-                self.and(&x, &y)
+                let (x, y) = (self.bdd_of(a)?, self.bdd_of(b)?);
+                self.and(x, y)
             }
             Node::Or(a, b) => {
-                let (x, y) = (self.dnf(a)?, self.dnf(b)?);
+                let (x, y) = (self.bdd_of(a)?, self.bdd_of(b)?);
                 self.or(x, y)
             }
-            _ => Ok(vec![vec![n]]),
+            _ => self.mk(n, FALSE, TRUE),
         }
     }
 
-    fn or(&self, mut x: Dnf, y: Dnf) -> Result<Dnf, LtlError> {
-        x.extend(y);
-        self.normalize(x)
-    }
-
-    fn and(&self, x: &Dnf, y: &Dnf) -> Result<Dnf, LtlError> {
-        if x.len().saturating_mul(y.len()) > MAX_CUBES * 4 {
-            return Err(LtlError::TooManyCubes);
+    /// The obligation a formula leaves after reading `letter`, more letters to come.
+    fn progress(&mut self, n: NodeId, letter: u64) -> Result<Bdd, LtlError> {
+        if let Some(&b) = self.progress.get(&(n, letter)) {
+            return Ok(b);
         }
-        let mut out = Vec::with_capacity(x.len() * y.len());
-        for a in x {
-            for b in y {
-                let mut c = a.clone();
-                c.extend_from_slice(b);
-                out.push(c);
-            }
-        }
-        self.normalize(out)
-    }
-
-    /// The canonical form: each cube sorted and deduplicated, cubes with a
-    /// literal and its negation dropped, cubes that contain another cube
-    /// dropped (absorption), the rest sorted.
-    fn normalize(&self, mut cubes: Dnf) -> Result<Dnf, LtlError> {
-        for c in cubes.iter_mut() {
-            c.sort_unstable();
-            c.dedup();
-        }
-        cubes.retain(|c| {
-            !c.iter().any(|&e| match self.nodes[e as usize] {
-                Node::Lit(k, true) => c.iter().any(|&o| self.nodes[o as usize] == Node::Lit(k, false)),
-                _ => false,
-            })
-        });
-        cubes.sort_unstable_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
-        cubes.dedup();
-        let mut kept: Dnf = Vec::with_capacity(cubes.len());
-        for c in cubes {
-            // Shorter cubes come first, so any cube that absorbs `c` is already kept.
-            if !kept.iter().any(|k| k.iter().all(|e| c.binary_search(e).is_ok())) {
-                kept.push(c);
-            }
-        }
-        if kept.len() > MAX_CUBES {
-            return Err(LtlError::TooManyCubes);
-        }
-        kept.sort_unstable();
-        Ok(kept)
-    }
-
-    /// The obligation an element leaves after reading `letter`.
-    fn progress(&mut self, n: NodeId, letter: u64, last: bool) -> Result<Dnf, LtlError> {
-        if let Some(d) = self.progress.get(&(n, letter, last)) {
-            return Ok(d.clone());
-        }
-        let t: Dnf = vec![Vec::new()];
-        let f: Dnf = Vec::new();
         let result = match self.nodes[n as usize] {
-            Node::True => t,
-            Node::False => f,
+            Node::True => TRUE,
+            Node::False => FALSE,
             Node::Lit(k, positive) => {
                 if (letter >> k & 1 == 1) == positive {
-                    t
+                    TRUE
                 } else {
-                    f
+                    FALSE
                 }
             }
             Node::And(a, b) => {
-                let (x, y) = (self.progress(a, letter, last)?, self.progress(b, letter, last)?);
-                self.and(&x, &y)?
+                let (x, y) = (self.progress(a, letter)?, self.progress(b, letter)?);
+                self.and(x, y)?
             }
             Node::Or(a, b) => {
-                let (x, y) = (self.progress(a, letter, last)?, self.progress(b, letter, last)?);
+                let (x, y) = (self.progress(a, letter)?, self.progress(b, letter)?);
                 self.or(x, y)?
             }
-            Node::Next(a) => {
-                if last {
-                    f
-                } else {
-                    self.dnf(a)?
-                }
-            }
-            Node::WeakNext(a) => {
-                if last {
-                    t
-                } else {
-                    self.dnf(a)?
-                }
-            }
+            Node::Next(a) | Node::WeakNext(a) => self.bdd_of(a)?,
             // a U b = b | (a & X (a U b))
             Node::Until(a, b) => {
-                let now = self.progress(b, letter, last)?;
-                let hold = self.progress(a, letter, last)?;
-                let later = if last { f } else { vec![vec![n]] };
-                let keep = self.and(&hold, &later)?;
+                let (now, hold) = (self.progress(b, letter)?, self.progress(a, letter)?);
+                let again = self.mk(n, FALSE, TRUE)?;
+                let keep = self.and(hold, again)?;
                 self.or(now, keep)?
             }
             // a R b = b & (a | WX (a R b))
             Node::Release(a, b) => {
-                let now = self.progress(b, letter, last)?;
-                let free = self.progress(a, letter, last)?;
-                let later = if last { t } else { vec![vec![n]] };
-                let either = self.or(free, later)?;
-                self.and(&now, &either)?
+                let (now, free) = (self.progress(b, letter)?, self.progress(a, letter)?);
+                let again = self.mk(n, FALSE, TRUE)?;
+                let either = self.or(free, again)?;
+                self.and(now, either)?
             }
         };
-        self.progress.insert((n, letter, last), result.clone());
+        self.progress.insert((n, letter), result);
         Ok(result)
     }
 
-    fn progress_dnf(&mut self, state: &Dnf, letter: u64, last: bool) -> Result<Dnf, LtlError> {
-        let mut out: Dnf = Vec::new();
-        for cube in state {
-            let mut acc: Dnf = vec![Vec::new()];
-            for &e in cube {
-                let p = self.progress(e, letter, last)?;
-                acc = self.and(&acc, &p)?;
-                if acc.is_empty() {
-                    break;
-                }
-            }
-            out.extend(acc);
-            if out.len() > MAX_CUBES * 4 {
-                return Err(LtlError::TooManyCubes);
-            }
+    /// Whether a formula holds at the last step when that step reads `letter`.
+    fn holds_at_end(&mut self, n: NodeId, letter: u64) -> bool {
+        if let Some(&v) = self.at_end.get(&(n, letter)) {
+            return v;
         }
-        self.normalize(out)
+        let v = match self.nodes[n as usize] {
+            Node::True => true,
+            Node::False => false,
+            Node::Lit(k, positive) => (letter >> k & 1 == 1) == positive,
+            Node::And(a, b) => self.holds_at_end(a, letter) && self.holds_at_end(b, letter),
+            Node::Or(a, b) => self.holds_at_end(a, letter) || self.holds_at_end(b, letter),
+            Node::Next(_) => false,
+            Node::WeakNext(_) => true,
+            // At the last step, U needs b now and R needs b now.
+            Node::Until(_, b) | Node::Release(_, b) => self.holds_at_end(b, letter),
+        };
+        self.at_end.insert((n, letter), v);
+        v
+    }
+
+    /// Substitutes each variable (element) of `b` by its progression.
+    fn compose(&mut self, b: Bdd, letter: u64) -> Result<Bdd, LtlError> {
+        if b == TRUE || b == FALSE {
+            return Ok(b);
+        }
+        if let Some(&r) = self.compose_cache.get(&b) {
+            return Ok(r);
+        }
+        let (var, low, high) = self.bdd[b as usize];
+        let (l, h) = (self.compose(low, letter)?, self.compose(high, letter)?);
+        let p = self.progress(var, letter)?;
+        let r = self.ite(p, h, l)?;
+        self.compose_cache.insert(b, r);
+        Ok(r)
+    }
+
+    /// Whether the obligation `b` is met if the trace ends with `letter`.
+    fn accepts(&mut self, mut b: Bdd, letter: u64) -> bool {
+        while b != TRUE && b != FALSE {
+            let (var, low, high) = self.bdd[b as usize];
+            b = if self.holds_at_end(var, letter) { high } else { low };
+        }
+        b == TRUE
     }
 }
 
@@ -394,18 +465,23 @@ pub fn translate(formula: &ast::Formula, atoms: &mut Vec<Expr>) -> Result<Dfa, L
         return Err(LtlError::TooManyAtoms(atoms.len()));
     }
     let letters = 1u64 << atoms.len();
-    let initial = (builder.dnf(root)?, false);
-    let mut index: HashMap<(Dnf, bool), u32> = HashMap::new();
-    let mut states: Vec<(Dnf, bool)> = vec![initial.clone()];
+    let initial = (builder.bdd_of(root)?, false);
+    let mut index: HashMap<(Bdd, bool), u32> = HashMap::default();
+    let mut states: Vec<(Bdd, bool)> = vec![initial];
     index.insert(initial, 0);
     let mut next: Vec<Vec<u32>> = Vec::new();
     let mut queue = VecDeque::from([0u32]);
+    // Per letter, the composition cache is valid across states.
+    let mut caches: Vec<HashMap<Bdd, Bdd>> = vec![HashMap::default(); letters as usize];
     while let Some(s) = queue.pop_front() {
-        let obligation = states[s as usize].0.clone();
+        let obligation = states[s as usize].0;
         let mut row = Vec::with_capacity(letters as usize);
         for letter in 0..letters {
-            let rest = builder.progress_dnf(&obligation, letter, false)?;
-            let accepts = !builder.progress_dnf(&obligation, letter, true)?.is_empty();
+            std::mem::swap(&mut builder.compose_cache, &mut caches[letter as usize]);
+            let rest = builder.compose(obligation, letter);
+            std::mem::swap(&mut builder.compose_cache, &mut caches[letter as usize]);
+            let rest = rest?;
+            let accepts = builder.accepts(obligation, letter);
             let key = (rest, accepts);
             let id = match index.get(&key) {
                 Some(&id) => id,
@@ -414,7 +490,7 @@ pub fn translate(formula: &ast::Formula, atoms: &mut Vec<Expr>) -> Result<Dfa, L
                     if states.len() >= MAX_STATES {
                         return Err(LtlError::TooManyStates);
                     }
-                    states.push(key.clone());
+                    states.push(key);
                     index.insert(key, id);
                     queue.push_back(id);
                     id
@@ -437,14 +513,19 @@ pub fn minimise(dfa: &Dfa) -> Dfa {
     let n = dfa.next.len();
     let mut class: Vec<u32> = dfa.accepting.iter().map(|&a| u32::from(a)).collect();
     loop {
-        let mut signatures: HashMap<(u32, Vec<u32>), u32> = HashMap::new();
+        let mut signatures: HashMap<(u32, Vec<u32>), u32> = HashMap::default();
         let mut refined = vec![0u32; n];
         for s in 0..n {
             let signature = (class[s], dfa.next[s].iter().map(|&t| class[t as usize]).collect::<Vec<_>>());
             let fresh = signatures.len() as u32;
             refined[s] = *signatures.entry(signature).or_insert(fresh);
         }
-        let before = class.iter().copied().collect::<std::collections::HashSet<_>>().len();
+        let before = {
+            let mut distinct = class.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            distinct.len()
+        };
         let after = signatures.len();
         class = refined;
         if after == before {
@@ -452,7 +533,7 @@ pub fn minimise(dfa: &Dfa) -> Dfa {
         }
     }
     // Breadth-first numbering of the classes.
-    let mut number: HashMap<u32, u32> = HashMap::new();
+    let mut number: HashMap<u32, u32> = HashMap::default();
     let mut order: Vec<u32> = Vec::new();
     let start = class[dfa.initial as usize];
     number.insert(start, 0);

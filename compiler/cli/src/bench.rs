@@ -16,6 +16,8 @@ use std::time::Instant;
 pub enum BenchCommand {
     /// Reward-machine stepping over a traces.bin file (workload W1)
     Rm(RmArgs),
+    /// LTLf-to-DFA translation speed over a random corpus
+    Ltlf(LtlfArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -77,14 +79,16 @@ pub fn read_traces(path: &Path) -> Result<Traces, String> {
 }
 
 pub fn run(command: &BenchCommand) -> u8 {
-    match command {
-        BenchCommand::Rm(args) => match bench_rm(args) {
-            Ok(()) => 0,
-            Err((code, message)) => {
-                eprintln!("error: {message}");
-                code
-            }
-        },
+    let result = match command {
+        BenchCommand::Rm(args) => bench_rm(args),
+        BenchCommand::Ltlf(args) => bench_ltlf(args),
+    };
+    match result {
+        Ok(()) => 0,
+        Err((code, message)) => {
+            eprintln!("error: {message}");
+            code
+        }
     }
 }
 
@@ -215,6 +219,138 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
             "steps_per_s": (n * t_max) as f64 / best,
             "reward_sum": reward_sum,
             "final_state_sum": final_state_sum,
+        })
+    );
+    Ok(())
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LtlfArgs {
+    /// Formulas to translate, one per line in rw syntax (default: a seeded random corpus)
+    #[arg(long, value_name = "FILE")]
+    pub formulas: Option<PathBuf>,
+    /// Size of the random corpus
+    #[arg(long, default_value_t = 10_000)]
+    pub count: usize,
+    /// Seed of the random corpus
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Also write the corpus in Spot's syntax (X[!] for rw's X), one per line,
+    /// for bench/spot_ltlf.py
+    #[arg(long, value_name = "FILE")]
+    pub emit_spot: Option<PathBuf>,
+    /// Timed runs over the corpus; the best is reported
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+}
+
+/// The random corpus: formulas of depth up to 5 over props a, b, c with
+/// every operator, as (rw text, Spot text).
+pub fn ltlf_corpus(count: usize, seed: u64) -> Vec<(String, String)> {
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            // splitmix64: a good stream from any seed, including 0.
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) % n
+        }
+    }
+    fn random_formula(rng: &mut Rng, depth: u32) -> (String, String) {
+        if depth == 0 || rng.below(4) == 0 {
+            let atom = ["a", "b", "c", "true", "false", "last"][rng.below(6) as usize];
+            // Spot has no `last`: it is `!X[!] true` there.
+            let spot = if atom == "last" { "(!X[!] true)".to_string() } else { atom.to_string() };
+            return (atom.to_string(), spot);
+        }
+        let choice = rng.below(13);
+        let (a, sa) = random_formula(rng, depth - 1);
+        let unary = |op: &str, spot_op: &str| (format!("{op} ({a})"), format!("{spot_op} ({sa})"));
+        match choice {
+            0 => unary("!", "!"),
+            1 => unary("X", "X[!]"),
+            2 => unary("WX", "X"),
+            3 => unary("F", "F"),
+            4 => unary("G", "G"),
+            _ => {
+                let (b, sb) = random_formula(rng, depth - 1);
+                let op = ["&", "|", "->", "<->", "U", "R", "W", "&"][(choice - 5) as usize];
+                (format!("({a}) {op} ({b})"), format!("({sa}) {op} ({sb})"))
+            }
+        }
+    }
+    let mut rng = Rng(seed);
+    (0..count).map(|_| random_formula(&mut rng, 5)).collect()
+}
+
+fn bench_ltlf(args: &LtlfArgs) -> Result<(), (u8, String)> {
+    let corpus: Vec<String> = match &args.formulas {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| (EXIT_USAGE, format!("cannot read `{}`: {}", path.display(), crate::check::describe_io(&e))))?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => {
+            let corpus = ltlf_corpus(args.count, args.seed);
+            if let Some(out) = &args.emit_spot {
+                let text: String = corpus.iter().map(|(_, spot)| format!("{spot}\n")).collect();
+                std::fs::write(out, text)
+                    .map_err(|e| (EXIT_USAGE, format!("cannot write `{}`: {e}", out.display())))?;
+            }
+            corpus.into_iter().map(|(rw, _)| rw).collect()
+        }
+    };
+    // Parse once, outside the timing: the benchmark measures translation.
+    let mut formulas = Vec::with_capacity(corpus.len());
+    for (k, text) in corpus.iter().enumerate() {
+        let src = format!("props a, b, c\nltlf f = {text}\n");
+        let checked = rw_compiler::sema::check_text("corpus.rw", &src, None);
+        if checked.has_errors() {
+            return Err((EXIT_INPUT_ERRORS, format!("formula {} does not parse: {text}", k + 1)));
+        }
+        let decl = checked.program.lookup("f").map(|id| checked.program.decl(id).kind.clone());
+        let Some(rw_compiler::sema::DeclKind::Formula(f)) = decl else {
+            return Err((EXIT_INPUT_ERRORS, format!("formula {} is not a formula: {text}", k + 1)));
+        };
+        formulas.push(f.formula);
+    }
+    let (mut best, mut max_ms, mut total_states, mut largest) = (f64::INFINITY, 0f64, 0usize, (0usize, 0usize));
+    let mut slowest_formula = 0;
+    for _ in 0..args.repeat.max(1) {
+        let start = Instant::now();
+        let mut states = 0;
+        let mut slowest = (0f64, 0usize);
+        for (k, f) in formulas.iter().enumerate() {
+            let one = Instant::now();
+            let dfa = rw_compiler::ltl::translate(f, &mut Vec::new())
+                .map_err(|e| (EXIT_INPUT_ERRORS, format!("formula {}: {e}", k + 1)))?;
+            let ms = one.elapsed().as_secs_f64() * 1e3;
+            if ms > slowest.0 {
+                slowest = (ms, k);
+            }
+            states += dfa.states();
+            largest = largest.max((dfa.states(), k));
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        if elapsed < best {
+            best = elapsed;
+            (max_ms, slowest_formula) = slowest;
+        }
+        total_states = states;
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "ltlf",
+            "formulas": formulas.len(),
+            "formulas_per_s": formulas.len() as f64 / best,
+            "max_ms": max_ms,
+            "total_states": total_states,
+            "slowest_formula": slowest_formula + 1,
+            "largest_dfa": {"formula": largest.1 + 1, "states": largest.0},
         })
     );
     Ok(())

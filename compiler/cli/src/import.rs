@@ -22,6 +22,25 @@ pub enum ImportCommand {
         #[arg(short, long, value_name = "OUT.rw")]
         output: Option<PathBuf>,
     },
+    /// An LTLf formula written for another tool, printed in rw syntax
+    #[command(
+        after_help = "Examples:\n  rwc import ltlf --from spot 'G(a -> X b)'      # G (a -> WX b): Spot's X is weak\n  \
+        rwc import ltlf --from flloat 'a -> b -> c'   # (a -> b) -> c\n  rwc import ltlf --from lydia 'a & b U c'      # (a & b) U c"
+    )]
+    Ltlf {
+        /// The tool the formula was written for
+        #[arg(long, value_enum)]
+        from: DialectArg,
+        /// The formula (quote it for the shell)
+        formula: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum DialectArg {
+    Flloat,
+    Spot,
+    Lydia,
 }
 
 /// A parse error: 1-based line and message.
@@ -171,6 +190,25 @@ pub fn import_file(path: &Path) -> Result<String, u8> {
 
 pub fn run(command: &ImportCommand) -> u8 {
     match command {
+        ImportCommand::Ltlf { from, formula } => {
+            use rw_compiler::ltl_import::{Dialect, import};
+            let dialect = match from {
+                DialectArg::Flloat => Dialect::Flloat,
+                DialectArg::Spot => Dialect::Spot,
+                DialectArg::Lydia => Dialect::Lydia,
+            };
+            match import(dialect, formula) {
+                Ok(rw) => {
+                    println!("{rw}");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: cannot read the formula {e}");
+                    eprintln!("  {formula}\n  {}^", " ".repeat(e.at));
+                    EXIT_INPUT_ERRORS
+                }
+            }
+        }
         ImportCommand::Rm { file, output } => {
             let spec = match import_file(file) {
                 Ok(s) => s,
