@@ -240,3 +240,39 @@ fn ltlf_distance_shaping_matches_a_hand_computation() {
     assert!(dot.contains("2 [label=\"2\" shape=doublecircle];"), "{dot}");
     assert!(dot.contains("0 -> 2 [label=\"coffee & office\"];"), "{dot}");
 }
+
+#[test]
+fn import_ltlf_rewrites_foreign_syntax() {
+    let cases = [
+        ("spot", "G(a -> X b)", "G (a -> WX b)"),
+        ("spot", "[](a -> <>X[!] b)", "G (a -> F X b)"),
+        ("lydia", "a & b U c", "(a & b) U c"),
+        ("lydia", "tt U ff", "true U false"),
+        ("flloat", "a -> b -> c", "(a -> b) -> c"),
+    ];
+    for (from, formula, expected) in cases {
+        let o = rwc(&["import", "ltlf", "--from", from, formula]);
+        assert_eq!(o.status.code(), Some(0), "{formula}: {}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).trim(), expected, "{from}: {formula}");
+    }
+    let o = rwc(&["import", "ltlf", "--from", "spot", "a & (b"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("at column 7: expected `)`"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn bench_ltlf_reports_its_json_line() {
+    let corpus = temp("corpus_spot.txt");
+    let o = rwc(&["bench", "ltlf", "--count", "200", "--seed", "7", "--repeat", "1", "--emit-spot", corpus.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(line["bench"], "ltlf");
+    assert_eq!(line["formulas"], 200);
+    assert!(line["formulas_per_s"].as_f64().unwrap() > 0.0);
+    assert!(line["max_ms"].as_f64().is_some() && line["total_states"].as_u64().unwrap() >= 400);
+    // The same seed gives the same corpus.
+    let again = rwc(&["bench", "ltlf", "--count", "200", "--seed", "7", "--repeat", "1"]);
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again["total_states"], line["total_states"]);
+    assert_eq!(std::fs::read_to_string(&corpus).unwrap().lines().count(), 200);
+}
