@@ -263,7 +263,18 @@ fn import_ltlf_rewrites_foreign_syntax() {
 #[test]
 fn bench_ltlf_reports_its_json_line() {
     let corpus = temp("corpus_spot.txt");
-    let o = rwc(&["bench", "ltlf", "--count", "200", "--seed", "7", "--repeat", "1", "--emit-spot", corpus.to_str().unwrap()]);
+    let o = rwc(&[
+        "bench",
+        "ltlf",
+        "--count",
+        "200",
+        "--seed",
+        "7",
+        "--repeat",
+        "1",
+        "--emit-spot",
+        corpus.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(line["bench"], "ltlf");
@@ -275,4 +286,17 @@ fn bench_ltlf_reports_its_json_line() {
     let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(again["total_states"], line["total_states"]);
     assert_eq!(std::fs::read_to_string(&corpus).unwrap().lines().count(), 200);
+}
+
+#[test]
+fn machine_guards_read_ltlf_formulas() {
+    let spec = "tests/ui/ok/formula_in_guard.rw";
+    let trace = temp("guard.jsonl");
+    std::fs::write(&trace, "{\"props\": [\"office\"]}\n{\"props\": [\"coffee\"]}\n{\"props\": [\"office\"]}\n")
+        .unwrap();
+    let o = rwc(&["eval", spec, "--trace", trace.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(text(&o.stdout), "episode,step,reward,done\nnull,0,0,false\nnull,1,0,false\nnull,2,1,true\n");
+    std::fs::write(&trace, "{\"props\": [\"decoration\"]}\n").unwrap();
+    let o = rwc(&["eval", spec, "--trace", trace.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(text(&o.stdout), "episode,step,reward,done\nnull,0,-1,true\n");
 }

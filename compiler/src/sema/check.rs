@@ -85,7 +85,7 @@ impl Ctx {
 
     fn allowed(self) -> &'static str {
         match self {
-            Ctx::Guard => "guards may use props, inputs, params and consts",
+            Ctx::Guard => "guards may use props, inputs, params, consts and the members of `ltlf` formulas",
             Ctx::Formula => "formula atoms may use props, bool inputs and comparisons of inputs, params and consts",
             Ctx::FnBody => "a `fn` body may use its parameters, consts, params and pure built-ins",
             Ctx::Const => "a constant may use literals, other consts and pure built-ins",
@@ -1125,7 +1125,10 @@ impl<'p> Checker<'p> {
             return Ty::Error;
         }
         let is_automaton = matches!(decl.kind, DeclKind::Machine(_) | DeclKind::Formula(_));
-        if is_automaton && scope.ctx != Ctx::Value {
+        // A machine guard may read an `ltlf` formula: formulas read only
+        // inputs, so the formula steps first and no cycle can arise.
+        let formula_in_guard = scope.ctx == Ctx::Guard && matches!(decl.kind, DeclKind::Formula(_));
+        if is_automaton && scope.ctx != Ctx::Value && !formula_in_guard {
             self.not_allowed(span, &format!("`{}.{}`", base_name.name, member.name), scope.ctx);
             return Ty::Error;
         }
