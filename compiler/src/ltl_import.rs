@@ -279,6 +279,7 @@ pub fn import(dialect: Dialect, text: &str) -> Result<String, ImportError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic, clippy::unwrap_used)]
 mod tests {
     use super::{Dialect::*, import};
 
