@@ -53,12 +53,12 @@ fn stdlib_modules_check_clean_and_are_embedded() {
 #[test]
 fn every_diagnostic_code_has_a_ui_case() {
     let mut covered = BTreeSet::new();
-    for path in rw_files("tests/ui/err") {
+    for path in rw_files("tests/ui/err").into_iter().chain(rw_files("tests/ui/warn")) {
         let source = std::fs::read_to_string(&path).unwrap_or_default();
         covered.extend(expected_codes(&source).unwrap_or_default());
     }
     // Codes about inputs other than .rw files are covered by the CLI tests.
-    let tested_by_cli = ["RW0601"];
+    let tested_by_cli = ["RW0510", "RW0601"];
     let missing: Vec<&str> =
         CODES.iter().map(|c| c.code).filter(|c| !covered.contains(*c) && !tested_by_cli.contains(c)).collect();
     assert!(missing.is_empty(), "codes without a tests/ui/err case: {missing:?}");
@@ -79,7 +79,7 @@ fn diagnostics_doc_is_current() {
          Codes are grouped by phase: `RW01xx` syntax, `RW02xx` names and modules,\n\
          `RW03xx` types and values, `RW04xx` the structure of a spec.\n",
     );
-    let cases = rw_files("tests/ui/err");
+    let cases: Vec<_> = rw_files("tests/ui/err").into_iter().chain(rw_files("tests/ui/warn")).collect();
     for info in CODES {
         doc.push_str(&format!("\n## {} — {}\n\n{}\n", info.code, info.title, info.explanation));
         let example = cases.iter().find_map(|path| {
@@ -91,7 +91,8 @@ fn diagnostics_doc_is_current() {
             let (_, checked) = check(&path);
             let body = source.trim_end();
             doc.push_str(&format!(
-                "\nExample (`tests/ui/err/{}`):\n\n```rw\n{}\n```\n\n```text\n{}\n```\n",
+                "\nExample (`tests/ui/{}/{}`):\n\n```rw\n{}\n```\n\n```text\n{}\n```\n",
+                path.parent().and_then(|p| p.file_name()).unwrap_or_default().to_string_lossy(),
                 path.file_name().unwrap_or_default().to_string_lossy(),
                 body.trim_end(),
                 render(&checked).trim_end()

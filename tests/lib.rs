@@ -26,7 +26,10 @@ pub fn rw_files(dir: &str) -> Vec<PathBuf> {
 pub fn check(path: &Path) -> (String, Checked) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let checked = sema::check_text(&name, &text, path.parent());
+    let mut checked = sema::check_text(&name, &text, path.parent());
+    // The solver-backed checks, as `rwc check` runs them.
+    let found = rw_verify::verify(&checked, &rw_verify::Options::default());
+    checked.diagnostics.extend(found);
     (text, checked)
 }
 

@@ -116,6 +116,16 @@ pub struct Automaton {
     pub accepting: Option<Vec<bool>>,
 }
 
+/// An edge in machine order, for analyses that do not walk the graph.
+#[derive(Clone, Debug)]
+pub struct EdgeView {
+    pub from: u32,
+    pub to: u32,
+    pub guard: Guard,
+    pub reward: Option<Expr>,
+    pub span: Span,
+}
+
 /// Most cubes one machine's guards may expand to.
 pub const MAX_CUBES: usize = 65_536;
 
@@ -210,6 +220,24 @@ impl Automaton {
                 self.atom(e, text)
             }
         }
+    }
+
+    /// The edges in machine order (index = runtime edge index).
+    pub fn edge_views(&self) -> Vec<EdgeView> {
+        self.ordered_edges()
+            .into_iter()
+            .filter_map(|e| {
+                let (from, to) = self.graph.edge_endpoints(e)?;
+                let d = &self.graph[e];
+                Some(EdgeView {
+                    from: from.index() as u32,
+                    to: to.index() as u32,
+                    guard: d.guard.clone(),
+                    reward: d.reward.clone(),
+                    span: d.span,
+                })
+            })
+            .collect()
     }
 
     pub fn state_count(&self) -> usize {

@@ -184,6 +184,18 @@ codes! {
         "A machine's guards use more than 64 distinct atoms (props and comparisons), or with more than 12 atoms expand to more than 65,536 cases; or an `ltlf` formula uses more than 12 distinct atoms or its automaton would exceed 10,000 states before minimisation. The limits keep compilation and tables bounded.";
     NOT_COVERED = "RW0503", "strict machine does not cover a case",
         "A `strict` machine has a state and a valuation that no edge matches (the note gives it). Add an edge, for example a self-loop `s -> s when true` last, or drop `strict` to stay in the state with reward 0.";
+    NEVER_HOLDS = "RW0505", "guard never holds",
+        "No valuation of the props and no input values within their declared ranges satisfy this edge's guard, so the edge is never taken (proved by the solver).";
+    SHADOWED = "RW0506", "edge shadowed",
+        "In a `priority` machine, whenever this edge's guard holds an earlier edge from the same state holds too, so this edge is never taken.";
+    UNREACHABLE = "RW0507", "unreachable state",
+        "No sequence of edges whose guards can hold leads from the start state to this state.";
+    DEAD_STATE = "RW0508", "dead state",
+        "A reachable, non-terminal state from which no edge that pays a reward and no terminal state can be reached: an episode that gets there earns nothing more.";
+    GOAL_UNREACHABLE = "RW0509", "goal reward never paid",
+        "The machine has edges into terminal states that pay a positive reward, but none of them can ever be taken: the spec's main reward is unreachable.";
+    INCONCLUSIVE = "RW0510", "verification inconclusive",
+        "The solver did not decide a query within `--timeout-ms`; the check is neither passed nor failed. Raise the limit or simplify the guards.";
     BAD_TRACE = "RW0601", "bad trace input",
         "A line of an `rwc eval` trace does not fit the spec: not a JSON object, an unknown field or prop, a missing input, a value of the wrong type or outside its declared range. The diagnostic names the line and the field; nothing is evaluated.";
 }

@@ -14,6 +14,9 @@ pub struct CheckArgs {
     /// Output format of the diagnostics
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Time limit of each solver query; a query that runs out is reported as inconclusive
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    pub timeout_ms: u32,
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
@@ -22,7 +25,11 @@ pub fn run(args: &CheckArgs) -> u8 {
     let mut stdout = std::io::stdout().lock();
     for path in &args.files {
         let checked = match sema::check_file(path) {
-            Ok(c) => c,
+            Ok(mut c) => {
+                let found = rw_verify::verify(&c, &rw_verify::Options { timeout_ms: args.timeout_ms });
+                c.diagnostics.extend(found);
+                c
+            }
             Err(e) => {
                 io_failed = true;
                 eprintln!("error: cannot read `{}`: {}", path.display(), describe_io(&e));

@@ -16,7 +16,11 @@ pub fn print_diagnostics(checked: &sema::Checked, diagnostics: &[rw_compiler::Di
 /// Compiles a `.rw` file, printing its diagnostics; the exit code on failure.
 pub fn compile_file(path: &Path) -> Result<Artifact, u8> {
     let checked = match sema::check_file(path) {
-        Ok(c) => c,
+        Ok(mut c) => {
+            let found = rw_verify::verify(&c, &rw_verify::Options::default());
+            c.diagnostics.extend(found);
+            c
+        }
         Err(e) => {
             eprintln!("error: cannot read `{}`: {}", path.display(), crate::check::describe_io(&e));
             return Err(EXIT_USAGE);

@@ -300,3 +300,26 @@ fn machine_guards_read_ltlf_formulas() {
     let o = rwc(&["eval", spec, "--trace", trace.to_str().unwrap(), "--format", "csv"]);
     assert_eq!(text(&o.stdout), "episode,step,reward,done\nnull,0,-1,true\n");
 }
+
+/// A deliberately hard query (is there a cube that is the sum of two cubes?
+/// Fermat says no, but proving it takes a solver a long time) with a tiny
+/// time limit: `inconclusive`, quickly, and no guess either way.
+#[test]
+fn a_solver_timeout_is_inconclusive() {
+    let spec = temp("fermat.rw");
+    std::fs::write(
+        &spec,
+        "input x: int in 1..=1000000\ninput y: int in 1..=1000000\ninput z: int in 1..=1000000\n\
+         machine m {\n  start u0\n  u0 -> goal when x * x * x + y * y * y == z * z * z    reward 1\n  terminal goal\n}\n\
+         reward = m.reward\n",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let o = rwc(&["check", "--timeout-ms", "1", spec.to_str().unwrap()]);
+    let elapsed = start.elapsed();
+    assert_eq!(o.status.code(), Some(0), "inconclusive is not an error: {}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("[RW0510] Warning: verification of machine `m` is inconclusive"), "{err}");
+    assert!(!err.contains("RW0505") && !err.contains("RW0509"), "no verdict from a timed-out query: {err}");
+    assert!(elapsed.as_secs() < 20, "took {elapsed:?}");
+}
