@@ -177,7 +177,7 @@ pub fn analyse(program: &Program, automaton: &Automaton, options: &Options, all:
         if !automaton.priority && !only_props {
             for (x, &i) in out.iter().enumerate() {
                 for &j in &out[x + 1..] {
-                    if !(traversable[i] && traversable[j]) || !(exact(&edges[i].guard) && exact(&edges[j].guard)) {
+                    if !(traversable[i] && traversable[j] && exact(&edges[i].guard) && exact(&edges[j].guard)) {
                         continue;
                     }
                     match query.ask(&Bool::and(&[guards[i].clone(), guards[j].clone()]), &encoder) {
