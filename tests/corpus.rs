@@ -132,7 +132,9 @@ fn language_doc_snippets_check() {
         let body: Vec<&str> = lines.by_ref().map(|(_, l)| l).take_while(|l| l.trim_start() != "```").collect();
         let source = body.join("\n");
         snippets += 1;
-        let checked = sema::check_text("snippet.rw", &source, Some(&root().join("docs")));
+        let mut checked = sema::check_text("snippet.rw", &source, Some(&root().join("docs")));
+        let found = rw_verify::verify(&checked, &rw_verify::Options::default());
+        checked.diagnostics.extend(found);
         let where_ = format!("docs/language.md:{}", start + 1);
         if should_fail {
             let expected =
