@@ -196,6 +196,10 @@ codes! {
         "The machine has edges into terminal states that pay a positive reward, but none of them can ever be taken: the spec's main reward is unreachable.";
     INCONCLUSIVE = "RW0510", "verification inconclusive",
         "The solver did not decide a query within `--timeout-ms`; the check is neither passed nor failed. Raise the limit or simplify the guards.";
+    UNBOUNDED = "RW0511", "unbounded output",
+        "An output can grow without bound because it depends on an input or param declared without a range. The warning gives the interval and names each such input; declaring ranges also lets the verifier prove more.";
+    CONSTANT_OUTPUT = "RW0512", "constant output",
+        "An output that is the same on every step, whatever the inputs: usually a mistake.";
     BAD_TRACE = "RW0601", "bad trace input",
         "A line of an `rwc eval` trace does not fit the spec: not a JSON object, an unknown field or prop, a missing input, a value of the wrong type or outside its declared range. The diagnostic names the line and the field; nothing is evaluated.";
 }

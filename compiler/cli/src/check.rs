@@ -14,6 +14,9 @@ pub struct CheckArgs {
     /// Output format of the diagnostics
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Also print, for every output, its expressivity class, the reason, and its verified bounds
+    #[arg(long)]
+    pub explain: bool,
     /// Time limit of each solver query; a query that runs out is reported as inconclusive
     #[arg(long, default_value_t = 2000, value_name = "N")]
     pub timeout_ms: u32,
@@ -36,6 +39,44 @@ pub fn run(args: &CheckArgs) -> u8 {
                 continue;
             }
         };
+        if args.explain && !checked.has_errors() {
+            let options = rw_verify::Options { timeout_ms: args.timeout_ms };
+            for e in rw_verify::outputs::explain(&checked.program, &options) {
+                // Finite ends as the shortest decimal of the f32, infinite ones as "inf"/"-inf".
+                let end = |x: f64| -> serde_json::Value {
+                    if x.is_finite() {
+                        serde_json::from_str(&(x as f32).to_string()).unwrap_or(serde_json::Value::Null)
+                    } else if x > 0.0 {
+                        "inf".into()
+                    } else {
+                        "-inf".into()
+                    }
+                };
+                match args.format {
+                    Format::Json => {
+                        let line = serde_json::json!({"explain": {
+                            "file": path.display().to_string(),
+                            "output": e.output,
+                            "class": e.class,
+                            "reason": e.reason,
+                            "bounds": [end(e.bounds.lo), end(e.bounds.hi)],
+                            "simplification": e.simplification,
+                        }});
+                        let _ = writeln!(stdout, "{line}");
+                    }
+                    Format::Human => {
+                        let _ = writeln!(
+                            stdout,
+                            "  {:<12} {:<16} bounds {:<22} ({})",
+                            e.output,
+                            e.class,
+                            rw_verify::outputs::show(e.bounds),
+                            e.reason
+                        );
+                    }
+                }
+            }
+        }
         let file_errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
         let file_warnings = checked.diagnostics.iter().filter(|d| d.severity == rw_compiler::Severity::Warning).count();
         errors += file_errors;

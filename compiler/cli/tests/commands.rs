@@ -323,3 +323,36 @@ fn a_solver_timeout_is_inconclusive() {
     assert!(!err.contains("RW0505") && !err.contains("RW0509"), "no verdict from a timed-out query: {err}");
     assert!(elapsed.as_secs() < 20, "took {elapsed:?}");
 }
+
+#[test]
+fn explain_reports_class_reason_and_bounds() {
+    let o = rwc(&[
+        "check",
+        "--explain",
+        "--format",
+        "json",
+        "examples/office.rw",
+        "examples/carl_driving.rw",
+        "examples/swe_agent_gra.rw",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let lines: Vec<serde_json::Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let explain = |file: &str, output: &str| {
+        lines
+            .iter()
+            .filter_map(|l| l.get("explain"))
+            .find(|e| e["file"] == file && e["output"] == output)
+            .cloned()
+            .unwrap_or_else(|| panic!("no explanation of {output} in {file}"))
+    };
+    let office = explain("examples/office.rw", "reward");
+    assert_eq!((office["class"].as_str(), office["reason"].as_str()), (Some("finite-state"), Some("machine `task`")));
+    // task.reward in [-1, 1] plus 0.9 * P_t - P_(t-1) with P = -distance in [-6, 0].
+    assert_eq!(office["bounds"], serde_json::json!([-6.4, 7]));
+    assert!(office.get("simplification").is_some());
+    let carl = explain("examples/carl_driving.rw", "reward");
+    assert_eq!((carl["class"].as_str(), &carl["bounds"]), (Some("markov"), &serde_json::json!([-1, 1])));
+    let gra = explain("examples/swe_agent_gra.rw", "reward");
+    assert_eq!((gra["class"].as_str(), &gra["bounds"]), (Some("episode-gated"), &serde_json::json!(["-inf", "inf"])));
+    assert_eq!(lines.last().unwrap()["summary"]["files"], 3);
+}

@@ -45,6 +45,10 @@ pub struct Encoder<'p> {
     pub constraints: Vec<Bool>,
     /// Some term was over-approximated since the last [`Encoder::take_exact`].
     inexact: bool,
+    /// Parameters of the `fn` calls being inlined, innermost last.
+    scope: Vec<(String, Term)>,
+    /// Depth of `let`/`fn` inlining, bounded.
+    depth: u32,
 }
 
 /// The exact rational value of an `f32`, as a Z3 real.
@@ -75,7 +79,15 @@ pub fn real_of_f32(v: f32) -> Real {
 
 impl<'p> Encoder<'p> {
     pub fn new(program: &'p Program) -> Encoder<'p> {
-        Encoder { program, vars: Vec::new(), by_name: HashMap::new(), constraints: Vec::new(), inexact: false }
+        Encoder {
+            program,
+            vars: Vec::new(),
+            by_name: HashMap::new(),
+            constraints: Vec::new(),
+            inexact: false,
+            scope: Vec::new(),
+            depth: 0,
+        }
     }
 
     /// Whether everything encoded since the last call was exact; resets.
@@ -139,6 +151,9 @@ impl<'p> Encoder<'p> {
             ExprKind::Float(v) => Term::R(real_of_f32(*v as f32)),
             ExprKind::Paren(inner) => self.term(inner)?,
             ExprKind::Name(n) => {
+                if let Some((_, t)) = self.scope.iter().rev().find(|(x, _)| *x == n.name) {
+                    return Some(t.clone());
+                }
                 let Some(id) = p.lookup(&n.name) else { return Some(self.opaque(e, Ty::INT)) };
                 let decl = p.decl(id);
                 let ty = p.types.get(&id).copied().unwrap_or(Ty::BOOL);
@@ -147,6 +162,16 @@ impl<'p> Encoder<'p> {
                     DeclKind::Input(i) => self.var(&n.name, ty, i.range.as_ref()),
                     DeclKind::Param(param) => self.var(&n.name, ty, param.range.as_ref()),
                     DeclKind::Multiplier(_) => self.var(&n.name, Ty::F32, None),
+                    // A let is its definition (recurrences go through `prev`, which is opaque).
+                    DeclKind::Let(l) if self.depth < 64 => {
+                        self.depth += 1;
+                        let t = self.term(&l.value);
+                        self.depth -= 1;
+                        match t {
+                            Some(t) => t,
+                            None => self.opaque(e, ty),
+                        }
+                    }
                     DeclKind::Const(_) => match p.consts.get(&id)? {
                         ConstValue::Bool(b) => Term::B(Bool::from_bool(*b)),
                         ConstValue::Int(i) => Term::I(Int::from_i64(i64::from(*i))),
@@ -212,6 +237,22 @@ impl<'p> Encoder<'p> {
                     (Term::I(x), Term::I(y)) => Term::I(c.ite(&x, &y)),
                     (x, y) => Term::R(c.ite(&x.real()?, &y.real()?)),
                 }
+            }
+            ExprKind::Call(f, args)
+                if self.depth < 64
+                    && p.lookup(&f.name).is_some_and(|id| matches!(p.decl(id).kind, DeclKind::Fn(_))) =>
+            {
+                let Some(DeclKind::Fn(decl)) = p.lookup(&f.name).map(|id| &p.decl(id).kind) else { return None };
+                let mut bound = Vec::new();
+                for ((name, _), arg) in decl.params.iter().zip(args) {
+                    bound.push((name.name.clone(), self.term(arg)?));
+                }
+                let saved = std::mem::replace(&mut self.scope, bound);
+                self.depth += 1;
+                let t = self.term(&decl.body);
+                self.depth -= 1;
+                self.scope = saved;
+                t?
             }
             ExprKind::Call(f, args) => match (f.name.as_str(), args.as_slice()) {
                 ("abs", [x]) => match self.term(x)? {

@@ -16,6 +16,7 @@
 
 pub mod encode;
 pub mod machines;
+pub mod outputs;
 
 use rw_compiler::Diagnostic;
 use rw_compiler::sema::Checked;
@@ -39,5 +40,7 @@ pub fn verify(checked: &Checked, options: &Options) -> Vec<Diagnostic> {
     if checked.has_errors() {
         return Vec::new();
     }
-    machines::check(&checked.program, options)
+    let mut found = machines::check(&checked.program, options);
+    found.extend(outputs::check(&checked.program, options));
+    found
 }

@@ -265,6 +265,11 @@ pub fn analyse(program: &Program, automaton: &Automaton, options: &Options, all:
     v
 }
 
+/// The number of states of an `ltlf` formula's minimal DFA.
+pub fn formula_states(f: &ast::FormulaDecl) -> Option<f64> {
+    rw_compiler::automata::ltlf_automaton(f).ok().map(|a| a.state_count() as f64)
+}
+
 /// The first place a state is named in the machine's source.
 fn state_span(m: &ast::Machine, name: &str) -> Span {
     let mut mentions: Vec<&ast::Ident> = m.start.iter().chain(m.states.iter().flatten()).collect();
