@@ -200,6 +200,10 @@ codes! {
         "An output can grow without bound because it depends on an input or param declared without a range. The warning gives the interval and names each such input; declaring ranges also lets the verifier prove more.";
     CONSTANT_OUTPUT = "RW0512", "constant output",
         "An output that is the same on every step, whatever the inputs: usually a mistake.";
+    NOT_POTENTIAL = "RW0513", "shaping term not potential-based",
+        "A `shape term` is not of the form `gamma * phi(s') - phi(s)` for its `gamma`: optimal-policy invariance (Ng, Harada & Russell 1999) is not assured. The note gives two steps at which the term differs by more than any potential allows, and the help a potential-based rewrite when there is one.";
+    SHAPING_UNDECIDED = "RW0514", "shaping term not decided",
+        "The verifier could not decide whether a `shape term` is potential-based: `prev` appears other than as an added term, a part of the term cannot be modelled exactly, or the solver ran out of time.";
     BAD_TRACE = "RW0601", "bad trace input",
         "A line of an `rwc eval` trace does not fit the spec: not a JSON object, an unknown field or prop, a missing input, a value of the wrong type or outside its declared range. The diagnostic names the line and the field; nothing is evaluated.";
 }

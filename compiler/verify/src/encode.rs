@@ -49,6 +49,11 @@ pub struct Encoder<'p> {
     scope: Vec<(String, Term)>,
     /// Depth of `let`/`fn` inlining, bounded.
     depth: u32,
+    /// Encode `m.distance` and `m.state` as integers over their tables'
+    /// values. Sound for questions about single steps (shaping); machine
+    /// guards leave them opaque, since which values go with which inputs
+    /// depends on the history.
+    pub exact_members: bool,
 }
 
 /// The exact rational value of an `f32`, as a Z3 real.
@@ -87,6 +92,7 @@ impl<'p> Encoder<'p> {
             inexact: false,
             scope: Vec::new(),
             depth: 0,
+            exact_members: false,
         }
     }
 
@@ -130,6 +136,28 @@ impl<'p> Encoder<'p> {
         self.inexact = true;
         let name = format!("⟨{}⟩", expr_text(e));
         self.var(&name, ty, None)
+    }
+
+    /// The values `m.distance` or `m.state` can take, from the automaton.
+    fn member_values(&self, automaton: &str, member: &str) -> Option<Vec<i64>> {
+        let p = self.program;
+        let id = p.lookup(automaton)?;
+        let a = match &p.decl(id).kind {
+            DeclKind::Machine(m) => {
+                let states = p.machine_states.get(&id).cloned().unwrap_or_default();
+                rw_compiler::automata::Automaton::from_machine(p, m, &states).ok()?
+            }
+            DeclKind::Formula(f) => rw_compiler::automata::ltlf_automaton(f).ok()?,
+            _ => return None,
+        };
+        let mut values: Vec<i64> = if member == "state" {
+            (0..a.state_count() as i64).collect()
+        } else {
+            a.distances(&a.goal_states()).into_iter().map(i64::from).collect()
+        };
+        values.sort_unstable();
+        values.dedup();
+        Some(values)
     }
 
     /// A boolean term (a guard or a condition).
@@ -287,6 +315,24 @@ impl<'p> Encoder<'p> {
                     self.opaque(e, ty)
                 }
             },
+            // An automaton's state or distance: an integer that takes the
+            // values of its table, nothing else.
+            ExprKind::Member(base, m, None)
+                if self.exact_members && matches!(m.name.as_str(), "distance" | "state") =>
+            {
+                let ExprKind::Name(n) = &base.strip_parens().kind else { return Some(self.opaque(e, Ty::INT)) };
+                let Some(values) = self.member_values(&n.name, &m.name) else { return Some(self.opaque(e, Ty::INT)) };
+                let name = format!("{}.{}", n.name, m.name);
+                if let Some(&k) = self.by_name.get(&name) {
+                    return Some(self.vars[k].term.clone());
+                }
+                let var = Int::new_const(name.as_str());
+                let options: Vec<Bool> = values.iter().map(|v| var.eq(Int::from_i64(*v))).collect();
+                self.constraints.push(Bool::or(&options));
+                self.by_name.insert(name.clone(), self.vars.len());
+                self.vars.push(Var { name, term: Term::I(var.clone()) });
+                Term::I(var)
+            }
             ExprKind::Member(..) | ExprKind::Index(..) | ExprKind::Gated(..) => {
                 let ty = match &e.kind {
                     ExprKind::Member(_, m, _)

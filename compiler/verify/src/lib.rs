@@ -17,6 +17,7 @@
 pub mod encode;
 pub mod machines;
 pub mod outputs;
+pub mod shaping;
 
 use rw_compiler::Diagnostic;
 use rw_compiler::sema::Checked;
@@ -42,5 +43,63 @@ pub fn verify(checked: &Checked, options: &Options) -> Vec<Diagnostic> {
     }
     let mut found = machines::check(&checked.program, options);
     found.extend(outputs::check(&checked.program, options));
+    found.extend(shaping_diagnostics(&checked.program, options));
     found
+}
+
+fn shaping_diagnostics(program: &rw_compiler::sema::Program, options: &Options) -> Vec<Diagnostic> {
+    use rw_compiler::diagnostic::code;
+    use rw_compiler::sema::Output;
+    use rw_compiler::syntax::ast::{ConstRef, ShapeKind};
+    let mut out = Vec::new();
+    for o in &program.outputs {
+        let Output::Shape(s) = o else { continue };
+        if s.kind != ShapeKind::Term {
+            continue;
+        }
+        let gamma = match &s.gamma {
+            Some(ConstRef::Float(f, _)) => *f,
+            Some(ConstRef::Int(i, _)) => *i as f64,
+            Some(ConstRef::Name(n)) => program
+                .lookup(&n.name)
+                .and_then(|id| program.consts.get(&id))
+                .and_then(|v| v.as_f32())
+                .map_or(1.0, f64::from),
+            _ => 1.0,
+        };
+        let gamma = f64::from(gamma as f32);
+        match shaping::decide(program, &s.value, gamma, options) {
+            shaping::Verdict::Potential(_) => {}
+            shaping::Verdict::NotPotential { first, second, values, potential } => {
+                let d = Diagnostic::warning(code::NOT_POTENTIAL, format!("this shaping term is not potential-based for gamma {}", gamma as f32))
+                    .primary(s.value.span, "optimal-policy invariance is not assured")
+                    .note(if first == "any step" {
+                        format!("with gamma 1 a potential-based term sums to 0 over a step, but this one adds {} every step", values.0 as f32)
+                    } else {
+                        format!(
+                            "after the same step, a move to ({first}) and a move to ({second}) differ by {} more than any potential allows",
+                            (values.0 - values.1).abs() as f32
+                        )
+                    })
+                    .help(if potential == "0" {
+                        "use `shape potential = phi`, which is invariant by construction".to_string()
+                    } else {
+                        format!(
+                            "with potential `{potential}` the term would be `{} * ({potential}) - prev({potential})`; or write `shape potential = {potential}`",
+                            gamma as f32
+                        )
+                    });
+                out.push(d);
+            }
+            shaping::Verdict::Undecided(why) => out.push(
+                Diagnostic::warning(
+                    code::SHAPING_UNDECIDED,
+                    "could not decide whether this shaping term is potential-based",
+                )
+                .primary(s.value.span, why)
+                .help("`shape potential = phi` is potential-based by construction"),
+            ),
+        }
+    }
+    out
 }
