@@ -204,6 +204,8 @@ codes! {
         "A `shape term` is not of the form `gamma * phi(s') - phi(s)` for its `gamma`: optimal-policy invariance (Ng, Harada & Russell 1999) is not assured. The note gives two steps at which the term differs by more than any potential allows, and the help a potential-based rewrite when there is one.";
     SHAPING_UNDECIDED = "RW0514", "shaping term not decided",
         "The verifier could not decide whether a `shape term` is potential-based: `prev` appears other than as an added term, a part of the term cannot be modelled exactly, or the solver ran out of time.";
+    CONSTANT_CONDITION = "RW0515", "gate or constraint decided in advance",
+        "A `gated` condition or a `constraint` that can never hold, or always holds, within the declared ranges (proved by the solver): a gate that never opens never pays, one always open gates nothing; a constraint always met never binds, one never met makes its multiplier grow without end.";
     BAD_TRACE = "RW0601", "bad trace input",
         "A line of an `rwc eval` trace does not fit the spec: not a JSON object, an unknown field or prop, a missing input, a value of the wrong type or outside its declared range. The diagnostic names the line and the field; nothing is evaluated.";
 }

@@ -15,6 +15,7 @@
 //! modelled.
 
 pub mod encode;
+pub mod gates;
 pub mod machines;
 pub mod outputs;
 pub mod shaping;
@@ -44,6 +45,7 @@ pub fn verify(checked: &Checked, options: &Options) -> Vec<Diagnostic> {
     let mut found = machines::check(&checked.program, options);
     found.extend(outputs::check(&checked.program, options));
     found.extend(shaping_diagnostics(&checked.program, options));
+    found.extend(gates::check(&checked.program, options));
     found
 }
 
