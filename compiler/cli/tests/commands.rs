@@ -356,3 +356,28 @@ fn explain_reports_class_reason_and_bounds() {
     assert_eq!((gra["class"].as_str(), &gra["bounds"]), (Some("episode-gated"), &serde_json::json!(["-inf", "inf"])));
     assert_eq!(lines.last().unwrap()["summary"]["files"], 3);
 }
+
+/// Mealy minimisation in the expressivity report: a machine whose states all
+/// pay alike is Markov; one that minimises to fewer states says which merge.
+#[test]
+fn explain_simplifies_machines_that_minimise() {
+    let spec = temp("minimise.rw");
+    std::fs::write(
+        &spec,
+        "props a, b\ninput x: f32 in 0.0..=1.0\n\
+         machine same {\n  start u0\n  u0 -> u1 when a reward x\n  u0 -> u0 when !a reward 0.5\n  u1 -> u0 when a reward x\n  u1 -> u1 when !a reward 0.5\n}\n\
+         machine split {\n  start p0\n  p0 -> p1 when a reward 1\n  p0 -> p3 when !a & b\n  p1 -> p2 when b\n  p2 -> p1 when b\n  terminal p3\n}\n\
+         reward = same.reward\nlog split_reward = split.reward\n",
+    )
+    .unwrap();
+    let o = rwc(&["check", "--explain", "--format", "json", spec.to_str().unwrap()]);
+    let lines: Vec<serde_json::Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let explain: Vec<&serde_json::Value> = lines.iter().filter_map(|l| l.get("explain")).collect();
+    assert_eq!(explain[0]["class"], "markov");
+    assert_eq!(
+        explain[0]["simplification"],
+        "all states of machine `same` pay alike: its reward is a function of the step's inputs"
+    );
+    assert_eq!(explain[1]["class"], "finite-state");
+    assert_eq!(explain[1]["simplification"], "machine `split` minimises to 2 states for its reward: p1 = p3 = p2");
+}

@@ -85,6 +85,10 @@ struct Analysis<'p> {
     /// The most general class found, and the construct responsible.
     class: usize,
     reason: String,
+    /// Machine members read, by machine.
+    members: BTreeSet<(String, String)>,
+    /// History (`prev`, `total`, `steps`) makes the output finite-state too.
+    history: bool,
     unranged: BTreeSet<String>,
     memo: HashMap<DeclId, Interval>,
 }
@@ -126,6 +130,7 @@ impl<'p> Analysis<'p> {
                 let Some(id) = p.lookup(&n.name) else {
                     return match n.name.as_str() {
                         "steps" => {
+                            self.history = true;
                             self.raise(1, "history (`steps`)".into());
                             Interval { lo: 0.0, hi: f64::INFINITY }
                         }
@@ -190,6 +195,7 @@ impl<'p> Analysis<'p> {
                 match &p.decl(id).kind {
                     DeclKind::Machine(m) => {
                         self.raise(1, format!("machine `{}`", n.name));
+                        self.members.insert((n.name.clone(), member.name.clone()));
                         let states = p.machine_states.get(&id).map_or(1, Vec::len) as f64;
                         match member.name.as_str() {
                             "reward" => {
@@ -327,6 +333,7 @@ impl<'p> Analysis<'p> {
                 Interval { lo: if first.lo < 0.0 { -m } else { 0.0 }, hi: if first.hi > 0.0 { m } else { 0.0 } }
             }
             "prev" => {
+                self.history = true;
                 self.raise(1, "history (`prev`)".into());
                 match ivs.get(1) {
                     Some(d) => first.hull(*d),
@@ -334,6 +341,7 @@ impl<'p> Analysis<'p> {
                 }
             }
             "total" => {
+                self.history = true;
                 self.raise(1, "history (`total`)".into());
                 if first.is_zero() {
                     first
@@ -428,6 +436,8 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
             program,
             class: 0,
             reason: "a function of the step's inputs".into(),
+            members: BTreeSet::new(),
+            history: false,
             unranged: BTreeSet::new(),
             memo: HashMap::new(),
         };
@@ -476,16 +486,132 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
         {
             bounds = exact;
         }
+        // Machines read only through their reward: merge the states that
+        // pay alike; if every machine collapses to one state, the output
+        // depends on the step's inputs alone.
+        let mut simplification = None;
+        let mut class = a.class;
+        let mut reason = a.reason;
+        if a.class == 1 && !a.history && a.members.iter().all(|(_, m)| m == "reward") {
+            let machines: BTreeSet<&String> = a.members.iter().map(|(m, _)| m).collect();
+            let mut notes = Vec::new();
+            let mut all_collapse = true;
+            for name in machines {
+                match reward_partition(program, name) {
+                    Some((states, blocks)) => {
+                        let distinct: BTreeSet<usize> = blocks.iter().copied().collect();
+                        if distinct.len() > 1 {
+                            all_collapse = false;
+                        }
+                        if distinct.len() < states.len() {
+                            let groups: Vec<String> = distinct
+                                .iter()
+                                .map(|b| {
+                                    let members: Vec<&str> = states
+                                        .iter()
+                                        .zip(&blocks)
+                                        .filter(|(_, x)| *x == b)
+                                        .map(|(s, _)| s.as_str())
+                                        .collect();
+                                    members.join(" = ")
+                                })
+                                .filter(|g| g.contains(" = "))
+                                .collect();
+                            notes.push(if distinct.len() == 1 {
+                                format!("all states of machine `{name}` pay alike: its reward is a function of the step's inputs")
+                            } else {
+                                format!("machine `{name}` minimises to {} states for its reward: {}", distinct.len(), groups.join(", "))
+                            });
+                        }
+                    }
+                    None => all_collapse = false,
+                }
+            }
+            if all_collapse && !notes.is_empty() {
+                class = 0;
+                reason = "machine rewards that do not depend on the machine's state".into();
+            }
+            if !notes.is_empty() {
+                simplification = Some(notes.join("; "));
+            }
+        }
         out.push(Explained {
             output: name,
-            class: CLASSES[a.class],
-            reason: a.reason,
+            class: CLASSES[class],
+            reason,
             bounds,
             unranged: a.unranged.into_iter().collect(),
-            simplification: None,
+            simplification,
         });
     }
     out
+}
+
+/// Mealy minimisation of a machine for its reward: two states are
+/// equivalent when every valuation of the guard atoms pays the same reward
+/// (compared as expressions) from both and leads to equivalent states.
+/// Valuations that numeric atoms make impossible are kept, which can only
+/// keep states apart, never merge them wrongly. `None` past 12 atoms.
+fn reward_partition(program: &Program, name: &str) -> Option<(Vec<String>, Vec<usize>)> {
+    use rw_compiler::automata::{Automaton, expr_text};
+    let id = program.lookup(name)?;
+    let DeclKind::Machine(m) = &program.decl(id).kind else { return None };
+    let states = program.machine_states.get(&id).cloned().unwrap_or_default();
+    let a = Automaton::from_machine(program, m, &states).ok()?;
+    if a.atoms.len() > 12 {
+        return None;
+    }
+    let edges = a.edge_views();
+    let terminal = a.terminal();
+    let n = a.state_count();
+    let labels = 1u64 << a.atoms.len();
+    let pays = |e: &rw_compiler::automata::EdgeView| match &e.reward {
+        Some(r) if literal_zero(r) => String::new(),
+        Some(r) => expr_text(r),
+        None => String::new(),
+    };
+    // behaviour[s][label] = (reward text, target)
+    let behaviour: Vec<Vec<(String, usize)>> = (0..n)
+        .map(|s| {
+            (0..labels)
+                .map(|l| {
+                    if terminal[s] {
+                        return (String::new(), s);
+                    }
+                    edges
+                        .iter()
+                        .find(|e| e.from as usize == s && e.guard.eval(l))
+                        .map_or((String::new(), s), |e| (pays(e), e.to as usize))
+                })
+                .collect()
+        })
+        .collect();
+    let mut blocks = vec![0usize; n];
+    loop {
+        let mut ids: HashMap<Vec<(String, usize)>, usize> = HashMap::new();
+        let next: Vec<usize> = (0..n)
+            .map(|s| {
+                let mut signature = vec![(String::new(), blocks[s])];
+                signature.extend(behaviour[s].iter().map(|(r, t)| (r.clone(), blocks[*t])));
+                let fresh = ids.len();
+                *ids.entry(signature).or_insert(fresh)
+            })
+            .collect();
+        let stable = ids.len() == blocks.iter().collect::<BTreeSet<_>>().len();
+        blocks = next;
+        if stable {
+            break;
+        }
+    }
+    Some((states, blocks))
+}
+
+fn literal_zero(e: &Expr) -> bool {
+    match &e.strip_parens().kind {
+        ExprKind::Int(0) => true,
+        ExprKind::Float(v) => *v == 0.0,
+        _ => false,
+    }
 }
 
 /// Warnings about outputs: unbounded because an input or param lacks a
