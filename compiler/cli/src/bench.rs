@@ -18,6 +18,42 @@ pub enum BenchCommand {
     Rm(RmArgs),
     /// LTLf-to-DFA translation speed over a random corpus
     Ltlf(LtlfArgs),
+    /// Time of `rwc check` (parsing, checking and every solver query) per file
+    Check(CheckBenchArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckBenchArgs {
+    #[arg(required = true, value_name = "FILE.rw")]
+    pub files: Vec<PathBuf>,
+    /// Timed runs per file; the best is reported
+    #[arg(long, default_value_t = 10)]
+    pub repeat: usize,
+}
+
+/// One JSON line per file: `{"bench": "check", "file", "best_ms", "diagnostics"}`.
+fn bench_check(args: &CheckBenchArgs) -> Result<(), (u8, String)> {
+    for file in &args.files {
+        let mut best = f64::INFINITY;
+        let mut count = 0;
+        for _ in 0..args.repeat.max(1) {
+            let start = Instant::now();
+            let mut checked = rw_compiler::sema::check_file(file).map_err(|e| {
+                (EXIT_USAGE, format!("cannot read `{}`: {}", file.display(), crate::check::describe_io(&e)))
+            })?;
+            let found = rw_verify::verify(&checked, &rw_verify::Options::default());
+            checked.diagnostics.extend(found);
+            let explained = rw_verify::outputs::explain(&checked.program, &rw_verify::Options::default());
+            best = best.min(start.elapsed().as_secs_f64());
+            std::hint::black_box(&explained);
+            count = checked.diagnostics.len();
+        }
+        println!(
+            "{}",
+            serde_json::json!({"bench": "check", "file": file.display().to_string(), "best_ms": best * 1e3, "diagnostics": count})
+        );
+    }
+    Ok(())
 }
 
 #[derive(clap::Args, Debug)]
@@ -82,6 +118,7 @@ pub fn run(command: &BenchCommand) -> u8 {
     let result = match command {
         BenchCommand::Rm(args) => bench_rm(args),
         BenchCommand::Ltlf(args) => bench_ltlf(args),
+        BenchCommand::Check(args) => bench_check(args),
     };
     match result {
         Ok(()) => 0,

@@ -381,3 +381,14 @@ fn explain_simplifies_machines_that_minimise() {
     assert_eq!(explain[1]["class"], "finite-state");
     assert_eq!(explain[1]["simplification"], "machine `split` minimises to 2 states for its reward: p1 = p3 = p2");
 }
+
+#[test]
+fn bench_check_times_each_file() {
+    let o = rwc(&["bench", "check", "--repeat", "2", "examples/office.rw", "examples/grpo_math.rw"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let lines: Vec<serde_json::Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!((lines[0]["bench"].as_str(), lines[0]["file"].as_str()), (Some("check"), Some("examples/office.rw")));
+    assert!(lines[1]["best_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(lines[1]["diagnostics"], 0);
+}
