@@ -7,6 +7,7 @@
 //! its own table, then printed in rw syntax with the parentheses rw's
 //! precedence needs, so the meaning is kept.
 
+use crate::syntax::ast::FBinary as Op;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,16 +31,6 @@ enum T {
     Bin(Op, Box<T>, Box<T>),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    And,
-    Or,
-    Implies,
-    Iff,
-    Until,
-    Release,
-    WeakUntil,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportError {

@@ -13,17 +13,11 @@ use rw_compiler::diagnostic::{Diagnostic, code};
 use rw_compiler::sema::{DeclKind, Output, Program};
 use rw_compiler::syntax::ast::{BinOp, Expr, ExprKind};
 use z3::ast::Bool;
-use z3::{Params, SatResult, Solver};
+use z3::SatResult;
 
 /// Can `b` hold, and can it fail? `None` when the solver did not decide.
 fn sides(encoder: &Encoder<'_>, b: &Bool, options: &Options) -> (Option<bool>, Option<bool>) {
-    let solver = Solver::new();
-    let mut params = Params::new();
-    params.set_u32("timeout", options.timeout_ms);
-    solver.set_params(&params);
-    for c in &encoder.constraints {
-        solver.assert(c);
-    }
+    let solver = crate::solver(options, &encoder.constraints);
     let ask = |f: Bool| {
         solver.push();
         solver.assert(&f);

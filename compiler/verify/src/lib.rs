@@ -36,6 +36,18 @@ impl Default for Options {
     }
 }
 
+/// A solver with the per-query time limit and the given facts (ranges).
+pub(crate) fn solver(options: &Options, facts: &[z3::ast::Bool]) -> z3::Solver {
+    let solver = z3::Solver::new();
+    let mut params = z3::Params::new();
+    params.set_u32("timeout", options.timeout_ms);
+    solver.set_params(&params);
+    for fact in facts {
+        solver.assert(fact);
+    }
+    solver
+}
+
 /// Every solver-backed check of a checked program. Call only when the
 /// program has no errors.
 pub fn verify(checked: &Checked, options: &Options) -> Vec<Diagnostic> {

@@ -16,7 +16,7 @@ use rw_compiler::sema::{DeclId, DeclKind, Program};
 use rw_compiler::source::Span;
 use rw_compiler::syntax::ast::{self, ExprKind};
 use z3::ast::Bool;
-use z3::{Params, SatResult, Solver};
+use z3::{SatResult, Solver};
 
 /// What the solver decided about one machine; used by the diagnostics and
 /// by the property tests that compare it with brute force.
@@ -54,14 +54,7 @@ enum Answer {
 
 impl Query {
     fn new(options: &Options, constraints: &[Bool]) -> Query {
-        let solver = Solver::new();
-        let mut params = Params::new();
-        params.set_u32("timeout", options.timeout_ms);
-        solver.set_params(&params);
-        for c in constraints {
-            solver.assert(c);
-        }
-        Query { solver }
+        Query { solver: crate::solver(options, constraints) }
     }
 
     fn ask(&self, formula: &Bool, encoder: &Encoder<'_>) -> Answer {

@@ -27,7 +27,7 @@ use rw_compiler::automata::expr_text;
 use rw_compiler::sema::Program;
 use rw_compiler::syntax::ast::{BinOp, Expr, ExprKind, UnOp};
 use z3::ast::{Bool, Real};
-use z3::{Params, SatResult, Solver};
+use z3::SatResult;
 
 /// The verdict on one `shape term`.
 #[derive(Clone, Debug, PartialEq)]
@@ -155,13 +155,7 @@ pub fn decide(program: &Program, term: &Expr, gamma: f64, options: &Options) -> 
     };
     let exact = encoder.take_exact();
     let value = Real::add(&[n, p]);
-    let solver = Solver::new();
-    let mut params = Params::new();
-    params.set_u32("timeout", options.timeout_ms);
-    solver.set_params(&params);
-    for c in &encoder.constraints {
-        solver.assert(c);
-    }
+    let solver = crate::solver(options, &encoder.constraints);
     // K: the value at some step in range.
     let k = match solver.check() {
         SatResult::Sat => match solver.get_model().and_then(|m| m.eval(&value, true)) {
