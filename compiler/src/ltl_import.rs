@@ -31,7 +31,6 @@ enum T {
     Bin(Op, Box<T>, Box<T>),
 }
 
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportError {
     /// Byte offset in the input.

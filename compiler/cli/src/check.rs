@@ -77,6 +77,9 @@ pub fn run(args: &CheckArgs) -> u8 {
                 }
             }
         }
+        if args.explain && !checked.has_errors() && args.format == Format::Human {
+            explain_shaping(&checked.program, args.timeout_ms, &mut stdout);
+        }
         let file_errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
         let file_warnings = checked.diagnostics.iter().filter(|d| d.severity == rw_compiler::Severity::Warning).count();
         errors += file_errors;
@@ -123,6 +126,42 @@ pub fn run(args: &CheckArgs) -> u8 {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// What each shaping item does, for `--explain`.
+fn explain_shaping(program: &sema::Program, timeout_ms: u32, out: &mut impl Write) {
+    use rw_compiler::syntax::ast::{ConstRef, ShapeKind};
+    for o in &program.outputs {
+        let sema::Output::Shape(s) = o else { continue };
+        let gamma = match &s.gamma {
+            Some(ConstRef::Float(f, _)) => *f as f32,
+            Some(ConstRef::Int(i, _)) => *i as f32,
+            _ => 1.0,
+        };
+        let text = rw_compiler::automata::expr_text(&s.value);
+        let line = match s.kind {
+            ShapeKind::Potential => format!(
+                "  shape potential `{text}` (gamma {gamma}): potential-based by construction; on a step where `done` holds the potential counts as 0, on a step that is last only by truncation it keeps its value"
+            ),
+            ShapeKind::Term => match rw_verify::shaping::decide(
+                program,
+                &s.value,
+                f64::from(gamma),
+                &rw_verify::Options { timeout_ms },
+            ) {
+                rw_verify::shaping::Verdict::Potential(phi) => {
+                    format!("  shape term `{text}` (gamma {gamma}): potential-based, with potential `{phi}`")
+                }
+                rw_verify::shaping::Verdict::NotPotential { .. } => {
+                    format!("  shape term `{text}` (gamma {gamma}): not potential-based (see RW0513)")
+                }
+                rw_verify::shaping::Verdict::Undecided(why) => {
+                    format!("  shape term `{text}` (gamma {gamma}): undecided: {why}")
+                }
+            },
+        };
+        let _ = writeln!(out, "{line}");
+    }
 }
 
 pub fn describe_io(e: &std::io::Error) -> String {

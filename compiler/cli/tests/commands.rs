@@ -392,3 +392,16 @@ fn bench_check_times_each_file() {
     assert!(lines[1]["best_ms"].as_f64().unwrap() > 0.0);
     assert_eq!(lines[1]["diagnostics"], 0);
 }
+
+#[test]
+fn explain_says_what_shaping_does() {
+    let o = rwc(&["check", "--explain", "examples/office.rw"]);
+    let out = text(&o.stdout);
+    assert!(out.contains("shape potential `-task.distance` (gamma 0.9): potential-based by construction"), "{out}");
+    assert!(out.contains("the potential counts as 0"), "{out}");
+    let spec = temp("terms.rw");
+    std::fs::write(&spec, "input d: f32 in 0.0..=10.0\nreward = 0.0\nshape term = prev(d, 0.0) - 0.9 * d gamma 0.9\n")
+        .unwrap();
+    let out = text(&rwc(&["check", "--explain", spec.to_str().unwrap()]).stdout);
+    assert!(out.contains("potential-based, with potential `-d`"), "{out}");
+}

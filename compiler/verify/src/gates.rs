@@ -12,8 +12,8 @@ use crate::encode::{Encoder, Term};
 use rw_compiler::diagnostic::{Diagnostic, code};
 use rw_compiler::sema::{DeclKind, Output, Program};
 use rw_compiler::syntax::ast::{BinOp, Expr, ExprKind};
-use z3::ast::Bool;
 use z3::SatResult;
+use z3::ast::Bool;
 
 /// Can `b` hold, and can it fail? `None` when the solver did not decide.
 fn sides(encoder: &Encoder<'_>, b: &Bool, options: &Options) -> (Option<bool>, Option<bool>) {

@@ -26,8 +26,8 @@ use crate::encode::{Encoder, Term};
 use rw_compiler::automata::expr_text;
 use rw_compiler::sema::Program;
 use rw_compiler::syntax::ast::{BinOp, Expr, ExprKind, UnOp};
-use z3::ast::{Bool, Real};
 use z3::SatResult;
+use z3::ast::{Bool, Real};
 
 /// The verdict on one `shape term`.
 #[derive(Clone, Debug, PartialEq)]
