@@ -20,6 +20,142 @@ pub enum BenchCommand {
     Ltlf(LtlfArgs),
     /// Time of `rwc check` (parsing, checking and every solver query) per file
     Check(CheckBenchArgs),
+    /// A composite LLM reward over an llm_batch.bin file (workload W2)
+    Llm(LlmArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LlmArgs {
+    /// The spec (its inputs bind to the batch's columns by name)
+    #[arg(value_name = "SPEC.rw")]
+    pub spec: PathBuf,
+    /// The batch (`llm_batch.bin` layout)
+    #[arg(long, value_name = "LLM_BATCH.bin")]
+    pub batch: PathBuf,
+    /// Write float32 rewards[B] here
+    #[arg(long, value_name = "RESULT.f32")]
+    pub out: Option<PathBuf>,
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
+    #[arg(long, default_value = "scalar")]
+    pub isa: String,
+}
+
+/// The W2 batch, struct of arrays.
+struct LlmBatch {
+    completions: usize,
+    group_size: usize,
+    correct: Vec<bool>,
+    length: Vec<i32>,
+    checklist: Vec<bool>,
+    scores: Vec<f32>,
+    reference: Vec<f32>,
+}
+
+fn read_llm_batch(path: &Path) -> Result<LlmBatch, String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("cannot read `{}`: {}", path.display(), crate::check::describe_io(&e)))?;
+    let u32_at = |i: usize| bytes.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    if bytes.get(0..4) != Some(b"LLMB") || u32_at(4) != Some(1) {
+        return Err(format!("`{}` is not a version-1 LLM batch (no LLMB header)", path.display()));
+    }
+    let (b, group_size, k, e) =
+        (u32_at(8).unwrap_or(0), u32_at(12).unwrap_or(0), u32_at(16).unwrap_or(0), u32_at(20).unwrap_or(0));
+    if k != 8 || e != 4 || group_size == 0 {
+        return Err(format!("unsupported batch shape: {k} checklist items, {e} scores, groups of {group_size}"));
+    }
+    let expected = 24 + b * (1 + 4 + 8 + 16 + 4);
+    if bytes.len() != expected {
+        return Err(format!("`{}` has {} bytes; its header implies {expected}", path.display(), bytes.len()));
+    }
+    let f32s = |from: usize, n: usize| -> Vec<f32> {
+        bytes[from..from + 4 * n].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    };
+    Ok(LlmBatch {
+        completions: b,
+        group_size,
+        correct: bytes[24..24 + b].iter().map(|&x| x != 0).collect(),
+        length: bytes[24 + b..24 + 5 * b]
+            .chunks_exact(4)
+            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        checklist: bytes[24 + 5 * b..24 + 13 * b].iter().map(|&x| x != 0).collect(),
+        scores: f32s(24 + 13 * b, 4 * b),
+        reference: f32s(24 + 29 * b, b),
+    })
+}
+
+fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
+    if args.isa != "scalar" {
+        return Err((EXIT_USAGE, format!("evaluation path `{}` is not available; this build has `scalar`", args.isa)));
+    }
+    let program = load::program(&args.spec).map_err(|code| (code, "the spec did not compile".to_string()))?;
+    let batch = read_llm_batch(&args.batch).map_err(|m| (EXIT_USAGE, m))?;
+    let n = batch.completions;
+    // Each completion is a one-step episode; groups are consecutive.
+    let groups: Vec<u32> = (0..n).map(|l| (l / batch.group_size) as u32).collect();
+    let last = vec![true; n];
+    // Threads split the batch on group boundaries, so groups stay whole.
+    let per_thread = n.div_ceil(args.threads.max(1)).div_ceil(batch.group_size) * batch.group_size;
+    let ranges: Vec<(usize, usize)> = (0..n).step_by(per_thread.max(1)).map(|a| (a, (a + per_thread).min(n))).collect();
+    let mut best = f64::INFINITY;
+    let mut rewards = vec![0f32; n];
+    for _ in 0..args.repeat.max(1) {
+        let start = Instant::now();
+        let chunks: Vec<Result<Vec<f32>, String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .iter()
+                .map(|&(a, b)| {
+                    let (program, batch, groups, last) = (&program, &batch, &groups, &last);
+                    scope.spawn(move || -> Result<Vec<f32>, String> {
+                        let mut columns = Vec::with_capacity(program.inputs.len());
+                        for input in &program.inputs {
+                            columns.push(match (input.name.as_str(), input.kind) {
+                                ("correct", InputKind::Scalar(ValueType::Bool)) => Column::Bool(&batch.correct[a..b]),
+                                ("length", InputKind::Scalar(ValueType::Int)) => Column::Int(&batch.length[a..b]),
+                                ("checklist", InputKind::Vector(ValueType::Bool, 8)) => Column::BoolVec(&batch.checklist[8 * a..8 * b]),
+                                ("scores", InputKind::Vector(ValueType::F32, 4)) => Column::F32Vec(&batch.scores[4 * a..4 * b]),
+                                ("ref", InputKind::Scalar(ValueType::F32)) => Column::F32(&batch.reference[a..b]),
+                                (name, kind) => {
+                                    return Err(format!(
+                                        "input `{name}: {kind}` has no column in the batch (it has correct: bool, length: int, checklist: bool[8], scores: f32[4], ref: f32)"
+                                    ));
+                                }
+                            });
+                        }
+                        let mut eval = Evaluator::new(program, b - a, Options::default());
+                        let input = StepInput { columns: &columns, last: Some(&last[a..b]), groups: Some(&groups[a..b]), active: None };
+                        Ok(eval.step(&input).map_err(|e| e.to_string())?.reward.clone())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a worker thread panicked".into()))).collect()
+        });
+        best = best.min(start.elapsed().as_secs_f64());
+        for (&(a, b), chunk) in ranges.iter().zip(chunks) {
+            rewards[a..b].copy_from_slice(&chunk.map_err(|e| (EXIT_INPUT_ERRORS, e))?);
+        }
+    }
+    if let Some(out) = &args.out {
+        let bytes: Vec<u8> = rewards.iter().flat_map(|r| r.to_le_bytes()).collect();
+        std::fs::write(out, bytes).map_err(|e| (EXIT_USAGE, format!("cannot write `{}`: {e}", out.display())))?;
+    }
+    let reward_sum: f64 = rewards.iter().map(|&r| f64::from(r)).sum();
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "llm",
+            "spec": args.spec.display().to_string(),
+            "completions": n,
+            "threads": ranges.len(),
+            "isa": "scalar",
+            "completions_per_s": n as f64 / best,
+            "reward_sum": reward_sum,
+        })
+    );
+    Ok(())
 }
 
 #[derive(clap::Args, Debug)]
@@ -119,6 +255,7 @@ pub fn run(command: &BenchCommand) -> u8 {
         BenchCommand::Rm(args) => bench_rm(args),
         BenchCommand::Ltlf(args) => bench_ltlf(args),
         BenchCommand::Check(args) => bench_check(args),
+        BenchCommand::Llm(args) => bench_llm(args),
     };
     match result {
         Ok(()) => 0,
