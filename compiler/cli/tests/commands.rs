@@ -405,3 +405,50 @@ fn explain_says_what_shaping_does() {
     let out = text(&rwc(&["check", "--explain", spec.to_str().unwrap()]).stdout);
     assert!(out.contains("potential-based, with potential `-d`"), "{out}");
 }
+
+/// G-RA on a multi-turn agent (examples/swe_agent_gra.rw), by hand: the
+/// per-step terms are withheld and paid at the episode end only when the
+/// build passes and, inside that gate, the tests pass.
+#[test]
+fn gated_reward_accumulation_pays_only_when_the_gates_pass() {
+    let o = rwc(&["eval", "examples/swe_agent_gra.rw", "--trace", "examples/traces/swe_agent.jsonl"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rows: Vec<serde_json::Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let term = |tool: bool, edit: bool| (if tool { 0.05f32 } else { -0.05 }) + if edit { 0.1 } else { 0.0 };
+    let cost = |tokens: i32| 0.0005f32 * tokens as f32 / 100.0;
+    // Solved episode: the gates hold at the end (build ok, tests pass): pay the sum, plus the outcome bonus.
+    let paid = term(true, false) + term(false, true) + term(true, true);
+    let expected = [
+        (0.0f32 + 0.0) - cost(100),
+        (0.0f32 + 0.0) - cost(200),
+        (0.0f32 + paid + 1.0) - cost(0),
+        // Unsolved episode, truncated: the inner gate fails, nothing is paid.
+        (0.0f32 + 0.0) - cost(0),
+        (0.0f32 + 0.0) - cost(0),
+    ];
+    assert_eq!(rows.len(), 5);
+    for (row, want) in rows.iter().zip(expected) {
+        assert_eq!(row["reward"].as_f64().map(|r| r as f32), Some(want), "{row}");
+    }
+    assert_eq!(rows[2]["done"], true);
+    assert_eq!(rows[4]["done"], false, "truncation is not done");
+    // total(tool_ok) / (steps + 1): 1/1, 1/2, 2/3.
+    let rates: Vec<f32> = rows[..3].iter().map(|r| r["tool_success_rate"].as_f64().unwrap() as f32).collect();
+    assert_eq!(rates, [1.0, 0.5, 2.0 / 3.0]);
+}
+
+/// A TRL-style reward (correctness + format + length) in under 20 lines,
+/// each component shown per completion.
+#[test]
+fn a_trl_reward_in_under_twenty_lines_shows_its_components() {
+    let lines = std::fs::read_to_string(common::root().join("examples/trl_reward.rw")).unwrap().lines().count();
+    assert!(lines < 20, "{lines} lines");
+    let o = rwc(&["eval", "examples/trl_reward.rw", "--trace", "examples/traces/trl.jsonl", "--format", "csv"]);
+    assert_eq!(
+        text(&o.stdout),
+        "episode,step,reward,done,correctness,format,length_penalty\n\
+         1,0,1.2,false,1,0.2,0\n\
+         2,0,0.3,false,1,-0.2,-0.5\n\
+         3,0,-0.8,false,0,0.2,-1\n"
+    );
+}
