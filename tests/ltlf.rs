@@ -117,7 +117,7 @@ fn compile(formula: &str) -> (Dfa, Vec<usize>) {
     let decl = checked.program.decl(checked.program.lookup("f").expect("f"));
     let DeclKind::Formula(f) = &decl.kind else { panic!("not a formula") };
     let mut atoms = Vec::new();
-    let dfa = ltl::translate(&f.formula, &mut atoms).unwrap_or_else(|e| panic!("{formula}: {e}"));
+    let dfa = ltl::translate(&f.formula, &mut atoms, &ltl::no_patterns).unwrap_or_else(|e| panic!("{formula}: {e}"));
     let bits = atoms
         .iter()
         .map(|a| PROPS.iter().position(|p| rw_compiler::automata::expr_text(a) == *p).expect("a prop"))
@@ -235,4 +235,33 @@ fn state_counts_are_canonical() {
     assert_eq!(states("G a"), 3); // initial, accepting, rejecting sink
     assert_eq!(states("a U b"), 3); // waiting, accepting forever, sink
     assert_eq!(states("X a"), 4); // initial, one step read, accepting, sink
+}
+
+/// A pattern instantiated gives the same minimal DFA (canonical numbering
+/// included) as the formula written out.
+#[test]
+fn stdlib_patterns_expand_to_their_formulas() {
+    let cases = [
+        ("absence(a)", "G !a"),
+        ("existence(a)", "F a"),
+        ("universality(a)", "G a"),
+        ("response(a, b)", "G (a -> F b)"),
+        ("precedence(a, b)", "!b W a"),
+        ("at_most_once(a)", "G (a -> WX G !a)"),
+        ("at_most_twice(a & b)", "G (a & b -> WX G (a & b -> WX G !(a & b)))"),
+        ("response(a, existence(b))", "G (a -> F F b)"),
+    ];
+    for (pattern, written) in cases {
+        let dfa = |formula: &str| {
+            let src = format!("use std::ltl_patterns\nprops a, b, c\nltlf f = {formula}\n");
+            let checked = rw_compiler::sema::check_text("p.rw", &src, None);
+            assert!(!checked.has_errors(), "{formula}: {:?}", checked.diagnostics);
+            let id = checked.program.lookup("f").expect("f");
+            let DeclKind::Formula(f) = &checked.program.decl(id).kind else { panic!() };
+            let automaton = rw_compiler::automata::ltlf_automaton(&checked.program, f).expect("translates");
+            // The whole DFA: states, acceptance, and every edge with its guard.
+            automaton.to_dot()
+        };
+        assert_eq!(dfa(pattern), dfa(written), "{pattern} vs {written}");
+    }
 }

@@ -476,7 +476,8 @@ pub fn check_machines(program: &Program) -> Vec<Diagnostic> {
     for (index, decl) in program.decls.iter().enumerate() {
         if let DeclKind::Formula(f) = &decl.kind
             && f.kind == ast::FormulaKind::Ltlf
-            && let Err(d) = ltlf_automaton(f)
+            && !f.is_pattern()
+            && let Err(d) = ltlf_automaton(program, f)
         {
             out.push(d);
         }
@@ -549,10 +550,19 @@ fn cover(letters: &[u64], atoms: usize) -> Guard {
     chosen.into_iter().map(cube).reduce(|a, b| Guard::Or(Box::new(a), Box::new(b))).unwrap_or(Guard::False)
 }
 
-/// Translates an `ltlf` formula into its automaton.
-pub fn ltlf_automaton(f: &ast::FormulaDecl) -> Result<Automaton, Diagnostic> {
+/// Translates an `ltlf` formula into its automaton, expanding the formula
+/// patterns it instantiates.
+pub fn ltlf_automaton(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, Diagnostic> {
     let mut atoms = Vec::new();
-    match crate::ltl::translate(&f.formula, &mut atoms) {
+    let patterns = |name: &str| -> Option<(Vec<String>, ast::Formula)> {
+        match &program.decl(program.lookup(name)?).kind {
+            DeclKind::Formula(p) if p.is_pattern() => {
+                Some((p.params.iter().map(|x| x.name.clone()).collect(), p.formula.clone()))
+            }
+            _ => None,
+        }
+    };
+    match crate::ltl::translate(&f.formula, &mut atoms, &patterns) {
         Ok(dfa) => Ok(Automaton::from_dfa(&f.name.name, &dfa, atoms)),
         Err(e) => Err(Diagnostic::error(
             code::AUTOMATON_LIMIT,

@@ -216,10 +216,12 @@ impl<'p> Lowerer<'p> {
                         Err(d) => self.diagnostics.push(d),
                     }
                 }
-                DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltlf => match crate::automata::ltlf_automaton(f) {
-                    Ok(a) => self.add_automaton(id, a),
-                    Err(d) => self.diagnostics.push(d),
-                },
+                DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltlf && !f.is_pattern() => {
+                    match crate::automata::ltlf_automaton(p, f) {
+                        Ok(a) => self.add_automaton(id, a),
+                        Err(d) => self.diagnostics.push(d),
+                    }
+                }
                 _ => {}
             }
         }

@@ -26,7 +26,7 @@
 //! with a diagnostic.
 
 use crate::automata::expr_text;
-use crate::syntax::ast::{self, Expr, FBinary, FKind, FUnary};
+use crate::syntax::ast::{self, Expr, ExprKind, FBinary, FKind, FUnary};
 use std::collections::VecDeque;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -178,7 +178,7 @@ impl Builder {
     }
 
     /// Negation normal form of a parsed formula, negated when `negate`.
-    fn nnf(&mut self, f: &ast::Formula, negate: bool, atom: &mut dyn FnMut(&Expr) -> u32) -> NodeId {
+    fn nnf(&mut self, f: &ast::Formula, negate: bool, atom: &mut dyn FnMut(&Expr) -> u32, cx: &Cx<'_>) -> NodeId {
         let t = self.node(Node::True);
         let fls = self.node(Node::False);
         match &f.kind {
@@ -205,32 +205,45 @@ impl Builder {
                 }
             }
             FKind::Atom(e) => {
-                let k = atom(e);
+                let e = substitute(e, cx.subst);
+                // A pattern instantiated: its body with the arguments for its parameters.
+                if let ExprKind::Call(name, args) = &e.strip_parens().kind
+                    && let Some((params, body)) = (cx.patterns)(&name.name)
+                {
+                    let subst: Vec<(String, Expr)> = params.into_iter().zip(args.iter().cloned()).collect();
+                    return self.nnf(&body, negate, atom, &Cx { patterns: cx.patterns, subst: &subst });
+                }
+                // A substituted argument's connectives are formula connectives,
+                // so `p(a & b)` reads like the formula written out.
+                if let Some(f) = connectives(&e) {
+                    return self.nnf(&f, negate, atom, &Cx { patterns: cx.patterns, subst: &[] });
+                }
+                let k = atom(&e);
                 self.node(Node::Lit(k, !negate))
             }
-            FKind::Paren(inner) => self.nnf(inner, negate, atom),
+            FKind::Paren(inner) => self.nnf(inner, negate, atom, cx),
             FKind::Unary(op, inner) => match (op, negate) {
-                (FUnary::Not, _) => self.nnf(inner, !negate, atom),
+                (FUnary::Not, _) => self.nnf(inner, !negate, atom, cx),
                 (FUnary::Next, false) | (FUnary::WeakNext, true) => {
-                    let a = self.nnf(inner, negate, atom);
+                    let a = self.nnf(inner, negate, atom, cx);
                     self.node(Node::Next(a))
                 }
                 (FUnary::WeakNext, false) | (FUnary::Next, true) => {
-                    let a = self.nnf(inner, negate, atom);
+                    let a = self.nnf(inner, negate, atom, cx);
                     self.node(Node::WeakNext(a))
                 }
                 // F a = true U a; !F a = G !a = false R !a
                 (FUnary::Eventually, false) | (FUnary::Always, true) => {
-                    let a = self.nnf(inner, negate, atom);
+                    let a = self.nnf(inner, negate, atom, cx);
                     self.node(Node::Until(t, a))
                 }
                 (FUnary::Always, false) | (FUnary::Eventually, true) => {
-                    let a = self.nnf(inner, negate, atom);
+                    let a = self.nnf(inner, negate, atom, cx);
                     self.node(Node::Release(fls, a))
                 }
             },
             FKind::Binary(op, a, b) => {
-                let mut sub = |s: &mut Self, f: &ast::Formula, neg: bool| s.nnf(f, neg, atom);
+                let mut sub = |s: &mut Self, f: &ast::Formula, neg: bool| s.nnf(f, neg, atom, cx);
                 match (op, negate) {
                     (FBinary::And, false) | (FBinary::Or, true) => {
                         let (x, y) = (sub(self, a, negate), sub(self, b, negate));
@@ -446,9 +459,64 @@ impl Builder {
     }
 }
 
+/// Finds a formula pattern by name: its parameters and body.
+pub type Patterns<'a> = &'a dyn Fn(&str) -> Option<(Vec<String>, ast::Formula)>;
+
+/// No patterns.
+pub fn no_patterns(_: &str) -> Option<(Vec<String>, ast::Formula)> {
+    None
+}
+
+/// Context of the NNF conversion: pattern lookup and the current
+/// substitution of pattern parameters.
+struct Cx<'a> {
+    patterns: Patterns<'a>,
+    subst: &'a [(String, Expr)],
+}
+
+/// A bool expression whose top is a connective, as a formula.
+fn connectives(e: &Expr) -> Option<ast::Formula> {
+    use ast::{BinOp, FKind, Formula, UnOp};
+    let f = |x: &Expr| Box::new(connectives(x).unwrap_or(Formula { kind: FKind::Atom(x.clone()), span: x.span }));
+    let kind = match &e.kind {
+        ExprKind::Paren(inner) => return connectives(inner),
+        ExprKind::Bool(true) => FKind::True,
+        ExprKind::Bool(false) => FKind::False,
+        ExprKind::Unary(UnOp::Not, a) => FKind::Unary(FUnary::Not, f(a)),
+        ExprKind::Binary(BinOp::And, a, b) => FKind::Binary(FBinary::And, f(a), f(b)),
+        ExprKind::Binary(BinOp::Or, a, b) => FKind::Binary(FBinary::Or, f(a), f(b)),
+        ExprKind::Binary(BinOp::Implies, a, b) => FKind::Binary(FBinary::Implies, f(a), f(b)),
+        ExprKind::Binary(BinOp::Iff, a, b) => FKind::Binary(FBinary::Iff, f(a), f(b)),
+        _ => return None,
+    };
+    Some(Formula { kind, span: e.span })
+}
+
+/// `e` with pattern parameters replaced by their arguments.
+fn substitute(e: &Expr, subst: &[(String, Expr)]) -> Expr {
+    if subst.is_empty() {
+        return e.clone();
+    }
+    let sub = |x: &Expr| Box::new(substitute(x, subst));
+    let kind = match &e.kind {
+        ExprKind::Name(n) => match subst.iter().find(|(p, _)| *p == n.name) {
+            Some((_, arg)) => return arg.clone(),
+            None => e.kind.clone(),
+        },
+        ExprKind::Unary(op, a) => ExprKind::Unary(*op, sub(a)),
+        ExprKind::Binary(op, a, b) => ExprKind::Binary(*op, sub(a), sub(b)),
+        ExprKind::Paren(a) => ExprKind::Paren(sub(a)),
+        ExprKind::Cond(c, a, b) => ExprKind::Cond(sub(c), sub(a), sub(b)),
+        ExprKind::Call(f, args) => ExprKind::Call(f.clone(), args.iter().map(|a| substitute(a, subst)).collect()),
+        other => other.clone(),
+    };
+    Expr { kind, span: e.span }
+}
+
 /// Translates a formula to its minimal DFA. `atom` numbers the formula's
-/// atoms (props, comparisons) in order of first appearance.
-pub fn translate(formula: &ast::Formula, atoms: &mut Vec<Expr>) -> Result<Dfa, LtlError> {
+/// atoms (props, comparisons) in order of first appearance; instantiated
+/// patterns are expanded.
+pub fn translate(formula: &ast::Formula, atoms: &mut Vec<Expr>, patterns: Patterns<'_>) -> Result<Dfa, LtlError> {
     let mut builder = Builder::new();
     let mut atom = |e: &Expr| -> u32 {
         let text = expr_text(e);
@@ -460,7 +528,7 @@ pub fn translate(formula: &ast::Formula, atoms: &mut Vec<Expr>) -> Result<Dfa, L
             }
         }
     };
-    let root = builder.nnf(formula, false, &mut atom);
+    let root = builder.nnf(formula, false, &mut atom, &Cx { patterns, subst: &[] });
     if atoms.len() > MAX_ATOMS {
         return Err(LtlError::TooManyAtoms(atoms.len()));
     }

@@ -499,7 +499,7 @@ fn bench_ltlf(args: &LtlfArgs) -> Result<(), (u8, String)> {
         let mut slowest = (0f64, 0usize);
         for (k, f) in formulas.iter().enumerate() {
             let one = Instant::now();
-            let dfa = rw_compiler::ltl::translate(f, &mut Vec::new())
+            let dfa = rw_compiler::ltl::translate(f, &mut Vec::new(), &rw_compiler::ltl::no_patterns)
                 .map_err(|e| (EXIT_INPUT_ERRORS, format!("formula {}: {e}", k + 1)))?;
             let ms = one.elapsed().as_secs_f64() * 1e3;
             if ms > slowest.0 {

@@ -38,7 +38,7 @@ pub fn run(args: &DotArgs) -> u8 {
                 let states = p.machine_states.get(&DeclId(index as u32)).cloned().unwrap_or_default();
                 automata::analyse(p, m, &states)
             }
-            DeclKind::Formula(f) => automata::ltlf_automaton(f),
+            DeclKind::Formula(f) if !f.is_pattern() => automata::ltlf_automaton(p, f),
             _ => continue,
         };
         names.push(decl.name.name.clone());

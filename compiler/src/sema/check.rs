@@ -219,7 +219,8 @@ impl<'p> Checker<'p> {
                             )),
                     );
                 }
-                self.with_owner(id, |c| c.formula(&f.formula));
+                let locals: Vec<(String, Ty)> = f.params.iter().map(|p| (p.name.clone(), Ty::BOOL)).collect();
+                self.with_owner(id, |c| c.formula(&f.formula, &locals));
             }
             DeclKind::Criteria(c) => self.check_criteria(c),
             DeclKind::Fn(f) => self.check_fn(id, f),
@@ -796,6 +797,11 @@ impl<'p> Checker<'p> {
             if let DeclKind::Fn(f) = &self.decl(id).kind {
                 return self.call_fn(id, f, name, args, span, scope);
             }
+            if let DeclKind::Formula(f) = &self.decl(id).kind {
+                if f.is_pattern() {
+                    return self.call_pattern(id, f, name, args, span, scope);
+                }
+            }
             if !builtins::FUNCTIONS.contains(&name.name.as_str()) {
                 let decl = self.decl(id);
                 self.report(
@@ -1087,6 +1093,22 @@ impl<'p> Checker<'p> {
             return Ty::Error;
         };
         let decl = self.decl(id);
+        if let DeclKind::Formula(f) = &decl.kind {
+            if f.is_pattern() {
+                self.report(
+                    Diagnostic::error(
+                        code::NOT_A_VALUE,
+                        format!("`{}` is a formula pattern, not an automaton", base_name.name),
+                    )
+                    .primary(span, "a pattern has no members")
+                    .help(format!(
+                        "instantiate it: `ltlf mine = {}(...)`, then use `mine.{}`",
+                        base_name.name, member.name
+                    )),
+                );
+                return Ty::Error;
+            }
+        }
         let members: &[&str] = match &decl.kind {
             DeclKind::Machine(_) => &["reward", "state", "in", "terminal", "distance"],
             DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => &["accepting"],
@@ -1286,19 +1308,65 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn formula(&mut self, f: &Formula) {
+    /// Checks a formula; a pattern's parameters are bool `locals`.
+    fn formula(&mut self, f: &Formula, locals: &[(String, Ty)]) {
         match &f.kind {
             FKind::True | FKind::False | FKind::Last => {}
             FKind::Atom(e) => {
-                let scope = Scope { ctx: Ctx::Formula, locals: &[] };
+                let scope = Scope { ctx: Ctx::Formula, locals };
                 self.expect(e, &scope, Ty::BOOL, "a formula atom");
             }
-            FKind::Unary(_, inner) | FKind::Paren(inner) => self.formula(inner),
+            FKind::Unary(_, inner) | FKind::Paren(inner) => self.formula(inner, locals),
             FKind::Binary(_, a, b) => {
-                self.formula(a);
-                self.formula(b);
+                self.formula(a, locals);
+                self.formula(b, locals);
             }
         }
+    }
+
+    /// `response(request, grant)` inside a formula: a pattern instantiated.
+    fn call_pattern(
+        &mut self,
+        id: DeclId,
+        f: &'p ast::FormulaDecl,
+        name: &Ident,
+        args: &[Expr],
+        span: Span,
+        scope: &Scope<'_>,
+    ) -> Ty {
+        if scope.ctx != Ctx::Formula {
+            self.report(
+                Diagnostic::error(
+                    code::NOT_A_VALUE,
+                    format!("formula pattern `{}` can only be used inside `ltlf` formulas", name.name),
+                )
+                .primary(span, "used here")
+                .secondary(f.name.span, "pattern declared here")
+                .help(format!("instantiate it: `ltlf mine = {}(...)`, then use `mine.sat`", name.name)),
+            );
+            return Ty::Error;
+        }
+        self.add_edge(id, name.span);
+        if args.len() != f.params.len() {
+            self.report(
+                Diagnostic::error(
+                    code::ARITY,
+                    format!(
+                        "pattern `{}` takes {} argument{}, found {}",
+                        name.name,
+                        f.params.len(),
+                        if f.params.len() == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                )
+                .primary(span, "wrong number of arguments")
+                .secondary(f.name.span, "declared here"),
+            );
+        }
+        for a in args {
+            self.expect(a, scope, Ty::BOOL, "a pattern argument");
+        }
+        Ty::BOOL
     }
 
     fn const_ref(&mut self, r: &ast::ConstRef) -> Option<f32> {

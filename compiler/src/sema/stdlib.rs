@@ -9,6 +9,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("ensemble", include_str!("../../../stdlib/ensemble.rw")),
     ("format", include_str!("../../../stdlib/format.rw")),
     ("carl", include_str!("../../../stdlib/carl.rw")),
+    ("ltl_patterns", include_str!("../../../stdlib/ltl_patterns.rw")),
 ];
 
 pub fn source(name: &str) -> Option<&'static str> {

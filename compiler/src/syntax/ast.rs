@@ -160,7 +160,16 @@ pub enum FormulaKind {
 pub struct FormulaDecl {
     pub kind: FormulaKind,
     pub name: Ident,
+    /// A pattern's parameters (bool); empty for an ordinary formula.
+    pub params: Vec<Ident>,
     pub formula: Formula,
+}
+
+impl FormulaDecl {
+    /// A pattern is instantiated by other formulas; it is no automaton itself.
+    pub fn is_pattern(&self) -> bool {
+        !self.params.is_empty()
+    }
 }
 
 #[derive(Clone, Debug)]

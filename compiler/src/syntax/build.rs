@@ -130,7 +130,13 @@ impl Builder {
             Rule::ltlf_decl | Rule::ltl_decl => {
                 let kind = if rule == Rule::ltlf_decl { FormulaKind::Ltlf } else { FormulaKind::Ltl };
                 let name = self.ident(parts.next()?);
-                ItemKind::Formula(FormulaDecl { kind, name, formula: self.formula(parts.next()?) })
+                let mut next = parts.next()?;
+                let mut params = Vec::new();
+                if next.as_rule() == Rule::ltlf_params {
+                    params = self.ident_list(next.into_inner().next()?);
+                    next = parts.next()?;
+                }
+                ItemKind::Formula(FormulaDecl { kind, name, params, formula: self.formula(next) })
             }
             Rule::let_decl => {
                 let name = self.ident(parts.next()?);

@@ -259,8 +259,8 @@ pub fn analyse(program: &Program, automaton: &Automaton, options: &Options, all:
 }
 
 /// The number of states of an `ltlf` formula's minimal DFA.
-pub fn formula_states(f: &ast::FormulaDecl) -> Option<f64> {
-    rw_compiler::automata::ltlf_automaton(f).ok().map(|a| a.state_count() as f64)
+pub fn formula_states(program: &Program, f: &ast::FormulaDecl) -> Option<f64> {
+    rw_compiler::automata::ltlf_automaton(program, f).ok().map(|a| a.state_count() as f64)
 }
 
 /// The first place a state is named in the machine's source.

@@ -214,7 +214,7 @@ impl<'p> Analysis<'p> {
                     }
                     DeclKind::Formula(f) => {
                         self.raise(2, format!("formula `{}`", n.name));
-                        let states = crate::machines::formula_states(f).unwrap_or(f64::INFINITY);
+                        let states = crate::machines::formula_states(p, f).unwrap_or(f64::INFINITY);
                         match member.name.as_str() {
                             "state" => Interval { lo: 0.0, hi: states - 1.0 },
                             "distance" => Interval { lo: 0.0, hi: states },
