@@ -797,10 +797,10 @@ impl<'p> Checker<'p> {
             if let DeclKind::Fn(f) = &self.decl(id).kind {
                 return self.call_fn(id, f, name, args, span, scope);
             }
-            if let DeclKind::Formula(f) = &self.decl(id).kind {
-                if f.is_pattern() {
-                    return self.call_pattern(id, f, name, args, span, scope);
-                }
+            if let DeclKind::Formula(f) = &self.decl(id).kind
+                && f.is_pattern()
+            {
+                return self.call_pattern(id, f, name, args, span, scope);
             }
             if !builtins::FUNCTIONS.contains(&name.name.as_str()) {
                 let decl = self.decl(id);
@@ -1093,21 +1093,21 @@ impl<'p> Checker<'p> {
             return Ty::Error;
         };
         let decl = self.decl(id);
-        if let DeclKind::Formula(f) = &decl.kind {
-            if f.is_pattern() {
-                self.report(
-                    Diagnostic::error(
-                        code::NOT_A_VALUE,
-                        format!("`{}` is a formula pattern, not an automaton", base_name.name),
-                    )
-                    .primary(span, "a pattern has no members")
-                    .help(format!(
-                        "instantiate it: `ltlf mine = {}(...)`, then use `mine.{}`",
-                        base_name.name, member.name
-                    )),
-                );
-                return Ty::Error;
-            }
+        if let DeclKind::Formula(f) = &decl.kind
+            && f.is_pattern()
+        {
+            self.report(
+                Diagnostic::error(
+                    code::NOT_A_VALUE,
+                    format!("`{}` is a formula pattern, not an automaton", base_name.name),
+                )
+                .primary(span, "a pattern has no members")
+                .help(format!(
+                    "instantiate it: `ltlf mine = {}(...)`, then use `mine.{}`",
+                    base_name.name, member.name
+                )),
+            );
+            return Ty::Error;
         }
         let members: &[&str] = match &decl.kind {
             DeclKind::Machine(_) => &["reward", "state", "in", "terminal", "distance"],
