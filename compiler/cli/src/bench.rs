@@ -35,12 +35,32 @@ pub struct LlmArgs {
     /// Write float32 rewards[B] here
     #[arg(long, value_name = "RESULT.f32")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How a workload benchmark runs.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Worker threads, each evaluating a contiguous share of the lanes
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Timed runs; the best is reported
     #[arg(long, default_value_t = 5)]
     pub repeat: usize,
+    /// Evaluation path (only `scalar` exists so far)
     #[arg(long, default_value = "scalar")]
     pub isa: String,
+}
+
+impl RunArgs {
+    fn check_isa(&self) -> Result<(), (u8, String)> {
+        if self.isa == "scalar" {
+            Ok(())
+        } else {
+            Err((EXIT_USAGE, format!("evaluation path `{}` is not available; this build has `scalar`", self.isa)))
+        }
+    }
 }
 
 /// The W2 batch, struct of arrays.
@@ -88,9 +108,7 @@ fn read_llm_batch(path: &Path) -> Result<LlmBatch, String> {
 }
 
 fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
-    if args.isa != "scalar" {
-        return Err((EXIT_USAGE, format!("evaluation path `{}` is not available; this build has `scalar`", args.isa)));
-    }
+    args.run.check_isa()?;
     let program = load::program(&args.spec).map_err(|code| (code, "the spec did not compile".to_string()))?;
     let batch = read_llm_batch(&args.batch).map_err(|m| (EXIT_USAGE, m))?;
     let n = batch.completions;
@@ -98,11 +116,11 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
     let groups: Vec<u32> = (0..n).map(|l| (l / batch.group_size) as u32).collect();
     let last = vec![true; n];
     // Threads split the batch on group boundaries, so groups stay whole.
-    let per_thread = n.div_ceil(args.threads.max(1)).div_ceil(batch.group_size) * batch.group_size;
+    let per_thread = n.div_ceil(args.run.threads.max(1)).div_ceil(batch.group_size) * batch.group_size;
     let ranges: Vec<(usize, usize)> = (0..n).step_by(per_thread.max(1)).map(|a| (a, (a + per_thread).min(n))).collect();
     let mut best = f64::INFINITY;
     let mut rewards = vec![0f32; n];
-    for _ in 0..args.repeat.max(1) {
+    for _ in 0..args.run.repeat.max(1) {
         let start = Instant::now();
         let chunks: Vec<Result<Vec<f32>, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = ranges
@@ -203,15 +221,8 @@ pub struct RmArgs {
     /// Write rewards[T][N] (f32) and final states[N] (i32) here
     #[arg(long, value_name = "RESULT.bin")]
     pub out: Option<PathBuf>,
-    /// Worker threads, each stepping a contiguous share of the envs
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
-    /// Timed runs; the best is reported
-    #[arg(long, default_value_t = 5)]
-    pub repeat: usize,
-    /// Evaluation path (only `scalar` exists so far)
-    #[arg(long, default_value = "scalar")]
-    pub isa: String,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// One worker's rewards (`[T][its envs]`) and final states.
@@ -284,9 +295,7 @@ fn program_for(spec: &Path) -> Result<Artifact, u8> {
 }
 
 fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
-    if args.isa != "scalar" {
-        return Err((EXIT_USAGE, format!("evaluation path `{}` is not available; this build has `scalar`", args.isa)));
-    }
+    args.run.check_isa()?;
     let program = program_for(&args.spec).map_err(|code| (code, "the spec did not compile".to_string()))?;
     let traces = read_traces(&args.traces).map_err(|m| (EXIT_USAGE, m))?;
     if program.automata.len() != 1 {
@@ -325,14 +334,14 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
             bits.iter().map(|&k| traces.labels[t * n..(t + 1) * n].iter().map(|l| l >> k & 1 == 1).collect()).collect()
         })
         .collect();
-    let threads = args.threads.clamp(1, n.max(1));
+    let threads = args.run.threads.clamp(1, n.max(1));
     let chunk = n.div_ceil(threads);
     let ranges: Vec<(usize, usize)> =
         (0..threads).map(|k| (k * chunk, ((k + 1) * chunk).min(n))).filter(|(a, b)| a < b).collect();
     let options = Options { ignore_done: true, ..Options::default() };
     let mut best = f64::INFINITY;
     let mut results: Vec<ChunkResult> = Vec::new();
-    for _ in 0..args.repeat.max(1) {
+    for _ in 0..args.run.repeat.max(1) {
         let start = Instant::now();
         let run: Vec<Result<ChunkResult, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = ranges
