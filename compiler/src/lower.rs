@@ -619,72 +619,19 @@ impl<'p> Lowerer<'p> {
             }
             _ => {
                 let (x, y, t) = self.unify(a, b);
-                let int = t == VT::Int;
-                let r = match op {
-                    BinOp::Add => {
-                        if int {
-                            R::AddI
-                        } else {
-                            R::AddF
-                        }
-                    }
-                    BinOp::Sub => {
-                        if int {
-                            R::SubI
-                        } else {
-                            R::SubF
-                        }
-                    }
-                    BinOp::Mul => {
-                        if int {
-                            R::MulI
-                        } else {
-                            R::MulF
-                        }
-                    }
-                    BinOp::Eq => {
-                        if int {
-                            R::EqI
-                        } else {
-                            R::EqF
-                        }
-                    }
-                    BinOp::Ne => {
-                        if int {
-                            R::NeI
-                        } else {
-                            R::NeF
-                        }
-                    }
-                    BinOp::Lt => {
-                        if int {
-                            R::LtI
-                        } else {
-                            R::LtF
-                        }
-                    }
-                    BinOp::Le => {
-                        if int {
-                            R::LeI
-                        } else {
-                            R::LeF
-                        }
-                    }
-                    BinOp::Gt => {
-                        if int {
-                            R::GtI
-                        } else {
-                            R::GtF
-                        }
-                    }
-                    _ => {
-                        if int {
-                            R::GeI
-                        } else {
-                            R::GeF
-                        }
-                    }
+                // (int op, f32 op) per source operator.
+                let (int_op, float_op) = match op {
+                    BinOp::Add => (R::AddI, R::AddF),
+                    BinOp::Sub => (R::SubI, R::SubF),
+                    BinOp::Mul => (R::MulI, R::MulF),
+                    BinOp::Eq => (R::EqI, R::EqF),
+                    BinOp::Ne => (R::NeI, R::NeF),
+                    BinOp::Lt => (R::LtI, R::LtF),
+                    BinOp::Le => (R::LeI, R::LeF),
+                    BinOp::Gt => (R::GtI, R::GtF),
+                    _ => (R::GeI, R::GeF),
                 };
+                let r = if t == VT::Int { int_op } else { float_op };
                 let s = self.bin(r, x, y);
                 (s, if op.is_comparison() { VT::Bool } else { t })
             }

@@ -791,6 +791,16 @@ impl<'p> Checker<'p> {
         );
     }
 
+    /// A call to a declared `fn` or pattern with the wrong number of arguments.
+    fn declared_arity(&mut self, what: &str, expected: usize, found: usize, span: Span, declared: Span) {
+        let plural = if expected == 1 { "" } else { "s" };
+        self.report(
+            Diagnostic::error(code::ARITY, format!("{what} takes {expected} argument{plural}, found {found}"))
+                .primary(span, "wrong number of arguments")
+                .secondary(declared, "declared here"),
+        );
+    }
+
     fn call(&mut self, name: &Ident, args: &[Expr], span: Span, scope: &Scope<'_>) -> Ty {
         // A user `fn` takes precedence over a built-in of the same name.
         if let Some(id) = self.program.lookup(&name.name) {
@@ -1030,20 +1040,7 @@ impl<'p> Checker<'p> {
         self.add_edge(id, name.span);
         let types: Vec<Ty> = args.iter().map(|a| self.expr(a, scope)).collect();
         if types.len() != f.params.len() {
-            self.report(
-                Diagnostic::error(
-                    code::ARITY,
-                    format!(
-                        "`{}` takes {} argument{}, found {}",
-                        name.name,
-                        f.params.len(),
-                        if f.params.len() == 1 { "" } else { "s" },
-                        types.len()
-                    ),
-                )
-                .primary(span, "wrong number of arguments")
-                .secondary(f.name.span, "declared here"),
-            );
+            self.declared_arity(&format!("`{}`", name.name), f.params.len(), types.len(), span, f.name.span);
             return self.fn_return(f);
         }
         for (i, ((pname, pty), t)) in f.params.iter().zip(&types).enumerate() {
@@ -1348,20 +1345,7 @@ impl<'p> Checker<'p> {
         }
         self.add_edge(id, name.span);
         if args.len() != f.params.len() {
-            self.report(
-                Diagnostic::error(
-                    code::ARITY,
-                    format!(
-                        "pattern `{}` takes {} argument{}, found {}",
-                        name.name,
-                        f.params.len(),
-                        if f.params.len() == 1 { "" } else { "s" },
-                        args.len()
-                    ),
-                )
-                .primary(span, "wrong number of arguments")
-                .secondary(f.name.span, "declared here"),
-            );
+            self.declared_arity(&format!("pattern `{}`", name.name), f.params.len(), args.len(), span, f.name.span);
         }
         for a in args {
             self.expect(a, scope, Ty::BOOL, "a pattern argument");
