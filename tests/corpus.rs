@@ -133,8 +133,7 @@ fn language_doc_snippets_check() {
         let source = body.join("\n");
         snippets += 1;
         let mut checked = sema::check_text("snippet.rw", &source, Some(&root().join("docs")));
-        let found = rw_verify::verify(&checked, &rw_verify::Options::default());
-        checked.diagnostics.extend(found);
+        rw_verify::verify(&mut checked, &rw_verify::Options::default());
         let where_ = format!("docs/language.md:{}", start + 1);
         if should_fail {
             let expected =

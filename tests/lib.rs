@@ -28,8 +28,7 @@ pub fn check(path: &Path) -> (String, Checked) {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut checked = sema::check_text(&name, &text, path.parent());
     // The solver-backed checks, as `rwc check` runs them.
-    let found = rw_verify::verify(&checked, &rw_verify::Options::default());
-    checked.diagnostics.extend(found);
+    rw_verify::verify(&mut checked, &rw_verify::Options::default());
     (text, checked)
 }
 

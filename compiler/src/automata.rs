@@ -101,6 +101,8 @@ pub struct EdgeData {
     /// Position in the machine's edge order (the first match wins).
     pub order: u32,
     pub span: Span,
+    /// Proved never taken (`Program::never_taken`).
+    pub never: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -157,7 +159,13 @@ impl Automaton {
                 None => automaton.graph.node_indices().filter(|&n| !automaton.graph[n].terminal).collect(),
             };
             for from in sources {
-                let data = EdgeData { guard: guard.clone(), reward: edge.reward.clone(), order, span: edge.span };
+                let data = EdgeData {
+                    guard: guard.clone(),
+                    reward: edge.reward.clone(),
+                    order,
+                    span: edge.span,
+                    never: false,
+                };
                 automaton.graph.add_edge(from, to, data);
                 order += 1;
             }
@@ -174,6 +182,7 @@ impl Automaton {
             .primary(m.name.span, "too many props and comparisons in guards")
             .help("split the machine, or combine conditions into fewer props"));
         }
+        automaton.mark_never_taken(program);
         Ok(automaton)
     }
 
@@ -362,8 +371,16 @@ impl Automaton {
         None
     }
 
-    /// Fewest transitions from each state to one of `goals`; the number of
-    /// states where none is reachable.
+    /// Marks the edges the verifier proved are never taken.
+    pub fn mark_never_taken(&mut self, program: &Program) {
+        let Some(never) = program.never_taken.get(&self.name) else { return };
+        for e in self.graph.edge_weights_mut() {
+            e.never = never.contains(&e.order);
+        }
+    }
+
+    /// Fewest transitions from each state to one of `goals`, over edges
+    /// that can be taken; the number of states where none is reachable.
     pub fn distances(&self, goals: &[bool]) -> Vec<u32> {
         let n = self.state_count();
         let mut distance = vec![n as u32; n];
@@ -376,6 +393,9 @@ impl Automaton {
         }
         while let Some(s) = queue.pop_front() {
             for e in self.graph.edges_directed(s, petgraph::Direction::Incoming) {
+                if e.weight().never {
+                    continue;
+                }
                 let from = e.source();
                 if distance[from.index()] == n as u32 {
                     distance[from.index()] = distance[s.index()] + 1;
@@ -403,7 +423,8 @@ impl Automaton {
             for to in targets {
                 let letters: Vec<u64> = (0..row.len() as u64).filter(|&l| row[l as usize] == to).collect();
                 let guard = cover(&letters, dfa.atoms);
-                let data = EdgeData { guard, reward: None, order, span: Span::new(crate::source::FileId(0), 0, 0) };
+                let data =
+                    EdgeData { guard, reward: None, order, span: Span::new(crate::source::FileId(0), 0, 0), never: false };
                 graph.add_edge(NodeIndex::new(from), NodeIndex::new(to as usize), data);
                 order += 1;
             }
@@ -430,6 +451,7 @@ impl Automaton {
         for e in self.graph.edge_references() {
             let target = e.target();
             let can_pay = match &e.weight().reward {
+                _ if e.weight().never => false,
                 None => false,
                 Some(r) => literal_value(r).is_none_or(|v| v > 0.0),
             };
@@ -563,7 +585,11 @@ pub fn ltlf_automaton(program: &Program, f: &ast::FormulaDecl) -> Result<Automat
         }
     };
     match crate::ltl::translate(&f.formula, &mut atoms, &patterns) {
-        Ok(dfa) => Ok(Automaton::from_dfa(&f.name.name, &dfa, atoms)),
+        Ok(dfa) => {
+            let mut automaton = Automaton::from_dfa(&f.name.name, &dfa, atoms);
+            automaton.mark_never_taken(program);
+            Ok(automaton)
+        }
         Err(e) => Err(Diagnostic::error(
             code::AUTOMATON_LIMIT,
             format!("`ltlf {}` is too large to translate: {e}", f.name.name),

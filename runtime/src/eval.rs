@@ -73,6 +73,11 @@ pub enum StepError {
         value: f64,
         range: String,
     },
+    /// A group (lanes sharing a group id and step index) has more than
+    /// [`MAX_GROUP`] members.
+    GroupTooLarge {
+        size: usize,
+    },
     /// An output is NaN; `origin` is where the first NaN of that lane appeared.
     NotANumber {
         output: String,
@@ -94,6 +99,9 @@ impl fmt::Display for StepError {
             }
             StepError::OutOfRange { input, lane, value, range } => {
                 write!(f, "input `{input}` is {value} in lane {lane}, outside its declared range {range}")
+            }
+            StepError::GroupTooLarge { size } => {
+                write!(f, "a group has {size} lanes; the limit is {MAX_GROUP} (split the batch into smaller groups)")
             }
             StepError::NotANumber { output, lane, origin } => {
                 write!(f, "output `{output}` is NaN in lane {lane}")?;
@@ -186,6 +194,11 @@ pub fn max_f32(a: f32, b: f32) -> f32 {
         a
     }
 }
+/// Most lanes one group may have. Group statistics add in `f32`, and the
+/// checker's bounds of group terms account for the rounding of sums of at
+/// most this many values.
+pub const MAX_GROUP: u32 = 65_536;
+
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -363,6 +376,12 @@ impl<'p> Evaluator<'p> {
         self.check_columns(input)?;
         let n = self.lanes;
         self.group_ready = false;
+        if self.program.code.iter().any(|i| matches!(i.op, Op::Group(..))) {
+            self.ensure_groups(input);
+            if let Some(&(start, end)) = self.group_runs.iter().find(|(s, e)| e - s > MAX_GROUP) {
+                return Err(StepError::GroupTooLarge { size: (end - start) as usize });
+            }
+        }
         for instr in &self.program.code {
             if !is_constant(&instr.op) {
                 self.exec(instr, input);

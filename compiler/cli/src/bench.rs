@@ -195,8 +195,7 @@ fn bench_check(args: &CheckBenchArgs) -> Result<(), (u8, String)> {
             let mut checked = rw_compiler::sema::check_file(file).map_err(|e| {
                 (EXIT_USAGE, format!("cannot read `{}`: {}", file.display(), crate::check::describe_io(&e)))
             })?;
-            let found = rw_verify::verify(&checked, &rw_verify::Options::default());
-            checked.diagnostics.extend(found);
+            rw_verify::verify(&mut checked, &rw_verify::Options::default());
             let explained = rw_verify::outputs::explain(&checked.program, &rw_verify::Options::default());
             best = best.min(start.elapsed().as_secs_f64());
             std::hint::black_box(&explained);

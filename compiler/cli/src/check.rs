@@ -20,6 +20,17 @@ pub struct CheckArgs {
     /// Time limit of each solver query; a query that runs out is reported as inconclusive
     #[arg(long, default_value_t = 2000, value_name = "N")]
     pub timeout_ms: u32,
+    /// Time limit of the whole check of one file, solver queries included; 0 means the default
+    #[arg(long, default_value_t = rw_verify::DEFAULT_BUDGET_MS, value_name = "N")]
+    pub budget_ms: u32,
+}
+
+impl CheckArgs {
+    /// Solver limits, the budget starting now.
+    fn options(&self) -> rw_verify::Options {
+        let budget = if self.budget_ms == 0 { rw_verify::DEFAULT_BUDGET_MS } else { self.budget_ms };
+        rw_verify::Options::new(self.timeout_ms, budget)
+    }
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
@@ -29,8 +40,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     for path in &args.files {
         let checked = match sema::check_file(path) {
             Ok(mut c) => {
-                let found = rw_verify::verify(&c, &rw_verify::Options { timeout_ms: args.timeout_ms });
-                c.diagnostics.extend(found);
+                rw_verify::verify(&mut c, &args.options());
                 c
             }
             Err(e) => {
@@ -40,12 +50,13 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
         };
         if args.explain && !checked.has_errors() {
-            let options = rw_verify::Options { timeout_ms: args.timeout_ms };
+            let options = args.options();
             for e in rw_verify::outputs::explain(&checked.program, &options) {
                 // Finite ends as the shortest decimal of the f32, infinite ones as "inf"/"-inf".
                 let end = |x: f64| -> serde_json::Value {
                     if x.is_finite() {
-                        serde_json::from_str(&(x as f32).to_string()).unwrap_or(serde_json::Value::Null)
+                        let text = if e.bounds.int { (x as i64).to_string() } else { (x as f32).to_string() };
+                        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
                     } else if x > 0.0 {
                         "inf".into()
                     } else {
@@ -60,6 +71,8 @@ pub fn run(args: &CheckArgs) -> u8 {
                             "class": e.class,
                             "reason": e.reason,
                             "bounds": [end(e.bounds.lo), end(e.bounds.hi)],
+                            "exact": e.exact,
+                            "nan": e.bounds.nan,
                             "simplification": e.simplification,
                         }});
                         let _ = writeln!(stdout, "{line}");
@@ -147,7 +160,7 @@ fn explain_shaping(program: &sema::Program, timeout_ms: u32, out: &mut impl Writ
                 program,
                 &s.value,
                 f64::from(gamma),
-                &rw_verify::Options { timeout_ms },
+                &rw_verify::Options::new(timeout_ms, rw_verify::DEFAULT_BUDGET_MS),
             ) {
                 rw_verify::shaping::Verdict::Potential(phi) => {
                     format!("  shape term `{text}` (gamma {gamma}): potential-based, with potential `{phi}`")

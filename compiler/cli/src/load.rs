@@ -17,8 +17,7 @@ pub fn print_diagnostics(checked: &sema::Checked, diagnostics: &[rw_compiler::Di
 pub fn compile_file(path: &Path) -> Result<Artifact, u8> {
     let checked = match sema::check_file(path) {
         Ok(mut c) => {
-            let found = rw_verify::verify(&c, &rw_verify::Options::default());
-            c.diagnostics.extend(found);
+            rw_verify::verify(&mut c, &rw_verify::Options::default());
             c
         }
         Err(e) => {

@@ -104,6 +104,11 @@ pub struct Program {
     /// Ordered states of every machine, the start state first unless
     /// `states` fixes the order.
     pub machine_states: HashMap<DeclId, Vec<String>>,
+    /// Edges (by index in machine order) that the verifier proved can never
+    /// be taken, by automaton name: guards that never hold and edges that
+    /// earlier edges of a `priority` machine shadow. Distances and goal
+    /// states leave them out.
+    pub never_taken: HashMap<String, Vec<u32>>,
 }
 
 impl Program {

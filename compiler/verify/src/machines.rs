@@ -9,14 +9,14 @@
 //! comparisons. The rest runs for every machine.
 
 use crate::Options;
-use crate::encode::{Encoder, Term};
+use crate::encode::Encoder;
 use rw_compiler::automata::{Automaton, EdgeView, Guard};
 use rw_compiler::diagnostic::{Diagnostic, code};
 use rw_compiler::sema::{DeclId, DeclKind, Program};
 use rw_compiler::source::Span;
 use rw_compiler::syntax::ast::{self, ExprKind};
 use z3::ast::Bool;
-use z3::{SatResult, Solver};
+use z3::SatResult;
 
 /// What the solver decided about one machine; used by the diagnostics and
 /// by the property tests that compare it with brute force.
@@ -43,7 +43,7 @@ pub struct Verdicts {
 }
 
 struct Query {
-    solver: Solver,
+    solver: crate::Solver,
 }
 
 enum Answer {
@@ -77,15 +77,7 @@ fn witness(model: &z3::Model, encoder: &Encoder<'_>) -> String {
         if var.name.starts_with('⟨') {
             continue;
         }
-        let value = match &var.term {
-            Term::B(b) => model.eval(b, true).and_then(|v| v.as_bool()).map(|v| v.to_string()),
-            Term::I(i) => model.eval(i, true).and_then(|v| v.as_i64()).map(|v| v.to_string()),
-            Term::R(r) => model.eval(r, true).and_then(|v| v.as_rational()).map(|(n, d)| {
-                let x = n as f64 / d as f64;
-                if d == 1 { format!("{n}") } else { format!("{x}") }
-            }),
-        };
-        if let Some(v) = value {
+        if let Some(v) = var.show(model) {
             parts.push(format!("{} = {v}", var.name));
         }
     }
@@ -189,7 +181,11 @@ pub fn analyse(program: &Program, automaton: &Automaton, options: &Options, all:
                 let mut parts = vec![guards[j].clone()];
                 parts.extend(out[..x].iter().map(|&i| guards[i].not()));
                 match query.ask(&Bool::and(&parts), &encoder) {
-                    Answer::Unsat => v.shadowed.push(j as u32),
+                    Answer::Unsat => {
+                        // Never taken, like a guard that never holds.
+                        traversable[j] = false;
+                        v.shadowed.push(j as u32);
+                    }
                     Answer::Sat(_) => {}
                     Answer::Unknown => v.inconclusive += 1,
                 }
@@ -274,14 +270,53 @@ fn state_span(m: &ast::Machine, name: &str) -> Span {
     mentions.into_iter().filter(|i| i.name == name).min_by_key(|i| i.span.start).map_or(m.name.span, |i| i.span)
 }
 
-/// The diagnostics of every machine of the program.
-pub fn check(program: &Program, options: &Options) -> Vec<Diagnostic> {
+/// Edges of `ltlf` automata with comparisons among their atoms whose
+/// letters no step can produce (`x > 5` and `x < 3` together), by formula
+/// name; distances must not count them.
+pub fn impossible_formula_edges(program: &Program, options: &Options) -> Vec<(String, Vec<u32>)> {
     let mut out = Vec::new();
+    for decl in &program.decls {
+        let DeclKind::Formula(f) = &decl.kind else { continue };
+        if f.is_pattern() {
+            continue;
+        }
+        let Ok(automaton) = rw_compiler::automata::ltlf_automaton(program, f) else { continue };
+        let numeric = automaton.atoms.iter().any(|a| !matches!(&a.expr.strip_parens().kind, ExprKind::Name(_)));
+        if !numeric {
+            continue;
+        }
+        let mut encoder = Encoder::new(program);
+        let atoms: Vec<Bool> = automaton.atoms.iter().map(|a| encoder.boolean(&a.expr)).collect();
+        let query = Query::new(options, &encoder.constraints);
+        let never: Vec<u32> = automaton
+            .edge_views()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(query.ask(&smt(&e.guard, &atoms), &encoder), Answer::Unsat))
+            .map(|(k, _)| k as u32)
+            .collect();
+        if !never.is_empty() {
+            out.push((f.name.name.clone(), never));
+        }
+    }
+    out
+}
+
+/// The diagnostics of every machine of the program, and the edges proved
+/// never taken (guards that never hold, shadowed edges) by machine name.
+pub fn check(program: &Program, options: &Options) -> (Vec<Diagnostic>, Vec<(String, Vec<u32>)>) {
+    let mut out = Vec::new();
+    let mut never_taken = Vec::new();
     for (index, decl) in program.decls.iter().enumerate() {
         let DeclKind::Machine(m) = &decl.kind else { continue };
         let states = program.machine_states.get(&DeclId(index as u32)).cloned().unwrap_or_default();
         let Ok(automaton) = Automaton::from_machine(program, m, &states) else { continue };
         let v = analyse(program, &automaton, options, false);
+        let mut never: Vec<u32> = v.never.iter().chain(&v.shadowed).copied().collect();
+        never.sort_unstable();
+        if !never.is_empty() {
+            never_taken.push((m.name.name.clone(), never));
+        }
         let edges = automaton.edge_views();
         let name = |s: u32| states.get(s as usize).cloned().unwrap_or_default();
         let edge_text = |k: u32| {
@@ -383,5 +418,5 @@ pub fn check(program: &Program, options: &Options) -> Vec<Diagnostic> {
             );
         }
     }
-    out
+    (out, never_taken)
 }

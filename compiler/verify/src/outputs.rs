@@ -17,48 +17,198 @@ use rw_compiler::diagnostic::{Diagnostic, code};
 use rw_compiler::sema::{ConstValue, DeclId, DeclKind, Output, Program, Ty};
 use rw_compiler::syntax::ast::{self, BinOp, Expr, ExprKind, ShapeKind, UnOp};
 use std::collections::{BTreeSet, HashMap};
-use z3::{Optimize, Params, SatResult};
+use z3::SatResult;
+use z3::ast::Ast;
 
-/// A closed interval; infinite ends allowed.
+/// The values an expression can take at run time: a closed interval of
+/// `f32` (or `i32`) values, infinite ends allowed, and whether it can be NaN.
+///
+/// Every operation mirrors the runtime's arithmetic: `f32` ends are computed
+/// with the runtime's own `f32` operations, which are monotone, so the ends
+/// of the result are exactly the runtime's results at the ends of the
+/// operands; `int` results that leave `i32` wrap, so they cover all of
+/// `i32`; library functions whose rounding is not specified are widened by
+/// a few ulps.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Interval {
     pub lo: f64,
     pub hi: f64,
+    /// The value may be NaN.
+    pub nan: bool,
+    /// The value is an `int` (or a bool, as 0 and 1).
+    pub int: bool,
+}
+
+const I32_MIN: f64 = i32::MIN as f64;
+const I32_MAX: f64 = i32::MAX as f64;
+
+/// The largest groups whose statistics the bounds account for; the runtime
+/// refuses larger ones (`rw_runtime::eval::MAX_GROUP`).
+const GROUP_ROUNDING: f64 = (rw_runtime::eval::MAX_GROUP as f64) * f32::EPSILON as f64;
+
+fn f32_ulps(v: f32, up: bool, count: u32) -> f32 {
+    let mut v = v;
+    for _ in 0..count {
+        if v.is_nan() || (up && v == f32::INFINITY) || (!up && v == f32::NEG_INFINITY) {
+            break;
+        }
+        v = if up { v.next_up() } else { v.next_down() };
+    }
+    v
 }
 
 impl Interval {
+    fn float(lo: f32, hi: f32, nan: bool) -> Interval {
+        if lo.is_nan() || hi.is_nan() {
+            return Interval::all();
+        }
+        Interval { lo: f64::from(lo), hi: f64::from(hi), nan, int: false }
+    }
     fn point(v: f64) -> Interval {
-        Interval { lo: v, hi: v }
+        Interval { lo: v, hi: v, nan: false, int: false }
+    }
+    fn int_point(v: i64) -> Interval {
+        Interval::int(v as f64, v as f64)
+    }
+    /// An `int` result: all of `i32` when it may have wrapped.
+    fn int(lo: f64, hi: f64) -> Interval {
+        if lo < I32_MIN || hi > I32_MAX || lo.is_nan() || hi.is_nan() {
+            Interval { lo: I32_MIN, hi: I32_MAX, nan: false, int: true }
+        } else {
+            Interval { lo, hi, nan: false, int: true }
+        }
+    }
+    fn boolean() -> Interval {
+        Interval::int(0.0, 1.0)
     }
     fn all() -> Interval {
-        Interval { lo: f64::NEG_INFINITY, hi: f64::INFINITY }
+        Interval { lo: f64::NEG_INFINITY, hi: f64::INFINITY, nan: true, int: false }
+    }
+    fn all_int() -> Interval {
+        Interval::int(I32_MIN, I32_MAX)
+    }
+    /// As an `f32`: an `int` converted with the runtime's `as f32`
+    /// (monotone rounding, so the ends convert).
+    fn to_f32(self) -> Interval {
+        if !self.int {
+            return self;
+        }
+        Interval { lo: f64::from(self.lo as f32), hi: f64::from(self.hi as f32), nan: false, int: false }
+    }
+    fn lo32(self) -> f32 {
+        self.lo as f32
+    }
+    fn hi32(self) -> f32 {
+        self.hi as f32
     }
     fn hull(self, o: Interval) -> Interval {
-        Interval { lo: self.lo.min(o.lo), hi: self.hi.max(o.hi) }
+        let (a, b) = if self.int == o.int { (self, o) } else { (self.to_f32(), o.to_f32()) };
+        Interval { lo: a.lo.min(b.lo), hi: a.hi.max(b.hi), nan: a.nan || b.nan, int: a.int }
     }
     fn is_zero(self) -> bool {
-        self.lo == 0.0 && self.hi == 0.0
+        self.lo == 0.0 && self.hi == 0.0 && !self.nan
     }
+    fn contains_zero(self) -> bool {
+        self.lo <= 0.0 && self.hi >= 0.0
+    }
+    fn infinite(self) -> bool {
+        self.lo.is_infinite() || self.hi.is_infinite()
+    }
+    /// `+` (`int` wrapping, or `f32` with the runtime's rounding).
     fn add(self, o: Interval) -> Interval {
-        Interval { lo: self.lo + o.lo, hi: self.hi + o.hi }
+        if self.int && o.int {
+            return Interval::int(self.lo + o.lo, self.hi + o.hi);
+        }
+        let (a, b) = (self.to_f32(), o.to_f32());
+        let nan = a.nan || b.nan || (a.hi == f64::INFINITY && b.lo == f64::NEG_INFINITY)
+            || (a.lo == f64::NEG_INFINITY && b.hi == f64::INFINITY);
+        let lo = a.lo32() + b.lo32();
+        let hi = a.hi32() + b.hi32();
+        // inf + -inf at an end: that end's finite neighbours reach infinity.
+        let lo = if lo.is_nan() { f32::NEG_INFINITY } else { lo };
+        let hi = if hi.is_nan() { f32::INFINITY } else { hi };
+        Interval::float(lo, hi, nan)
     }
     fn neg(self) -> Interval {
-        Interval { lo: -self.hi, hi: -self.lo }
+        if self.int {
+            // -i32::MIN wraps to itself.
+            return if self.lo <= I32_MIN { Interval::all_int() } else { Interval::int(-self.hi, -self.lo) };
+        }
+        Interval { lo: -self.hi, hi: -self.lo, ..self }
+    }
+    fn sub(self, o: Interval) -> Interval {
+        if self.int && o.int {
+            return Interval::int(self.lo - o.hi, self.hi - o.lo);
+        }
+        self.add(o.to_f32().neg())
     }
     fn mul(self, o: Interval) -> Interval {
-        if self.is_zero() || o.is_zero() {
-            return Interval::point(0.0);
+        if self.int && o.int {
+            let c = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi];
+            return Interval::int(c.iter().copied().fold(f64::INFINITY, f64::min), c.iter().copied().fold(f64::NEG_INFINITY, f64::max));
         }
-        // 0 * inf counts as 0: a zero factor keeps the product zero.
-        let m = |a: f64, b: f64| if a == 0.0 || b == 0.0 { 0.0 } else { a * b };
-        let c = [m(self.lo, o.lo), m(self.lo, o.hi), m(self.hi, o.lo), m(self.hi, o.hi)];
+        let (a, b) = (self.to_f32(), o.to_f32());
+        let nan = a.nan || b.nan || (a.contains_zero() && b.infinite()) || (b.contains_zero() && a.infinite());
+        // 0 * inf is NaN (flagged above); the other values near it are 0.
+        let m = |x: f32, y: f32| if x == 0.0 || y == 0.0 { 0.0 } else { x * y };
+        let c = [m(a.lo32(), b.lo32()), m(a.lo32(), b.hi32()), m(a.hi32(), b.lo32()), m(a.hi32(), b.hi32())];
+        Interval::float(c.iter().copied().fold(f32::INFINITY, f32::min), c.iter().copied().fold(f32::NEG_INFINITY, f32::max), nan)
+    }
+    fn div(self, o: Interval) -> Interval {
+        let (a, b) = (self.to_f32(), o.to_f32());
+        let nan = a.nan || b.nan || (a.contains_zero() && b.contains_zero()) || (a.infinite() && b.infinite());
+        if b.contains_zero() {
+            return Interval { nan, ..Interval::all() };
+        }
+        let c = [a.lo32() / b.lo32(), a.lo32() / b.hi32(), a.hi32() / b.lo32(), a.hi32() / b.hi32()];
+        if c.iter().any(|v| v.is_nan()) {
+            return Interval::all();
+        }
+        Interval::float(c.iter().copied().fold(f32::INFINITY, f32::min), c.iter().copied().fold(f32::NEG_INFINITY, f32::max), nan)
+    }
+    /// A non-decreasing library function applied to the ends, widened by
+    /// `ulps` for implementations that are not correctly rounded.
+    fn monotone(self, f: impl Fn(f32) -> f32, ulps: u32, nan: bool) -> Interval {
+        let a = self.to_f32();
+        let (lo, hi) = (f(a.lo32()), f(a.hi32()));
+        if lo.is_nan() || hi.is_nan() {
+            return Interval::all();
+        }
+        Interval::float(f32_ulps(lo, false, ulps), f32_ulps(hi, true, ulps), a.nan || nan)
+    }
+    /// Clamped into `[lo, hi]` (a function's range).
+    fn within(self, lo: f64, hi: f64) -> Interval {
+        Interval { lo: self.lo.clamp(lo, hi), hi: self.hi.clamp(lo, hi), ..self }
+    }
+    /// `min` or `max` of two values, as the runtime computes them.
+    fn min_max(self, o: Interval, min: bool) -> Interval {
+        let (a, b) = if self.int && o.int { (self, o) } else { (self.to_f32(), o.to_f32()) };
+        let pick = |x: f64, y: f64| if min { x.min(y) } else { x.max(y) };
+        Interval { lo: pick(a.lo, b.lo), hi: pick(a.hi, b.hi), nan: a.nan || b.nan, int: a.int && b.int }
+    }
+    /// The sum over an episode of unbounded length of values in `self`.
+    fn unbounded_sum(self) -> Interval {
+        if self.is_zero() {
+            return self;
+        }
+        if self.int {
+            return Interval::all_int();
+        }
         Interval {
-            lo: c.iter().copied().fold(f64::INFINITY, f64::min),
-            hi: c.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            lo: if self.lo < 0.0 { f64::NEG_INFINITY } else { 0.0 },
+            hi: if self.hi > 0.0 { f64::INFINITY } else { 0.0 },
+            // An accumulator reaches an infinity only by overflow or an
+            // infinite operand; NaN needs infinities of both signs.
+            nan: self.nan || (self.lo == f64::NEG_INFINITY && self.hi == f64::INFINITY),
+            int: false,
         }
     }
-    fn monotone(self, f: impl Fn(f64) -> f64) -> Interval {
-        Interval { lo: f(self.lo), hi: f(self.hi) }
+    /// A statistic of a group whose members lie in `self` (mean, max, ...):
+    /// within the members' hull up to the rounding of a group's sum.
+    fn group_hull(self) -> Interval {
+        let a = self.to_f32();
+        let m = a.lo.abs().max(a.hi.abs()) * GROUP_ROUNDING;
+        Interval { lo: f64::from(f32_ulps((a.lo - m) as f32, false, 1)), hi: f64::from(f32_ulps((a.hi + m) as f32, true, 1)), nan: a.nan || a.infinite(), int: false }
     }
     pub fn is_bounded(self) -> bool {
         self.lo.is_finite() && self.hi.is_finite()
@@ -73,6 +223,9 @@ pub struct Explained {
     pub class: &'static str,
     pub reason: String,
     pub bounds: Interval,
+    /// Both ends are values some step attains, proved by the solver;
+    /// otherwise the bounds are sound but may be wider than the values.
+    pub exact: bool,
     /// Inputs and params without a range that make the output unbounded.
     pub unranged: Vec<String>,
     pub simplification: Option<String>,
@@ -101,27 +254,25 @@ impl<'p> Analysis<'p> {
         }
     }
 
-    fn range(&self, r: &Option<ast::RangeExpr>) -> Option<Interval> {
-        let r = r.as_ref()?;
-        let bound = |b: &ast::RangeBound| -> Option<f64> {
-            let v = match &b.value {
-                ast::BoundValue::Int(i) => *i as f64,
-                ast::BoundValue::Float(f) => *f,
-                ast::BoundValue::Const(c) => {
-                    f64::from(self.program.consts.get(&self.program.lookup(&c.name)?)?.as_f32()?)
-                }
-            };
-            Some(if b.negative { -v } else { v })
-        };
-        Some(Interval { lo: bound(&r.lo)?, hi: bound(&r.hi)? })
+    /// A declared range as the runtime admits values: after conversion to
+    /// the input's type (`f32` ends rounded, `int` ends to the integers
+    /// inside), an exclusive end as a closed one (a sound hull).
+    fn range(&self, r: &Option<ast::RangeExpr>, int: bool) -> Option<Interval> {
+        let (lo, hi, inclusive) = crate::encode::range_ends(self.program, r.as_ref()?)?;
+        Some(if int {
+            let hi = if inclusive { hi.floor() } else { hi.ceil() - 1.0 };
+            Interval::int(lo.ceil().max(I32_MIN), hi.min(I32_MAX))
+        } else {
+            Interval::float(lo as f32, hi as f32, false)
+        })
     }
 
     fn interval(&mut self, e: &Expr, env: &[(String, Interval)]) -> Interval {
         let p = self.program;
         match &e.kind {
-            ExprKind::Int(v) => Interval::point(*v as f64),
+            ExprKind::Int(v) => Interval::int_point(*v),
             ExprKind::Float(v) => Interval::point(f64::from(*v as f32)),
-            ExprKind::Bool(_) => Interval { lo: 0.0, hi: 1.0 },
+            ExprKind::Bool(_) => Interval::boolean(),
             ExprKind::Paren(inner) => self.interval(inner, env),
             ExprKind::Name(n) => {
                 if let Some((_, iv)) = env.iter().rev().find(|(x, _)| *x == n.name) {
@@ -132,26 +283,29 @@ impl<'p> Analysis<'p> {
                         "steps" => {
                             self.history = true;
                             self.raise(1, "history (`steps`)".into());
-                            Interval { lo: 0.0, hi: f64::INFINITY }
+                            Interval::int(0.0, I32_MAX)
                         }
-                        _ => Interval { lo: 0.0, hi: 1.0 },
+                        _ => Interval::boolean(),
                     };
                 };
                 match &p.decl(id).kind {
-                    DeclKind::Prop => Interval { lo: 0.0, hi: 1.0 },
+                    DeclKind::Prop => Interval::boolean(),
                     DeclKind::Input(i) => self.ranged(&n.name, &i.range, p.types.get(&id)),
                     DeclKind::Param(param) => self.ranged(&n.name, &param.range, p.types.get(&id)),
-                    DeclKind::Multiplier(_) => Interval { lo: 0.0, hi: f64::INFINITY },
+                    // Set by the trainer or by the update rule: any f32.
+                    DeclKind::Multiplier(_) => Interval::all(),
                     DeclKind::Const(_) => match p.consts.get(&id) {
-                        Some(ConstValue::Int(i)) => Interval::point(f64::from(*i)),
+                        Some(ConstValue::Int(i)) => Interval::int_point(i64::from(*i)),
                         Some(ConstValue::F32(f)) => Interval::point(f64::from(*f)),
-                        _ => Interval { lo: 0.0, hi: 1.0 },
+                        _ => Interval::boolean(),
                     },
                     DeclKind::Let(l) => {
                         if let Some(iv) = self.memo.get(&id) {
                             return *iv;
                         }
-                        self.memo.insert(id, Interval::all()); // recurrences through `prev`
+                        // Recurrences through `prev` see any value of the let's type.
+                        let any = if matches!(p.types.get(&id), Some(Ty::Scalar(rw_compiler::sema::Scalar::Int))) { Interval::all_int() } else { Interval::all() };
+                        self.memo.insert(id, any);
                         let iv = self.interval(&l.value, &[]);
                         self.memo.insert(id, iv);
                         iv
@@ -162,25 +316,16 @@ impl<'p> Analysis<'p> {
             ExprKind::Unary(UnOp::Neg, a) => self.interval(a, env).neg(),
             ExprKind::Unary(UnOp::Not, a) => {
                 self.interval(a, env);
-                Interval { lo: 0.0, hi: 1.0 }
+                Interval::boolean()
             }
             ExprKind::Binary(op, a, b) => {
                 let (x, y) = (self.interval(a, env), self.interval(b, env));
                 match op {
                     BinOp::Add => x.add(y),
-                    BinOp::Sub => x.add(y.neg()),
+                    BinOp::Sub => x.sub(y),
                     BinOp::Mul => x.mul(y),
-                    BinOp::Div => {
-                        if y.lo <= 0.0 && y.hi >= 0.0 {
-                            Interval::all()
-                        } else {
-                            x.mul(
-                                Interval { lo: 1.0 / y.hi, hi: 1.0 / y.lo }
-                                    .hull(Interval { lo: 1.0 / y.lo, hi: 1.0 / y.hi }),
-                            )
-                        }
-                    }
-                    _ => Interval { lo: 0.0, hi: 1.0 },
+                    BinOp::Div => x.div(y),
+                    _ => Interval::boolean(),
                 }
             }
             ExprKind::Cond(c, a, b) => {
@@ -202,32 +347,35 @@ impl<'p> Analysis<'p> {
                                 let mut iv = Interval::point(0.0);
                                 for edge in &m.edges {
                                     if let Some(r) = &edge.reward {
-                                        iv = iv.hull(self.interval(r, &[]));
+                                        iv = iv.hull(self.interval(r, &[]).to_f32());
                                     }
                                 }
                                 iv
                             }
-                            "state" => Interval { lo: 0.0, hi: states - 1.0 },
-                            "distance" => Interval { lo: 0.0, hi: states },
-                            _ => Interval { lo: 0.0, hi: 1.0 },
+                            "state" => Interval::int(0.0, states - 1.0),
+                            "distance" => Interval::int(0.0, states),
+                            _ => Interval::boolean(),
                         }
                     }
                     DeclKind::Formula(f) => {
                         self.raise(2, format!("formula `{}`", n.name));
-                        let states = crate::machines::formula_states(p, f).unwrap_or(f64::INFINITY);
+                        let states = crate::machines::formula_states(p, f).unwrap_or(I32_MAX);
                         match member.name.as_str() {
-                            "state" => Interval { lo: 0.0, hi: states - 1.0 },
-                            "distance" => Interval { lo: 0.0, hi: states },
-                            _ => Interval { lo: 0.0, hi: 1.0 },
+                            "state" => Interval::int(0.0, states - 1.0),
+                            "distance" => Interval::int(0.0, states),
+                            _ => Interval::boolean(),
                         }
                     }
                     DeclKind::Criteria(c) => match member.name.as_str() {
-                        "failed" => Interval { lo: 0.0, hi: c.items.len() as f64 },
-                        _ => Interval { lo: 0.0, hi: 1.0 },
+                        "failed" => Interval::int(0.0, c.items.len() as f64),
+                        "score" => Interval::point(0.0).hull(Interval::point(1.0)),
+                        _ => Interval::boolean(),
                     },
                     _ => match member.name.as_str() {
-                        "failed" => Interval { lo: 0.0, hi: f64::INFINITY },
-                        _ => Interval { lo: 0.0, hi: 1.0 },
+                        "failed" => Interval::int(0.0, I32_MAX),
+                        // A judge's weights and verdicts are not range-checked.
+                        "score" => Interval::all(),
+                        _ => Interval::boolean(),
                     },
                 }
             }
@@ -239,25 +387,26 @@ impl<'p> Analysis<'p> {
                 self.interval(c, env);
                 let x = self.interval(body, env);
                 self.raise(3, "`gated`".into());
-                // The sum over an episode of unbounded length.
-                if x.is_zero() {
-                    x
-                } else {
-                    Interval { lo: x.lo.min(0.0) * f64::INFINITY, hi: x.hi.max(0.0) * f64::INFINITY }.fix()
-                }
+                // The sum over an episode of unbounded length, or 0.
+                x.unbounded_sum().hull(Interval { int: x.int, ..Interval::point(0.0) })
             }
         }
     }
 
     fn ranged(&mut self, name: &str, range: &Option<ast::RangeExpr>, ty: Option<&Ty>) -> Interval {
-        if matches!(ty, Some(&Ty::BOOL) | Some(&Ty::Vector(rw_compiler::sema::Scalar::Bool, _))) {
-            return Interval { lo: 0.0, hi: 1.0 };
+        use rw_compiler::sema::Scalar;
+        let scalar = match ty {
+            Some(Ty::Scalar(s)) | Some(Ty::Vector(s, _)) => *s,
+            _ => Scalar::F32,
+        };
+        if scalar == Scalar::Bool {
+            return Interval::boolean();
         }
-        match self.range(range) {
+        match self.range(range, scalar == Scalar::Int) {
             Some(iv) => iv,
             None => {
                 self.unranged.insert(name.to_string());
-                Interval::all()
+                if scalar == Scalar::Int { Interval::all_int() } else { Interval::all() }
             }
         }
     }
@@ -267,97 +416,135 @@ impl<'p> Analysis<'p> {
         if let Some(id) = p.lookup(name)
             && let DeclKind::Fn(f) = &p.decl(id).kind
         {
+            // Parameters and result converted to their declared types, as lowering does.
+            let as_declared = |iv: Interval, ty: &ast::TypeExpr| {
+                if ty.name.name == "f32" && ty.len.is_none() { iv.to_f32() } else { iv }
+            };
             let mut scope = Vec::new();
-            for ((pname, _), a) in f.params.iter().zip(args) {
-                scope.push((pname.name.clone(), self.interval(a, env)));
+            for ((pname, pty), a) in f.params.iter().zip(args) {
+                scope.push((pname.name.clone(), as_declared(self.interval(a, env), pty)));
             }
-            return self.interval(&f.body, &scope);
+            let body = self.interval(&f.body, &scope);
+            return as_declared(body, &f.ret);
         }
         let ivs: Vec<Interval> = args.iter().map(|a| self.interval(a, env)).collect();
         let first = ivs.first().copied().unwrap_or(Interval::all());
-        let hull = || ivs.iter().copied().reduce(Interval::hull).unwrap_or(Interval::all());
+        let fold = |ivs: &[Interval], min: bool| {
+            let all_int = ivs.iter().all(|i| i.int);
+            let ivs: Vec<Interval> = if all_int { ivs.to_vec() } else { ivs.iter().map(|i| i.to_f32()).collect() };
+            ivs.into_iter().reduce(|a, b| a.min_max(b, min)).unwrap_or(Interval::all())
+        };
         match name {
-            "min" if ivs.len() > 1 => Interval {
-                lo: ivs.iter().map(|i| i.lo).fold(f64::INFINITY, f64::min),
-                hi: ivs.iter().map(|i| i.hi).fold(f64::INFINITY, f64::min),
-            },
-            "max" if ivs.len() > 1 => Interval {
-                lo: ivs.iter().map(|i| i.lo).fold(f64::NEG_INFINITY, f64::max),
-                hi: ivs.iter().map(|i| i.hi).fold(f64::NEG_INFINITY, f64::max),
-            },
-            "min" | "max" | "mean" => first,
-            "sum" => match args.first().map(|a| self.vector_len(a)) {
-                Some(n) => first.mul(Interval::point(n)),
-                None => Interval::all(),
-            },
-            "var" => Interval { lo: 0.0, hi: ((first.hi - first.lo) / 2.0).powi(2) },
-            "std" | "group_std" => Interval { lo: 0.0, hi: (first.hi - first.lo) / 2.0 },
+            "min" | "max" if ivs.len() > 1 => fold(&ivs, name == "min"),
+            // One vector: its elements' interval.
+            "min" | "max" => first,
+            "mean" => first.to_f32().group_hull(),
+            "sum" => {
+                let n = args.first().map_or(1.0, |a| self.vector_len(a));
+                if first.int {
+                    first.mul(Interval::int(n, n))
+                } else {
+                    // Monotone in every element: the ends are the sums of
+                    // n copies of the ends, added as the runtime adds.
+                    let repeat = |v: f32| (0..n as usize).fold(None, |acc: Option<f32>, _| Some(acc.map_or(v, |a| a + v)));
+                    let (lo, hi) = (repeat(first.lo32()).unwrap_or(0.0), repeat(first.hi32()).unwrap_or(0.0));
+                    let lo = if lo.is_nan() { f32::NEG_INFINITY } else { lo };
+                    let hi = if hi.is_nan() { f32::INFINITY } else { hi };
+                    Interval::float(lo, hi, first.nan || (first.lo == f64::NEG_INFINITY && first.hi == f64::INFINITY))
+                }
+            }
+            "var" | "std" | "group_std" => {
+                if name == "group_std" {
+                    self.raise(4, format!("group term `{name}`"));
+                }
+                let a = first.to_f32();
+                let half = (a.hi - a.lo) / 2.0;
+                let m = a.lo.abs().max(a.hi.abs());
+                let spread = half * (1.0 + GROUP_ROUNDING) + m * GROUP_ROUNDING;
+                let hi = if name == "var" { spread * spread } else { spread };
+                Interval { lo: 0.0, hi: f64::from(f32_ulps(hi as f32, true, 2)), nan: a.nan || a.infinite(), int: false }
+            }
             "clamp" => {
-                let (x, lo, hi) = (first, ivs.get(1).copied().unwrap_or(first), ivs.get(2).copied().unwrap_or(first));
-                Interval { lo: x.lo.max(lo.lo).min(hi.lo), hi: x.hi.max(lo.hi).min(hi.hi) }
+                let (lo, hi) = (ivs.get(1).copied().unwrap_or(first), ivs.get(2).copied().unwrap_or(first));
+                let lower = fold(&[first, lo], false);
+                fold(&[lower, hi], true)
             }
             "abs" => {
-                if first.lo >= 0.0 {
-                    first
-                } else if first.hi <= 0.0 {
-                    first.neg()
-                } else {
-                    Interval { lo: 0.0, hi: first.hi.max(-first.lo) }
+                if first.int && first.lo <= I32_MIN {
+                    return Interval::all_int();
                 }
+                let a = first;
+                let (lo, hi) = if a.lo >= 0.0 {
+                    (a.lo, a.hi)
+                } else if a.hi <= 0.0 {
+                    (-a.hi, -a.lo)
+                } else {
+                    (0.0, a.hi.max(-a.lo))
+                };
+                Interval { lo, hi, ..a }
             }
-            "exp" => first.monotone(f64::exp),
-            "sqrt" => first.monotone(|x| x.max(0.0).sqrt()),
+            "exp" => first.monotone(f32::exp, 2, false).within(0.0, f64::INFINITY),
+            "sqrt" => {
+                let a = first.to_f32();
+                let nan = a.lo < 0.0;
+                let clipped = Interval { lo: a.lo.max(0.0), hi: a.hi.max(0.0), ..a };
+                clipped.monotone(f32::sqrt, 0, nan)
+            }
             "log" => {
-                if first.lo <= 0.0 {
-                    Interval { lo: f64::NEG_INFINITY, hi: first.hi.ln() }
-                } else {
-                    first.monotone(f64::ln)
-                }
+                let a = first.to_f32();
+                let nan = a.lo < 0.0;
+                let clipped = Interval { lo: a.lo.max(0.0), hi: a.hi.max(0.0), ..a };
+                clipped.monotone(f32::ln, 2, nan)
             }
-            "sigmoid" => first.monotone(|x| 1.0 / (1.0 + (-x).exp())),
-            "tanh" => first.monotone(f64::tanh),
-            "step" => ivs.get(1).copied().unwrap_or(first).hull(Interval::point(0.0)),
-            "count" => Interval { lo: 0.0, hi: args.iter().map(|a| self.vector_len(a)).sum() },
+            "sigmoid" => first.monotone(rw_runtime::eval::sigmoid, 2, false).within(0.0, 1.0),
+            "tanh" => first.monotone(f32::tanh, 2, false).within(-1.0, 1.0),
+            "step" => {
+                let v = ivs.get(1).copied().unwrap_or(first);
+                v.hull(Interval { int: v.int, ..Interval::point(0.0) })
+            }
+            "count" => Interval::int(0.0, args.iter().map(|a| self.vector_len(a)).sum()),
             "div" => {
                 let y = ivs.get(1).copied().unwrap_or(first);
-                let m = first.lo.abs().max(first.hi.abs());
-                if y.lo <= 0.0 && y.hi >= 0.0 {
-                    Interval { lo: -m, hi: m }
-                } else {
-                    first.mul(Interval { lo: -1.0, hi: 1.0 })
+                if !(first.int && y.int) || (first.lo <= I32_MIN && y.contains_zero()) {
+                    return Interval::all_int();
                 }
+                let m = first.lo.abs().max(first.hi.abs());
+                Interval::int(-m, m)
             }
             "rem" => {
                 let y = ivs.get(1).copied().unwrap_or(first);
+                if !(first.int && y.int) {
+                    return Interval::all_int();
+                }
                 let m = (y.lo.abs().max(y.hi.abs()) - 1.0).max(0.0).min(first.lo.abs().max(first.hi.abs()));
-                Interval { lo: if first.lo < 0.0 { -m } else { 0.0 }, hi: if first.hi > 0.0 { m } else { 0.0 } }
+                Interval::int(if first.lo < 0.0 { -m } else { 0.0 }, if first.hi > 0.0 { m } else { 0.0 })
             }
             "prev" => {
                 self.history = true;
                 self.raise(1, "history (`prev`)".into());
                 match ivs.get(1) {
                     Some(d) => first.hull(*d),
-                    None => first.hull(Interval::point(0.0)),
+                    None => first.hull(Interval { int: first.int, ..Interval::point(0.0) }),
                 }
             }
             "total" => {
                 self.history = true;
                 self.raise(1, "history (`total`)".into());
-                if first.is_zero() {
-                    first
-                } else {
-                    Interval { lo: first.lo.min(0.0) * f64::INFINITY, hi: first.hi.max(0.0) * f64::INFINITY }.fix()
-                }
+                first.unbounded_sum()
             }
-            "group_mean" | "group_max" | "group_min" => {
+            "group_mean" => {
+                self.raise(4, format!("group term `{name}`"));
+                first.to_f32().group_hull()
+            }
+            "group_max" | "group_min" => {
                 self.raise(4, format!("group term `{name}`"));
                 first
             }
             "rank" => {
                 self.raise(4, "group term `rank`".into());
-                Interval { lo: 0.0, hi: f64::INFINITY }
+                Interval::int(0.0, rw_runtime::eval::MAX_GROUP as f64)
             }
-            _ => hull(),
+            _ => ivs.iter().copied().reduce(Interval::hull).unwrap_or(Interval::all()),
         }
     }
 
@@ -371,51 +558,152 @@ impl<'p> Analysis<'p> {
     }
 }
 
-trait Fix {
-    fn fix(self) -> Self;
+/// The position of an `f32` in the order of values (`-0.0` and `0.0` are
+/// one position; NaN has none).
+fn f32_key(v: f32) -> i64 {
+    let bits = v.to_bits();
+    if bits >> 31 == 1 { -i64::from(bits & 0x7fff_ffff) } else { i64::from(bits) }
 }
 
-impl Fix for Interval {
-    /// `0 * inf` is NaN in floating point; here it means 0.
-    fn fix(self) -> Interval {
-        Interval { lo: if self.lo.is_nan() { 0.0 } else { self.lo }, hi: if self.hi.is_nan() { 0.0 } else { self.hi } }
-    }
+fn f32_of_key(k: i64) -> f32 {
+    if k < 0 { f32::from_bits(((-k) as u32) | 0x8000_0000) } else { f32::from_bits(k as u32) }
 }
 
-/// Exact bounds of a Markov output with an exact encoding, by optimisation.
-fn optimise(program: &Program, e: &Expr, options: &Options) -> Option<Interval> {
+type Probe = Box<dyn Fn(i64) -> z3::ast::Bool>;
+
+/// Limit of one tightening probe, in ms.
+const TIGHTEN_PROBE_MS: u32 = 300;
+
+/// The exact bounds of an output whose encoding is exact, proved by the
+/// solver: a binary search over the ordered `f32` (or `i32`) values between
+/// the interval's sound ends and a value some step attains. Each probe asks
+/// for a step whose output lies at or beyond the probe; a model moves the
+/// attained end, a proof that there is none moves the sound end. Returns
+/// the tightened interval and whether both ends are attained (exact), or
+/// `None` when the encoding is not exact; a timeout stops the search at
+/// sound ends.
+fn tighten(program: &Program, e: &Expr, sound: Interval, options: &Options) -> Option<(Interval, bool)> {
+    use crate::encode::{f32_const, int_const, model_f32, model_int};
     let mut encoder = Encoder::new(program);
-    let term = encoder.term(e)?;
+    let term = match encoder.term(e)? {
+        // An int output that the runtime converts (the reward).
+        Term::I(i) if !sound.int => Term::F(crate::encode::f32_of_int(&i)),
+        t => t,
+    };
     if !encoder.take_exact() {
         return None;
     }
-    let real = match term {
-        Term::I(i) => i.to_real(),
-        Term::R(r) => r,
+    // Tightening is a refinement of sound bounds: its probes get a short
+    // limit, and the first that runs out ends the search.
+    let probe_ms = if options.timeout_ms == 0 { TIGHTEN_PROBE_MS } else { options.timeout_ms.min(TIGHTEN_PROBE_MS) };
+    let solver = crate::solver(&crate::Options { timeout_ms: probe_ms, ..*options }, &encoder.constraints);
+    type Value = Box<dyn Fn(&z3::Model) -> Option<i64>>;
+    let (at_most, at_least, value): (Probe, Probe, Value) = match &term {
+        Term::I(i) => {
+            let (a, b, c) = (i.clone(), i.clone(), i.clone());
+            (
+                Box::new(move |k| a.bvsle(int_const(k))),
+                Box::new(move |k| b.bvsge(int_const(k))),
+                Box::new(move |m| model_int(m, &c).map(i64::from)),
+            )
+        }
+        Term::F(f) => {
+            let (a, b, c) = (f.clone(), f.clone(), f.clone());
+            (
+                Box::new(move |k| a.le(f32_const(f32_of_key(k)))),
+                Box::new(move |k| b.ge(f32_const(f32_of_key(k)))),
+                Box::new(move |m| model_f32(m, &c).filter(|v| !v.is_nan()).map(f32_key)),
+            )
+        }
         Term::B(_) => return None,
     };
-    let mut ends = [0.0; 2];
-    for (k, maximise) in [false, true].into_iter().enumerate() {
-        let opt = Optimize::new();
-        let mut params = Params::new();
-        params.set_u32("timeout", options.timeout_ms);
-        opt.set_params(&params);
-        for c in &encoder.constraints {
-            opt.assert(c);
-        }
-        if maximise {
-            opt.maximize(&real);
-        } else {
-            opt.minimize(&real);
-        }
-        if opt.check(&[]) != SatResult::Sat {
-            return None;
-        }
-        let model = opt.get_model()?;
-        let (num, den) = model.eval(&real, true)?.as_rational()?;
-        ends[k] = num as f64 / den as f64;
+    let int = matches!(term, Term::I(_));
+    let key = |x: f64| if int { x as i64 } else { f32_key(x as f32) };
+    let unkey = |k: i64| if int { k as f64 } else { f64::from(f32_of_key(k)) };
+    let sound = if int { sound } else { sound.to_f32() };
+    // Can the output be NaN? (Only an f32 can.)
+    let mut nan = sound.nan;
+    if let Term::F(f) = &term
+        && nan
+        && matches!(ask(&solver, &f.is_nan()), Answer::Unsat)
+    {
+        nan = false;
     }
-    Some(Interval { lo: ends[0], hi: ends[1] })
+    // Values some step attains: the output at the corners of the ranges
+    // (evaluated by the solver's simplifier, exactly), else any model.
+    let sampled: Vec<i64> = encoder
+        .sample_values(&term, 64)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| match t {
+            Term::I(i) => i.as_u64().map(|v| i64::from(v as u32 as i32)),
+            Term::F(f) => {
+                f.to_ieee_bv().simplify().as_u64().map(|b| f32::from_bits(b as u32)).filter(|v| !v.is_nan()).map(f32_key)
+            }
+            Term::B(_) => None,
+        })
+        .collect();
+    let (seen_lo, seen_hi) = match (sampled.iter().min(), sampled.iter().max()) {
+        (Some(&a), Some(&b)) => (a, b),
+        _ => {
+            let Answer::Sat(model) = ask(&solver, &at_least(key(sound.lo))) else {
+                return Some((Interval { nan, ..sound }, false));
+            };
+            let Some(seen) = value(&model) else { return Some((Interval { nan, ..sound }, false)) };
+            (seen, seen)
+        }
+    };
+    // Lower end: `lo` is proved, `attained` is seen.
+    let (mut lo, mut attained) = (key(sound.lo), seen_lo);
+    let mut first = true;
+    while lo < attained {
+        // First the sound end itself (interval ends are often attained),
+        // then the search.
+        let mid = if std::mem::replace(&mut first, false) { lo } else { lo + (attained - lo) / 2 };
+        match ask(&solver, &at_most(mid)) {
+            Answer::Sat(m) => match value(&m) {
+                Some(v) if v <= mid => attained = v,
+                _ => break,
+            },
+            Answer::Unsat => lo = mid + 1,
+            Answer::Unknown => break,
+        }
+    }
+    let mut exact = lo == attained;
+    let low = unkey(lo);
+    let (mut hi, mut attained) = (key(sound.hi), seen_hi);
+    let mut first = true;
+    while hi > attained {
+        let mid = if std::mem::replace(&mut first, false) { hi } else { hi - (hi - attained) / 2 };
+        match ask(&solver, &at_least(mid)) {
+            Answer::Sat(m) => match value(&m) {
+                Some(v) if v >= mid => attained = v,
+                _ => break,
+            },
+            Answer::Unsat => hi = mid - 1,
+            Answer::Unknown => break,
+        }
+    }
+    exact &= hi == attained;
+    Some((Interval { lo: low, hi: unkey(hi), nan, int }, exact))
+}
+
+enum Answer {
+    Sat(z3::Model),
+    Unsat,
+    Unknown,
+}
+
+fn ask(solver: &crate::Solver, formula: &z3::ast::Bool) -> Answer {
+    solver.push();
+    solver.assert(formula);
+    let answer = match solver.check() {
+        SatResult::Sat => solver.get_model().map_or(Answer::Unknown, Answer::Sat),
+        SatResult::Unsat => Answer::Unsat,
+        SatResult::Unknown => Answer::Unknown,
+    };
+    solver.pop(1);
+    answer
 }
 
 fn output_name(o: &Output) -> Option<String> {
@@ -448,43 +736,44 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
         };
         let mut bounds = a.interval(value, &[]);
         let markov_value = a.class == 0;
+        let mut extra_outputs = false;
         if name == "reward" {
+            // The reward's value as an f32, then each shaping term and
+            // constraint penalty added in order, as lowering builds it.
+            bounds = bounds.to_f32();
             for other in &program.outputs {
                 match other {
                     Output::Shape(s) => {
-                        let gamma = match &s.gamma {
-                            Some(ast::ConstRef::Float(f, _)) => *f,
-                            Some(ast::ConstRef::Int(i, _)) => *i as f64,
-                            _ => 1.0,
-                        };
-                        let p = a.interval(&s.value, &[]);
+                        extra_outputs = true;
+                        let gamma = crate::gamma(program, &s.gamma);
+                        let p = a.interval(&s.value, &[]).to_f32();
                         let term = match s.kind {
-                            // gamma * (P_t or 0 on done) - P_(t-1)
+                            // gamma * (P_t, or 0 on a done step) - P_(t-1)
                             ShapeKind::Potential => {
-                                p.hull(Interval::point(0.0)).mul(Interval::point(gamma)).add(p.neg())
+                                Interval::point(f64::from(gamma)).mul(p.hull(Interval::point(0.0))).sub(p)
                             }
                             ShapeKind::Term => p,
                         };
                         bounds = bounds.add(term);
                     }
-                    Output::Constraint(c) => {
-                        if let ExprKind::Binary(_, lhs, rhs) = &c.condition.strip_parens().kind {
-                            let gap = a.interval(lhs, &[]).add(a.interval(rhs, &[]).neg());
-                            bounds = bounds.add(Interval { lo: 0.0, hi: f64::INFINITY }.mul(gap).neg()).fix();
-                        }
+                    Output::Constraint(_) => {
+                        extra_outputs = true;
+                        // lambda * gap, with lambda whatever the trainer sets.
+                        bounds = bounds.add(Interval::all());
                     }
                     _ => {}
                 }
             }
         }
-        let extra_outputs =
-            name == "reward" && program.outputs.iter().any(|o| matches!(o, Output::Shape(_) | Output::Constraint(_)));
+        let mut exact = false;
         if markov_value
             && !extra_outputs
-            && bounds.is_bounded()
-            && let Some(exact) = optimise(program, value, options)
+            && let Some((tight, proved)) = tighten(program, value, bounds, options)
         {
-            bounds = exact;
+            // Both are sound: keep the narrower ends.
+            let int = bounds.int && tight.int;
+            bounds = Interval { lo: bounds.lo.max(tight.lo), hi: bounds.hi.min(tight.hi), nan: tight.nan, int };
+            exact = proved;
         }
         // Machines read only through their reward: merge the states that
         // pay alike; if every machine collapses to one state, the output
@@ -540,6 +829,7 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
             class: CLASSES[class],
             reason,
             bounds,
+            exact,
             unranged: a.unranged.into_iter().collect(),
             simplification,
         });
@@ -633,9 +923,9 @@ pub fn check(program: &Program, options: &Options) -> Vec<Diagnostic> {
                     .primary(span, format!("depends on {} without a declared range", names.join(", ")))
                     .help(format!("declare a range, for example `input {}: f32 in 0.0..=1.0`", e.unranged[0])),
             );
-        } else if e.bounds.lo == e.bounds.hi && e.class == "markov" {
+        } else if e.bounds.lo == e.bounds.hi && !e.bounds.nan && e.class == "markov" {
             out.push(
-                Diagnostic::warning(code::CONSTANT_OUTPUT, format!("{what} is always {}", e.bounds.lo))
+                Diagnostic::warning(code::CONSTANT_OUTPUT, format!("{what} is always {}", show_value(e.bounds.lo, e.bounds.int)))
                     .primary(span, "this output never changes")
                     .help("check that it uses the inputs it should"),
             );
@@ -644,16 +934,23 @@ pub fn check(program: &Program, options: &Options) -> Vec<Diagnostic> {
     out
 }
 
-/// `[lo, hi]` with `-inf`/`inf`.
+fn show_value(x: f64, int: bool) -> String {
+    if int { format!("{}", x as i64) } else { format!("{}", x as f32) }
+}
+
+/// `[lo, hi]` with `-inf`/`inf`, ints as ints, `or NaN` when NaN is possible.
 pub fn show(iv: Interval) -> String {
     let end = |x: f64| {
         if x == f64::INFINITY {
             "inf".to_string()
         } else if x == f64::NEG_INFINITY {
             "-inf".to_string()
+        } else if iv.int {
+            format!("{}", x as i64)
         } else {
             format!("{}", x as f32)
         }
     };
-    format!("[{}, {}]", end(iv.lo), end(iv.hi))
+    let nan = if iv.nan { " or NaN" } else { "" };
+    format!("[{}, {}]{nan}", end(iv.lo), end(iv.hi))
 }

@@ -105,8 +105,13 @@ fn linear(encoder: &mut Encoder<'_>, parts: &[(f64, &Expr)], scale: f64) -> Opti
     let mut terms = Vec::new();
     for (k, e) in parts {
         let t = match encoder.term(e)? {
-            Term::I(i) => i.to_real(),
-            Term::R(r) => r,
+            Term::I(i) => i.to_int(true).to_real(),
+            Term::F(f) => {
+                // The identity is a question about numbers: it is decided
+                // over steps where every part is finite.
+                encoder.constraints.push(Bool::or(&[f.is_nan(), f.is_infinite()]).not());
+                f.to_real()
+            }
             Term::B(_) => return None,
         };
         terms.push(Real::mul(&[crate::encode::real_of_f32((k * scale) as f32), t]));
@@ -193,20 +198,8 @@ pub fn decide(program: &Program, term: &Expr, gamma: f64, options: &Options) -> 
                 let Some(m) = model else { return (String::new(), f64::NAN) };
                 let v =
                     m.eval(&value, true).and_then(|v| v.as_rational()).map_or(f64::NAN, |(a, b)| a as f64 / b as f64);
-                let mut vars = Vec::new();
-                for var in &encoder.vars {
-                    let text = match &var.term {
-                        Term::B(b) => m.eval(b, true).and_then(|x| x.as_bool()).map(|x| x.to_string()),
-                        Term::I(i) => m.eval(i, true).and_then(|x| x.as_i64()).map(|x| x.to_string()),
-                        Term::R(r) => m
-                            .eval(r, true)
-                            .and_then(|x| x.as_rational())
-                            .map(|(a, b)| format!("{}", (a as f64 / b as f64) as f32)),
-                    };
-                    if let Some(t) = text {
-                        vars.push(format!("{} = {t}", var.name));
-                    }
-                }
+                let vars: Vec<String> =
+                    encoder.vars.iter().filter_map(|var| Some(format!("{} = {}", var.name, var.show(&m)?))).collect();
                 (vars.join(", "), v)
             };
             let first_model = {
