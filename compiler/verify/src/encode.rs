@@ -214,6 +214,10 @@ impl<'p> Encoder<'p> {
         }
     }
 
+    pub fn program(&self) -> &'p Program {
+        self.program
+    }
+
     /// Whether everything encoded since the last call was exact; resets.
     pub fn take_exact(&mut self) -> bool {
         !std::mem::replace(&mut self.inexact, false)

@@ -585,11 +585,7 @@ const TIGHTEN_PROBE_MS: u32 = 300;
 fn tighten(program: &Program, e: &Expr, sound: Interval, options: &Options) -> Option<(Interval, bool)> {
     use crate::encode::{f32_const, int_const, model_f32, model_int};
     let mut encoder = Encoder::new(program);
-    let term = match encoder.term(e)? {
-        // An int output that the runtime converts (the reward).
-        Term::I(i) if !sound.int => Term::F(crate::encode::f32_of_int(&i)),
-        t => t,
-    };
+    let term = encoder.term(e)?;
     if !encoder.take_exact() {
         return None;
     }
@@ -620,7 +616,7 @@ fn tighten(program: &Program, e: &Expr, sound: Interval, options: &Options) -> O
     let int = matches!(term, Term::I(_));
     let key = |x: f64| if int { x as i64 } else { f32_key(x as f32) };
     let unkey = |k: i64| if int { k as f64 } else { f64::from(f32_of_key(k)) };
-    let sound = if int { sound } else { sound.to_f32() };
+    let sound = if int { Interval::int(sound.lo.max(I32_MIN), sound.hi.min(I32_MAX)) } else { sound.to_f32() };
     // Can the output be NaN? (Only an f32 can.)
     let mut nan = sound.nan;
     if let Term::F(f) = &term
@@ -736,7 +732,17 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
         };
         let mut bounds = a.interval(value, &[]);
         let markov_value = a.class == 0;
-        let mut extra_outputs = false;
+        let extra_outputs =
+            name == "reward" && program.outputs.iter().any(|o| matches!(o, Output::Shape(_) | Output::Constraint(_)));
+        let mut exact = false;
+        if markov_value
+            && !extra_outputs
+            && let Some((tight, proved)) = tighten(program, value, bounds, options)
+        {
+            // Both are sound: keep the narrower ends.
+            bounds = Interval { lo: bounds.lo.max(tight.lo), hi: bounds.hi.min(tight.hi), nan: tight.nan, int: bounds.int };
+            exact = proved;
+        }
         if name == "reward" {
             // The reward's value as an f32, then each shaping term and
             // constraint penalty added in order, as lowering builds it.
@@ -744,7 +750,6 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
             for other in &program.outputs {
                 match other {
                     Output::Shape(s) => {
-                        extra_outputs = true;
                         let gamma = crate::gamma(program, &s.gamma);
                         let p = a.interval(&s.value, &[]).to_f32();
                         let term = match s.kind {
@@ -757,23 +762,12 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
                         bounds = bounds.add(term);
                     }
                     Output::Constraint(_) => {
-                        extra_outputs = true;
                         // lambda * gap, with lambda whatever the trainer sets.
                         bounds = bounds.add(Interval::all());
                     }
                     _ => {}
                 }
             }
-        }
-        let mut exact = false;
-        if markov_value
-            && !extra_outputs
-            && let Some((tight, proved)) = tighten(program, value, bounds, options)
-        {
-            // Both are sound: keep the narrower ends.
-            let int = bounds.int && tight.int;
-            bounds = Interval { lo: bounds.lo.max(tight.lo), hi: bounds.hi.min(tight.hi), nan: tight.nan, int };
-            exact = proved;
         }
         // Machines read only through their reward: merge the states that
         // pay alike; if every machine collapses to one state, the output

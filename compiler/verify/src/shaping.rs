@@ -101,22 +101,87 @@ fn split<'a>(e: &'a Expr, k: f64, out: &mut Split<'a>) -> Option<()> {
     }
 }
 
-fn linear(encoder: &mut Encoder<'_>, parts: &[(f64, &Expr)], scale: f64) -> Option<Real> {
-    let mut terms = Vec::new();
-    for (k, e) in parts {
-        let t = match encoder.term(e)? {
-            Term::I(i) => i.to_int(true).to_real(),
-            Term::F(f) => {
-                // The identity is a question about numbers: it is decided
-                // over steps where every part is finite.
-                encoder.constraints.push(Bool::or(&[f.is_nan(), f.is_infinite()]).not());
-                f.to_real()
-            }
-            Term::B(_) => return None,
-        };
-        terms.push(Real::mul(&[crate::encode::real_of_f32((k * scale) as f32), t]));
+/// Exact arithmetic over the terms of a shaping identity: the identity is a
+/// question about the formula as written, not about its `f32` rounding
+/// (which moves each step's term by a few ulps). Numeric inputs and params
+/// are real (or integer) variables within their declared ranges; sums,
+/// differences, products, quotients, negation and conditionals are taken
+/// over the reals; other subterms (members, calls) are the encoder's values,
+/// required to be finite.
+struct Reals<'e, 'p> {
+    encoder: &'e mut Encoder<'p>,
+    vars: Vec<(String, Real)>,
+}
+
+impl Reals<'_, '_> {
+    fn linear(&mut self, parts: &[(f64, &Expr)], scale: f64) -> Option<Real> {
+        let mut terms = Vec::new();
+        for (k, e) in parts {
+            let t = self.term(e)?;
+            terms.push(Real::mul(&[crate::encode::real_of_f32((k * scale) as f32), t]));
+        }
+        Some(if terms.is_empty() { crate::encode::real_of_f32(0.0) } else { Real::add(&terms) })
     }
-    Some(if terms.is_empty() { crate::encode::real_of_f32(0.0) } else { Real::add(&terms) })
+
+    /// An `int` or `f32` input or param as a number within its range.
+    fn variable(&mut self, name: &str) -> Option<Real> {
+        use rw_compiler::sema::{DeclKind, Scalar, Ty};
+        if let Some((_, v)) = self.vars.iter().find(|(n, _)| n == name) {
+            return Some(v.clone());
+        }
+        let p = self.encoder.program();
+        let id = p.lookup(name)?;
+        let range = match &p.decl(id).kind {
+            DeclKind::Input(i) => i.range.as_ref(),
+            DeclKind::Param(param) => param.range.as_ref(),
+            _ => return None,
+        };
+        let int = match p.types.get(&id)? {
+            Ty::Scalar(Scalar::Int) => true,
+            Ty::Scalar(Scalar::F32) => false,
+            _ => return None,
+        };
+        let v = if int { z3::ast::Int::new_const(name).to_real() } else { Real::new_const(name) };
+        if let Some((lo, hi, inclusive)) = range.and_then(|r| crate::encode::range_ends(p, r)) {
+            let (lo, hi) = (crate::encode::real_of_f32(lo as f32), crate::encode::real_of_f32(hi as f32));
+            self.encoder.constraints.push(v.ge(&lo));
+            self.encoder.constraints.push(if inclusive { v.le(&hi) } else { v.lt(&hi) });
+        }
+        self.vars.push((name.to_string(), v.clone()));
+        Some(v)
+    }
+
+    fn term(&mut self, e: &Expr) -> Option<Real> {
+        Some(match &e.kind {
+            ExprKind::Paren(a) => self.term(a)?,
+            ExprKind::Int(v) => Real::from_rational(*v, 1),
+            ExprKind::Float(v) => crate::encode::real_of_f32(*v as f32),
+            ExprKind::Unary(UnOp::Neg, a) => self.term(a)?.unary_minus(),
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div), a, b) => {
+                let (x, y) = (self.term(a)?, self.term(b)?);
+                match op {
+                    BinOp::Add => Real::add(&[x, y]),
+                    BinOp::Sub => Real::sub(&[x, y]),
+                    BinOp::Mul => Real::mul(&[x, y]),
+                    _ => x.div(&y),
+                }
+            }
+            ExprKind::Cond(c, a, b) => {
+                let c = self.encoder.boolean(c);
+                let (x, y) = (self.term(a)?, self.term(b)?);
+                c.ite(&x, &y)
+            }
+            ExprKind::Name(n) if self.variable(&n.name).is_some() => self.variable(&n.name)?,
+            _ => match self.encoder.term(e)? {
+                Term::I(i) => i.to_int(true).to_real(),
+                Term::F(f) => {
+                    self.encoder.constraints.push(Bool::or(&[f.is_nan(), f.is_infinite()]).not());
+                    f.to_real()
+                }
+                Term::B(_) => return None,
+            },
+        })
+    }
 }
 
 fn text_of(parts: &[(f64, &Expr)], scale: f64) -> String {
@@ -154,10 +219,12 @@ pub fn decide(program: &Program, term: &Expr, gamma: f64, options: &Options) -> 
     }
     let mut encoder = Encoder::new(program);
     encoder.exact_members = true;
+    let mut reals = Reals { encoder: &mut encoder, vars: Vec::new() };
     // N(x) + gamma * P(x), with P's arguments read at the same step x.
-    let (Some(n), Some(p)) = (linear(&mut encoder, &parts.now, 1.0), linear(&mut encoder, &parts.prev, gamma)) else {
+    let (Some(n), Some(p)) = (reals.linear(&parts.now, 1.0), reals.linear(&parts.prev, gamma)) else {
         return Verdict::Undecided("the term is not numeric".into());
     };
+    let real_vars = reals.vars;
     let exact = encoder.take_exact();
     let value = Real::add(&[n, p]);
     let solver = crate::solver(options, &encoder.constraints);
@@ -198,8 +265,12 @@ pub fn decide(program: &Program, term: &Expr, gamma: f64, options: &Options) -> 
                 let Some(m) = model else { return (String::new(), f64::NAN) };
                 let v =
                     m.eval(&value, true).and_then(|v| v.as_rational()).map_or(f64::NAN, |(a, b)| a as f64 / b as f64);
-                let vars: Vec<String> =
+                let mut vars: Vec<String> =
                     encoder.vars.iter().filter_map(|var| Some(format!("{} = {}", var.name, var.show(&m)?))).collect();
+                vars.extend(real_vars.iter().filter_map(|(name, v)| {
+                    let (a, b) = m.eval(v, true)?.as_rational()?;
+                    Some(format!("{name} = {}", (a as f64 / b as f64) as f32))
+                }));
                 (vars.join(", "), v)
             };
             let first_model = {
