@@ -102,3 +102,45 @@ impl SourceMap {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
 }
+
+/// Most bytes of one `.rw` source file (the token limit, RW0104, is reached
+/// long before this; the cap keeps `use "/dev/zero"` from reading forever).
+pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+
+/// Reads at most `limit` bytes of a file: a longer file (or an endless one,
+/// such as a device) is an `InvalidData` error naming the limit, never an
+/// unbounded allocation.
+pub fn read_limited(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is a directory"));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is larger than the limit of {} MiB", limit >> 20),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// [`read_limited`] as UTF-8 text.
+pub fn read_text_limited(path: &std::path::Path, limit: u64) -> std::io::Result<String> {
+    String::from_utf8(read_limited(path, limit)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
+/// An I/O error in the words of a diagnostic: lowercase, short.
+pub fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".to_string(),
+        // Our own messages (limits, encodings) are already in our words.
+        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => e.to_string(),
+        _ => e.to_string().to_lowercase(),
+    }
+}

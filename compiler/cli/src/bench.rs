@@ -75,8 +75,7 @@ struct LlmBatch {
 }
 
 fn read_llm_batch(path: &Path) -> Result<LlmBatch, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read `{}`: {}", path.display(), crate::check::describe_io(&e)))?;
+    let bytes = crate::files::read(path, crate::files::MAX_BENCH_BYTES)?;
     let u32_at = |i: usize| bytes.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
     if bytes.get(0..4) != Some(b"LLMB") || u32_at(4) != Some(1) {
         return Err(format!("`{}` is not a version-1 LLM batch (no LLMB header)", path.display()));
@@ -158,7 +157,7 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
     }
     if let Some(out) = &args.out {
         let bytes: Vec<u8> = rewards.iter().flat_map(|r| r.to_le_bytes()).collect();
-        std::fs::write(out, bytes).map_err(|e| (EXIT_USAGE, format!("cannot write `{}`: {e}", out.display())))?;
+        crate::files::write_output(out, &bytes, &[&args.spec, &args.batch]).map_err(|e| (EXIT_USAGE, e))?;
     }
     let reward_sum: f64 = rewards.iter().map(|&r| f64::from(r)).sum();
     println!(
@@ -237,8 +236,7 @@ pub struct Traces {
 }
 
 pub fn read_traces(path: &Path) -> Result<Traces, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read `{}`: {}", path.display(), crate::check::describe_io(&e)))?;
+    let bytes = crate::files::read(path, crate::files::MAX_BENCH_BYTES)?;
     if bytes.len() < 24 || &bytes[0..4] != b"RMTR" {
         return Err(format!("`{}` is not a traces file (no RMTR header)", path.display()));
     }
@@ -385,7 +383,7 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
         for u in &final_u {
             bytes.extend_from_slice(&(*u as i32).to_le_bytes());
         }
-        std::fs::write(out, bytes).map_err(|e| (EXIT_USAGE, format!("cannot write `{}`: {e}", out.display())))?;
+        crate::files::write_output(out, &bytes, &[&args.spec, &args.traces]).map_err(|e| (EXIT_USAGE, e))?;
     }
     let reward_sum: f64 = rewards.iter().map(|&r| f64::from(r)).sum();
     let final_state_sum: u64 = final_u.iter().map(|&u| u64::from(u)).sum();
@@ -469,8 +467,8 @@ pub fn ltlf_corpus(count: usize, seed: u64) -> Vec<(String, String)> {
 
 fn bench_ltlf(args: &LtlfArgs) -> Result<(), (u8, String)> {
     let corpus: Vec<String> = match &args.formulas {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| (EXIT_USAGE, format!("cannot read `{}`: {}", path.display(), crate::check::describe_io(&e))))?
+        Some(path) => crate::files::read_text(path, crate::files::MAX_BENCH_BYTES)
+            .map_err(|e| (EXIT_USAGE, e))?
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(str::to_string)
@@ -479,8 +477,7 @@ fn bench_ltlf(args: &LtlfArgs) -> Result<(), (u8, String)> {
             let corpus = ltlf_corpus(args.count, args.seed);
             if let Some(out) = &args.emit_spot {
                 let text: String = corpus.iter().map(|(_, spot)| format!("{spot}\n")).collect();
-                std::fs::write(out, text)
-                    .map_err(|e| (EXIT_USAGE, format!("cannot write `{}`: {e}", out.display())))?;
+                crate::files::write_output(out, text.as_bytes(), &[]).map_err(|e| (EXIT_USAGE, e))?;
             }
             corpus.into_iter().map(|(rw, _)| rw).collect()
         }

@@ -177,14 +177,7 @@ fn explain_shaping(program: &sema::Program, timeout_ms: u32, out: &mut impl Writ
     }
 }
 
-pub fn describe_io(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::IsADirectory => "it is a directory".to_string(),
-        _ => e.to_string().to_lowercase(),
-    }
-}
+pub use rw_compiler::source::describe_io;
 
 /// "spec `office`: 1 machine, 4 props, 2 outputs" or "module: 3 fns".
 fn describe_program(p: &sema::Program) -> String {

@@ -17,14 +17,18 @@ pub struct CompileArgs {
 }
 
 pub fn run(args: &CompileArgs) -> u8 {
+    let out = args.output.clone().unwrap_or_else(|| args.file.with_extension("rwc"));
+    if let Err(e) = crate::files::not_an_input(&out, &[&args.file]) {
+        eprintln!("error: {e}");
+        return EXIT_USAGE;
+    }
     let artifact = match load::compile_file(&args.file) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let out = args.output.clone().unwrap_or_else(|| args.file.with_extension("rwc"));
     let bytes = artifact.to_bytes();
-    if let Err(e) = std::fs::write(&out, &bytes) {
-        eprintln!("error: cannot write `{}`: {}", out.display(), crate::check::describe_io(&e));
+    if let Err(e) = crate::files::write_output(&out, &bytes, &[&args.file]) {
+        eprintln!("error: {e}");
         return EXIT_USAGE;
     }
     match args.format {

@@ -65,8 +65,8 @@ pub fn run(args: &DotArgs) -> u8 {
     let text = graphs.join("\n");
     match &args.output {
         Some(out) => {
-            if let Err(e) = std::fs::write(out, text) {
-                eprintln!("error: cannot write `{}`: {}", out.display(), crate::check::describe_io(&e));
+            if let Err(e) = crate::files::write_output(out, text.as_bytes(), &[&args.file]) {
+                eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
         }

@@ -312,10 +312,10 @@ pub fn run(args: &EvalArgs) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let text = match std::fs::read_to_string(&args.trace) {
+    let text = match crate::files::read_text(&args.trace, crate::files::MAX_TRACE_BYTES) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read `{}`: {}", args.trace.display(), crate::check::describe_io(&e));
+            eprintln!("error: {e}");
             return EXIT_USAGE;
         }
     };

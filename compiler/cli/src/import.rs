@@ -177,8 +177,8 @@ fn translate_guard(guard: &str, line: usize) -> Result<String, RmError> {
 
 /// Reads and translates a file; errors are printed.
 pub fn import_file(path: &Path) -> Result<String, u8> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        eprintln!("error: cannot read `{}`: {}", path.display(), crate::check::describe_io(&e));
+    let text = crate::files::read_text(path, crate::files::MAX_RM_BYTES).map_err(|e| {
+        eprintln!("error: {e}");
         EXIT_USAGE
     })?;
     let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
@@ -216,8 +216,8 @@ pub fn run(command: &ImportCommand) -> u8 {
             };
             match output {
                 Some(out) => {
-                    if let Err(e) = std::fs::write(out, &spec) {
-                        eprintln!("error: cannot write `{}`: {}", out.display(), crate::check::describe_io(&e));
+                    if let Err(e) = crate::files::write_output(out, spec.as_bytes(), &[file]) {
+                        eprintln!("error: {e}");
                         return EXIT_USAGE;
                     }
                     eprintln!("wrote {}", out.display());

@@ -9,6 +9,7 @@ pub mod check;
 pub mod compile;
 pub mod dot;
 pub mod eval;
+pub mod files;
 pub mod import;
 pub mod inspect;
 pub mod load;

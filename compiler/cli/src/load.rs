@@ -38,8 +38,8 @@ pub fn compile_file(path: &Path) -> Result<Artifact, u8> {
 /// A program from a `.rw` (compiled now) or `.rwc` (loaded) file.
 pub fn program(path: &Path) -> Result<Artifact, u8> {
     if path.extension().is_some_and(|e| e == "rwc") {
-        let bytes = std::fs::read(path).map_err(|e| {
-            eprintln!("error: cannot read `{}`: {}", path.display(), crate::check::describe_io(&e));
+        let bytes = crate::files::read(path, crate::files::MAX_ARTIFACT_BYTES).map_err(|e| {
+            eprintln!("error: {e}");
             EXIT_USAGE
         })?;
         return Artifact::from_bytes(&bytes).map_err(|e| {

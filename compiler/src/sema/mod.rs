@@ -145,7 +145,7 @@ impl Checked {
 /// Checks a file on disk. Fails only when the file itself cannot be read;
 /// unreadable imports are diagnostics.
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
-    let text = std::fs::read_to_string(path)?;
+    let text = crate::source::read_text_limited(path, crate::source::MAX_SOURCE_BYTES)?;
     let mut sources = SourceMap::new();
     let root = sources.add(path.display().to_string(), Origin::Path(path.to_path_buf()), text);
     Ok(run_with_large_stack(move || check_root(sources, root)))
@@ -305,12 +305,12 @@ fn resolve_use(
             if let Some(id) = sources.find(&origin) {
                 return Some((id, Selection::All));
             }
-            match std::fs::read_to_string(&full) {
+            match crate::source::read_text_limited(&full, crate::source::MAX_SOURCE_BYTES) {
                 Ok(text) => Some((sources.add(display.display().to_string(), origin, text), Selection::All)),
                 Err(e) => {
                     diagnostics.push(
                         Diagnostic::error(code::UNKNOWN_MODULE, format!("cannot read module `{path}`"))
-                            .primary(*span, io_reason(&e))
+                            .primary(*span, crate::source::describe_io(&e))
                             .note(format!("looked for `{}`", display.display()))
                             .help("paths in `use \"...\"` are relative to the importing file"),
                     );
@@ -386,14 +386,6 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string().to_lowercase(),
-    }
 }
 
 fn path_text(segments: &[ast::Ident]) -> String {
