@@ -153,6 +153,9 @@ impl Parser {
 
     fn unary(&mut self, depth: usize) -> Result<T, ImportError> {
         let at = self.here();
+        if depth > 500 {
+            return Err(ImportError { at, message: "the formula nests too deeply (more than 500 operators)".into() });
+        }
         let Some((_, tok)) = self.tokens.get(self.pos).cloned() else {
             return Err(ImportError { at, message: "the formula ends too early".into() });
         };

@@ -409,8 +409,8 @@ pub struct LtlfArgs {
     /// Formulas to translate, one per line in rw syntax (default: a seeded random corpus)
     #[arg(long, value_name = "FILE")]
     pub formulas: Option<PathBuf>,
-    /// Size of the random corpus
-    #[arg(long, default_value_t = 10_000)]
+    /// Size of the random corpus (at most 10,000,000)
+    #[arg(long, default_value_t = 10_000, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
     pub count: usize,
     /// Seed of the random corpus
     #[arg(long, default_value_t = 1)]

@@ -57,10 +57,22 @@ struct RmEdge {
     reward: String,
 }
 
+/// Largest state number a reward-machine file may use: states keep their
+/// numbers, so gaps become placeholder states.
+pub const MAX_RM_STATE: u32 = 10_000;
+
 fn parse_state(text: &str, line: usize) -> Result<u32, RmError> {
-    text.trim()
+    let state = text
+        .trim()
         .parse::<u32>()
-        .map_err(|_| RmError { line, message: format!("`{}` is not a state number", text.trim()) })
+        .map_err(|_| RmError { line, message: format!("`{}` is not a state number", text.trim()) })?;
+    if state > MAX_RM_STATE {
+        return Err(RmError {
+            line,
+            message: format!("state `{state}` is larger than the limit of {MAX_RM_STATE} (states keep their numbers)"),
+        });
+    }
+    Ok(state)
 }
 
 /// Translates reward_machines text into an rw spec.

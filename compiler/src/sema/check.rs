@@ -1483,6 +1483,29 @@ impl<'p> Checker<'p> {
                 .secondary(f.ret.span, "return type declared here"),
             );
         }
+        // Reported at the first function past the limit, not at each caller.
+        let mut memo = HashMap::new();
+        let size = inlined_size(self.program, id, &mut memo);
+        let mut callee_too_large = false;
+        f.body.walk(&mut |e| {
+            if let ast::ExprKind::Call(name, _) = &e.kind
+                && let Some(callee) = self.program.lookup(&name.name)
+                && callee != id
+            {
+                callee_too_large |= memo.get(&callee).is_some_and(|&s| s > MAX_INLINED_SIZE);
+            }
+        });
+        if size > MAX_INLINED_SIZE && !callee_too_large {
+            self.report(
+                Diagnostic::error(
+                    code::TOO_DEEP,
+                    format!("`{}` is too large once its calls are inlined", f.name.name),
+                )
+                .primary(f.name.span, format!("expands to more than {MAX_INLINED_SIZE} operations"))
+                .note("every call of a `fn` is inlined, so a body that calls another twice doubles in size")
+                .help("compute the repeated value once with a `let`, or call the function fewer times"),
+            );
+        }
     }
 
     // ---- outputs -------------------------------------------------------------------
@@ -1928,4 +1951,37 @@ pub(super) fn referenced_names(item: &ast::Item) -> Vec<String> {
         _ => {}
     }
     names
+}
+
+/// Most operations one `fn` may expand to once every call in it is inlined:
+/// chains that call a function twice per level grow exponentially, and every
+/// later phase (bounds, the solver's terms, lowering) would follow them.
+pub const MAX_INLINED_SIZE: u64 = 100_000;
+
+/// The number of expression nodes of a `fn` body with every `fn` call
+/// inlined (capped just past the limit; recursion, an error of its own,
+/// counts once).
+fn inlined_size(program: &Program, id: DeclId, memo: &mut HashMap<DeclId, u64>) -> u64 {
+    if let Some(&size) = memo.get(&id) {
+        return size;
+    }
+    memo.insert(id, 1);
+    let DeclKind::Fn(f) = &program.decl(id).kind else { return 1 };
+    let mut calls = Vec::new();
+    let mut nodes = 0u64;
+    f.body.walk(&mut |e| {
+        nodes += 1;
+        if let ast::ExprKind::Call(name, _) = &e.kind
+            && let Some(callee) = program.lookup(&name.name)
+            && matches!(program.decl(callee).kind, DeclKind::Fn(_))
+        {
+            calls.push(callee);
+        }
+    });
+    let mut size = nodes;
+    for callee in calls {
+        size = size.saturating_add(inlined_size(program, callee, memo)).min(MAX_INLINED_SIZE + 1);
+    }
+    memo.insert(id, size);
+    size
 }

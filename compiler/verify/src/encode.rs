@@ -193,6 +193,9 @@ pub struct Encoder<'p> {
     scope: Vec<(String, Term)>,
     /// Depth of `let`/`fn` inlining, bounded.
     depth: u32,
+    /// Terms of the lets encoded so far: a let is encoded once however
+    /// often it is read (lets do not depend on `fn` parameters).
+    lets: HashMap<String, Option<Term>>,
     /// Encode `m.distance` and `m.state` as integers over their tables'
     /// values. Sound for questions about single steps (shaping); machine
     /// guards leave them opaque, since which values go with which inputs
@@ -210,6 +213,7 @@ impl<'p> Encoder<'p> {
             inexact: false,
             scope: Vec::new(),
             depth: 0,
+            lets: HashMap::new(),
             exact_members: false,
         }
     }
@@ -403,9 +407,19 @@ impl<'p> Encoder<'p> {
                     DeclKind::Multiplier(_) => self.var(&n.name, Ty::F32, None),
                     // A let is its definition (recurrences go through `prev`, which is opaque).
                     DeclKind::Let(l) if self.depth < 64 => {
-                        self.depth += 1;
-                        let t = self.term(&l.value);
-                        self.depth -= 1;
+                        let t = match self.lets.get(&n.name) {
+                            Some(t) => t.clone(),
+                            None => {
+                                // Encoded outside any `fn` scope: a let cannot read parameters.
+                                let saved = std::mem::take(&mut self.scope);
+                                self.depth += 1;
+                                let t = self.term(&l.value);
+                                self.depth -= 1;
+                                self.scope = saved;
+                                self.lets.insert(n.name.clone(), t.clone());
+                                t
+                            }
+                        };
                         match t {
                             Some(t) => t,
                             None => self.opaque(e, ty),
