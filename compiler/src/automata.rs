@@ -423,8 +423,13 @@ impl Automaton {
             for to in targets {
                 let letters: Vec<u64> = (0..row.len() as u64).filter(|&l| row[l as usize] == to).collect();
                 let guard = cover(&letters, dfa.atoms);
-                let data =
-                    EdgeData { guard, reward: None, order, span: Span::new(crate::source::FileId(0), 0, 0), never: false };
+                let data = EdgeData {
+                    guard,
+                    reward: None,
+                    order,
+                    span: Span::new(crate::source::FileId(0), 0, 0),
+                    never: false,
+                };
                 graph.add_edge(NodeIndex::new(from), NodeIndex::new(to as usize), data);
                 order += 1;
             }

@@ -1497,13 +1497,10 @@ impl<'p> Checker<'p> {
         });
         if size > MAX_INLINED_SIZE && !callee_too_large {
             self.report(
-                Diagnostic::error(
-                    code::TOO_DEEP,
-                    format!("`{}` is too large once its calls are inlined", f.name.name),
-                )
-                .primary(f.name.span, format!("expands to more than {MAX_INLINED_SIZE} operations"))
-                .note("every call of a `fn` is inlined, so a body that calls another twice doubles in size")
-                .help("compute the repeated value once with a `let`, or call the function fewer times"),
+                Diagnostic::error(code::TOO_DEEP, format!("`{}` is too large once its calls are inlined", f.name.name))
+                    .primary(f.name.span, format!("expands to more than {MAX_INLINED_SIZE} operations"))
+                    .note("every call of a `fn` is inlined, so a body that calls another twice doubles in size")
+                    .help("compute the repeated value once with a `let`, or call the function fewer times"),
             );
         }
     }

@@ -57,12 +57,8 @@ pub fn f32_of_int(i: &BV) -> Float {
     // (thread-local) context; Z3 returns a new AST that `wrap` takes a
     // reference on. The crate offers no safe constructor for this operation.
     unsafe {
-        let raw = z3_sys::Z3_mk_fpa_to_fp_signed(
-            ctx.get_z3_context(),
-            rm.get_z3_ast(),
-            i.get_z3_ast(),
-            sort.get_z3_sort(),
-        );
+        let raw =
+            z3_sys::Z3_mk_fpa_to_fp_signed(ctx.get_z3_context(), rm.get_z3_ast(), i.get_z3_ast(), sort.get_z3_sort());
         match raw {
             Some(ast) => Float::wrap(ctx, ast),
             None => Float::fresh_const_float32("int_as_f32"),

@@ -24,7 +24,6 @@ use rw_compiler::Diagnostic;
 use rw_compiler::sema::Checked;
 use std::time::{Duration, Instant};
 
-
 /// Solver settings: a limit per query and one for the whole check.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {

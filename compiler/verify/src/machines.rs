@@ -15,8 +15,8 @@ use rw_compiler::diagnostic::{Diagnostic, code};
 use rw_compiler::sema::{DeclId, DeclKind, Program};
 use rw_compiler::source::Span;
 use rw_compiler::syntax::ast::{self, ExprKind};
-use z3::ast::Bool;
 use z3::SatResult;
+use z3::ast::Bool;
 
 /// What the solver decided about one machine; used by the diagnostics and
 /// by the property tests that compare it with brute force.

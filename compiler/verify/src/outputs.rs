@@ -120,7 +120,9 @@ impl Interval {
             return Interval::int(self.lo + o.lo, self.hi + o.hi);
         }
         let (a, b) = (self.to_f32(), o.to_f32());
-        let nan = a.nan || b.nan || (a.hi == f64::INFINITY && b.lo == f64::NEG_INFINITY)
+        let nan = a.nan
+            || b.nan
+            || (a.hi == f64::INFINITY && b.lo == f64::NEG_INFINITY)
             || (a.lo == f64::NEG_INFINITY && b.hi == f64::INFINITY);
         let lo = a.lo32() + b.lo32();
         let hi = a.hi32() + b.hi32();
@@ -145,14 +147,21 @@ impl Interval {
     fn mul(self, o: Interval) -> Interval {
         if self.int && o.int {
             let c = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi];
-            return Interval::int(c.iter().copied().fold(f64::INFINITY, f64::min), c.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+            return Interval::int(
+                c.iter().copied().fold(f64::INFINITY, f64::min),
+                c.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            );
         }
         let (a, b) = (self.to_f32(), o.to_f32());
         let nan = a.nan || b.nan || (a.contains_zero() && b.infinite()) || (b.contains_zero() && a.infinite());
         // 0 * inf is NaN (flagged above); the other values near it are 0.
         let m = |x: f32, y: f32| if x == 0.0 || y == 0.0 { 0.0 } else { x * y };
         let c = [m(a.lo32(), b.lo32()), m(a.lo32(), b.hi32()), m(a.hi32(), b.lo32()), m(a.hi32(), b.hi32())];
-        Interval::float(c.iter().copied().fold(f32::INFINITY, f32::min), c.iter().copied().fold(f32::NEG_INFINITY, f32::max), nan)
+        Interval::float(
+            c.iter().copied().fold(f32::INFINITY, f32::min),
+            c.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+            nan,
+        )
     }
     fn div(self, o: Interval) -> Interval {
         let (a, b) = (self.to_f32(), o.to_f32());
@@ -164,7 +173,11 @@ impl Interval {
         if c.iter().any(|v| v.is_nan()) {
             return Interval::all();
         }
-        Interval::float(c.iter().copied().fold(f32::INFINITY, f32::min), c.iter().copied().fold(f32::NEG_INFINITY, f32::max), nan)
+        Interval::float(
+            c.iter().copied().fold(f32::INFINITY, f32::min),
+            c.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+            nan,
+        )
     }
     /// A non-decreasing library function applied to the ends, widened by
     /// `ulps` for implementations that are not correctly rounded.
@@ -208,7 +221,12 @@ impl Interval {
     fn group_hull(self) -> Interval {
         let a = self.to_f32();
         let m = a.lo.abs().max(a.hi.abs()) * GROUP_ROUNDING;
-        Interval { lo: f64::from(f32_ulps((a.lo - m) as f32, false, 1)), hi: f64::from(f32_ulps((a.hi + m) as f32, true, 1)), nan: a.nan || a.infinite(), int: false }
+        Interval {
+            lo: f64::from(f32_ulps((a.lo - m) as f32, false, 1)),
+            hi: f64::from(f32_ulps((a.hi + m) as f32, true, 1)),
+            nan: a.nan || a.infinite(),
+            int: false,
+        }
     }
     pub fn is_bounded(self) -> bool {
         self.lo.is_finite() && self.hi.is_finite()
@@ -304,7 +322,11 @@ impl<'p> Analysis<'p> {
                             return *iv;
                         }
                         // Recurrences through `prev` see any value of the let's type.
-                        let any = if matches!(p.types.get(&id), Some(Ty::Scalar(rw_compiler::sema::Scalar::Int))) { Interval::all_int() } else { Interval::all() };
+                        let any = if matches!(p.types.get(&id), Some(Ty::Scalar(rw_compiler::sema::Scalar::Int))) {
+                            Interval::all_int()
+                        } else {
+                            Interval::all()
+                        };
                         self.memo.insert(id, any);
                         let iv = self.interval(&l.value, &[]);
                         self.memo.insert(id, iv);
@@ -446,7 +468,8 @@ impl<'p> Analysis<'p> {
                 } else {
                     // Monotone in every element: the ends are the sums of
                     // n copies of the ends, added as the runtime adds.
-                    let repeat = |v: f32| (0..n as usize).fold(None, |acc: Option<f32>, _| Some(acc.map_or(v, |a| a + v)));
+                    let repeat =
+                        |v: f32| (0..n as usize).fold(None, |acc: Option<f32>, _| Some(acc.map_or(v, |a| a + v)));
                     let (lo, hi) = (repeat(first.lo32()).unwrap_or(0.0), repeat(first.hi32()).unwrap_or(0.0));
                     let lo = if lo.is_nan() { f32::NEG_INFINITY } else { lo };
                     let hi = if hi.is_nan() { f32::INFINITY } else { hi };
@@ -462,7 +485,12 @@ impl<'p> Analysis<'p> {
                 let m = a.lo.abs().max(a.hi.abs());
                 let spread = half * (1.0 + GROUP_ROUNDING) + m * GROUP_ROUNDING;
                 let hi = if name == "var" { spread * spread } else { spread };
-                Interval { lo: 0.0, hi: f64::from(f32_ulps(hi as f32, true, 2)), nan: a.nan || a.infinite(), int: false }
+                Interval {
+                    lo: 0.0,
+                    hi: f64::from(f32_ulps(hi as f32, true, 2)),
+                    nan: a.nan || a.infinite(),
+                    int: false,
+                }
             }
             "clamp" => {
                 let (lo, hi) = (ivs.get(1).copied().unwrap_or(first), ivs.get(2).copied().unwrap_or(first));
@@ -633,9 +661,13 @@ fn tighten(program: &Program, e: &Expr, sound: Interval, options: &Options) -> O
         .iter()
         .filter_map(|t| match t {
             Term::I(i) => i.as_u64().map(|v| i64::from(v as u32 as i32)),
-            Term::F(f) => {
-                f.to_ieee_bv().simplify().as_u64().map(|b| f32::from_bits(b as u32)).filter(|v| !v.is_nan()).map(f32_key)
-            }
+            Term::F(f) => f
+                .to_ieee_bv()
+                .simplify()
+                .as_u64()
+                .map(|b| f32::from_bits(b as u32))
+                .filter(|v| !v.is_nan())
+                .map(f32_key),
             Term::B(_) => None,
         })
         .collect();
@@ -740,7 +772,8 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
             && let Some((tight, proved)) = tighten(program, value, bounds, options)
         {
             // Both are sound: keep the narrower ends.
-            bounds = Interval { lo: bounds.lo.max(tight.lo), hi: bounds.hi.min(tight.hi), nan: tight.nan, int: bounds.int };
+            bounds =
+                Interval { lo: bounds.lo.max(tight.lo), hi: bounds.hi.min(tight.hi), nan: tight.nan, int: bounds.int };
             exact = proved;
         }
         if name == "reward" {
@@ -919,9 +952,12 @@ pub fn check(program: &Program, options: &Options) -> Vec<Diagnostic> {
             );
         } else if e.bounds.lo == e.bounds.hi && !e.bounds.nan && e.class == "markov" {
             out.push(
-                Diagnostic::warning(code::CONSTANT_OUTPUT, format!("{what} is always {}", show_value(e.bounds.lo, e.bounds.int)))
-                    .primary(span, "this output never changes")
-                    .help("check that it uses the inputs it should"),
+                Diagnostic::warning(
+                    code::CONSTANT_OUTPUT,
+                    format!("{what} is always {}", show_value(e.bounds.lo, e.bounds.int)),
+                )
+                .primary(span, "this output never changes")
+                .help("check that it uses the inputs it should"),
             );
         }
     }
