@@ -303,7 +303,7 @@ fn machine_verdicts_hold_on_runtime_traces() {
             Var { name: "x", int: false, lo: 0.0, hi: 10.0, inclusive: true },
             Var { name: "y", int: false, lo: 0.0, hi: 10.0, inclusive: true },
         ];
-        let mut previous = vec![0i32; LANES];
+        let mut previous = [0i32; LANES];
         for _step in 0..12 {
             // Inputs within the declared ranges: reuse the spec's ranges by
             // sampling the boundary values and random values of each.

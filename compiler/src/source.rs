@@ -54,6 +54,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     fn new(name: String, origin: Origin, text: String) -> SourceFile {
+        let text = normalize_line_ends(text);
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         SourceFile { name, origin, text, line_starts }
@@ -143,4 +144,28 @@ pub fn describe_io(e: &std::io::Error) -> String {
         std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => e.to_string(),
         _ => e.to_string().to_lowercase(),
     }
+}
+
+/// `\r\n`, `\n` and a lone `\r` all end a line: a lone `\r` becomes `\n`
+/// (same length, so byte offsets are unchanged) and a leading UTF-8 byte
+/// order mark becomes a space.
+pub fn normalize_line_ends(text: String) -> String {
+    let text = match text.strip_prefix('\u{feff}') {
+        // Three bytes: keep offsets by replacing them with three spaces.
+        Some(rest) => format!("   {rest}"),
+        None => text,
+    };
+    if !text.contains('\r') {
+        return text;
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if c == '\r' && bytes.get(i + 1) != Some(&b'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -319,6 +319,8 @@ pub fn run(args: &EvalArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    // Every line ending (and a byte order mark) as the source reader takes them.
+    let text = rw_compiler::source::normalize_line_ends(text);
     let path = args.trace.display().to_string();
     let mut lines = Vec::new();
     let mut line_numbers = Vec::new();

@@ -1,0 +1,134 @@
+//! Issue 9's inputs, each run through the `rwc` binary: a verdict or a
+//! diagnostic, exit code 0, 1 or 2, no panic, no input overwritten, work
+//! and memory bounded (an address-space limit, not a wall clock).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+use common::{temp, text};
+use std::process::{Command, Output};
+
+/// Runs `rwc` with a 4 GiB address-space limit (the binary reserves a
+/// 1 GiB stack; a runaway allocation fails instead of swapping).
+fn limited(args: &[&str]) -> Output {
+    let mut line = format!("ulimit -v 4194304; exec '{}'", env!("CARGO_BIN_EXE_rwc"));
+    for a in args {
+        line.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
+    }
+    Command::new("sh").arg("-c").arg(line).env("NO_COLOR", "1").output().expect("run rwc")
+}
+
+fn assert_clean(o: &Output, what: &str) {
+    let err = text(&o.stderr);
+    assert!(matches!(o.status.code(), Some(0..=2)), "{what}: exit {:?}\n{err}", o.status.code());
+    assert!(!err.contains("panicked") && !err.contains("overflow"), "{what}: {err}");
+}
+
+#[test]
+fn an_output_that_names_an_input_is_refused_and_the_input_kept() {
+    let src = temp("same.rw");
+    std::fs::write(
+        &src,
+        "props a\nmachine m {\n  start u0\n  u0 -> g when a reward 1\n  terminal g\n}\nreward = m.reward\n",
+    )
+    .unwrap();
+    let before = std::fs::read(&src).unwrap();
+    let s = src.to_str().unwrap();
+    for args in [vec!["compile", s, "-o", s], vec!["dot", s, "-o", s]] {
+        let o = limited(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(text(&o.stderr).contains("refusing to write"), "{}", text(&o.stderr));
+        assert_eq!(std::fs::read(&src).unwrap(), before, "{args:?} changed the input");
+    }
+    // Source text in a file named .rwc: the default output is the input itself.
+    let rwc_named = temp("source.rwc");
+    std::fs::write(&rwc_named, &before).unwrap();
+    let o = limited(&["compile", rwc_named.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(&rwc_named).unwrap(), before);
+    // A missing directory is named.
+    let o = limited(&["compile", s, "-o", "/nonexistent-dir/x.rwc"]);
+    assert!(text(&o.stderr).contains("the directory `/nonexistent-dir` does not exist"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn endless_and_huge_inputs_stop_at_their_limits() {
+    let spec = temp("zero.rw");
+    std::fs::write(&spec, "use \"/dev/zero\"\nreward = 1.0\n").unwrap();
+    for args in [
+        vec!["check", "/dev/zero"],
+        vec!["check", spec.to_str().unwrap()],
+        vec!["eval", "examples/office.rw", "--trace", "/dev/zero"],
+        vec!["import", "rm", "/dev/zero"],
+        vec!["inspect", "/dev/zero.rwc"],
+    ] {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "cd '{}' && ulimit -v 4194304 && exec '{}' {}",
+                common::root().display(),
+                env!("CARGO_BIN_EXE_rwc"),
+                args.join(" ")
+            ))
+            .output()
+            .unwrap();
+        assert_clean(&o, &format!("{args:?}"));
+        assert_ne!(o.status.code(), Some(0), "{args:?}");
+    }
+}
+
+#[test]
+fn the_issue_panics_are_diagnostics() {
+    let rm = temp("big.rm");
+    std::fs::write(&rm, "0\n[]\n(0,4294967295,\"a\",ConstantRewardFunction(1))\n").unwrap();
+    let o = limited(&["import", "rm", rm.to_str().unwrap()]);
+    assert_clean(&o, "rm state");
+    assert!(text(&o.stderr).contains("larger than the limit"), "{}", text(&o.stderr));
+    for formula in ["!".repeat(3500) + "a", "X".repeat(3500) + " a"] {
+        let o = limited(&["import", "ltlf", "--from", "spot", &formula]);
+        assert_clean(&o, "deep unary");
+        assert_eq!(o.status.code(), Some(1));
+    }
+    for count in ["18446744073709551615", "4294967296"] {
+        let o = limited(&["bench", "ltlf", "--count", count]);
+        assert_clean(&o, count);
+        assert_eq!(o.status.code(), Some(2));
+    }
+    // 2,000 chained fns and 2,500 chained lets check, on every profile.
+    let fns = temp("fns.rw");
+    let mut src = String::from("input x: f32 in 0.0..=1.0\nfn f0(a: f32) -> f32 = a\n");
+    for i in 1..2000 {
+        src.push_str(&format!("fn f{i}(a: f32) -> f32 = f{}(a) + 1.0\n", i - 1));
+    }
+    src.push_str("reward = f1999(x)\n");
+    std::fs::write(&fns, src).unwrap();
+    let lets = temp("lets.rw");
+    let mut src = String::from("input x: f32 in 0.0..=1.0\nlet l0 = x\n");
+    for i in 1..2500 {
+        src.push_str(&format!("let l{i} = l{} + 1.0\n", i - 1));
+    }
+    src.push_str("reward = l2499\n");
+    std::fs::write(&lets, src).unwrap();
+    for f in [&fns, &lets] {
+        let o = limited(&["check", "--explain", f.to_str().unwrap()]);
+        assert_clean(&o, "chains");
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+}
+
+#[test]
+fn every_line_ending_ends_a_line() {
+    // CR-only line endings: the comment ends at the `\r`, so `reward` is read.
+    let cr = temp("cr.rw");
+    std::fs::write(&cr, "input x: f32 in 0.0..=1.0 // a comment\rreward = x * 2.0\r").unwrap();
+    let o = limited(&["check", "--explain", cr.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("bounds [0, 2]"), "{}", text(&o.stdout));
+    // A trace with a byte order mark and CR line endings.
+    let trace = temp("bom.jsonl");
+    std::fs::write(&trace, "\u{feff}{\"props\": [\"coffee\"]}\r{\"props\": [\"office\"]}\r").unwrap();
+    let spec = common::root().join("examples/office.rw");
+    let o = limited(&["eval", spec.to_str().unwrap(), "--trace", trace.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).lines().count(), 3, "{}", text(&o.stdout));
+}
