@@ -519,47 +519,23 @@ pub fn check_machines(program: &Program) -> Vec<Diagnostic> {
 }
 
 /// A guard that holds exactly for `letters` (valuations of `atoms` atoms):
-/// letters merged into prime cubes (Quine–McCluskey's merging step), then a
-/// greedy cover.
+/// an irredundant sum of cubes by Minato–Morreale's ISOP over the truth
+/// table. It runs in time about `2^atoms * 1.5^atoms` (well under a
+/// millisecond at 12 atoms) where pairwise merging of minterms grows with
+/// the square of the letters.
 fn cover(letters: &[u64], atoms: usize) -> Guard {
-    let all = (1u64 << atoms) - 1;
     if letters.len() as u64 == 1 << atoms {
         return Guard::True;
     }
-    // (mask of fixed atoms, their values)
-    let mut level: Vec<(u64, u64)> = letters.iter().map(|&l| (all, l)).collect();
-    let mut primes: Vec<(u64, u64)> = Vec::new();
-    while !level.is_empty() {
-        let mut merged = vec![false; level.len()];
-        let mut next: Vec<(u64, u64)> = Vec::new();
-        for i in 0..level.len() {
-            for j in i + 1..level.len() {
-                let ((m1, v1), (m2, v2)) = (level[i], level[j]);
-                let diff = v1 ^ v2;
-                if m1 == m2 && diff.count_ones() == 1 && diff & m1 == diff {
-                    merged[i] = true;
-                    merged[j] = true;
-                    let cube = (m1 & !diff, v1 & !diff);
-                    if !next.contains(&cube) {
-                        next.push(cube);
-                    }
-                }
-            }
+    let mut table = vec![false; 1 << atoms];
+    for &l in letters {
+        if let Some(t) = table.get_mut(l as usize) {
+            *t = true;
         }
-        primes.extend(level.iter().zip(&merged).filter(|(_, m)| !**m).map(|(c, _)| *c));
-        level = next;
     }
-    // Greedy cover: the prime covering most uncovered letters first.
-    let mut uncovered: Vec<u64> = letters.to_vec();
-    let mut chosen: Vec<(u64, u64)> = Vec::new();
-    while !uncovered.is_empty() {
-        let Some(&best) = primes.iter().max_by_key(|(m, v)| uncovered.iter().filter(|&&l| l & m == *v).count()) else {
-            break;
-        };
-        uncovered.retain(|&l| l & best.0 != best.1);
-        chosen.push(best);
-    }
-    chosen.sort_unstable_by_key(|&(m, v)| (std::cmp::Reverse(m.count_ones()), v));
+    let mut cubes = Vec::new();
+    isop(&table, &table, atoms, 0, 0, &mut cubes);
+    cubes.sort_unstable_by_key(|&(m, v)| (std::cmp::Reverse(m.count_ones()), v));
     let cube = |(mask, value): (u64, u64)| -> Guard {
         let mut g: Option<Guard> = None;
         for k in 0..atoms {
@@ -574,7 +550,35 @@ fn cover(letters: &[u64], atoms: usize) -> Guard {
         }
         g.unwrap_or(Guard::True)
     };
-    chosen.into_iter().map(cube).reduce(|a, b| Guard::Or(Box::new(a), Box::new(b))).unwrap_or(Guard::False)
+    cubes.into_iter().map(cube).reduce(|a, b| Guard::Or(Box::new(a), Box::new(b))).unwrap_or(Guard::False)
+}
+
+/// Irredundant sum of products of a function between `lower` and `upper`
+/// (truth tables over the low `vars` atoms), pushing cubes `(mask, value)`
+/// extended by the literals fixed so far; returns the cover's truth table.
+fn isop(lower: &[bool], upper: &[bool], vars: usize, mask: u64, value: u64, out: &mut Vec<(u64, u64)>) -> Vec<bool> {
+    if lower.iter().all(|&b| !b) {
+        return vec![false; lower.len()];
+    }
+    if upper.iter().all(|&b| b) {
+        out.push((mask, value));
+        return vec![true; lower.len()];
+    }
+    // Split on the highest atom: index bit `vars - 1`.
+    let x = vars - 1;
+    let half = lower.len() / 2;
+    let (l0, l1) = lower.split_at(half);
+    let (u0, u1) = upper.split_at(half);
+    let and_not = |a: &[bool], b: &[bool]| a.iter().zip(b).map(|(&p, &q)| p && !q).collect::<Vec<bool>>();
+    let r0 = isop(&and_not(l0, u1), u0, x, mask | 1 << x, value, out);
+    let r1 = isop(&and_not(l1, u0), u1, x, mask | 1 << x, value | 1 << x, out);
+    let rest: Vec<bool> = (0..half).map(|k| (l0[k] && !r0[k]) || (l1[k] && !r1[k])).collect();
+    let both: Vec<bool> = u0.iter().zip(u1).map(|(&p, &q)| p && q).collect();
+    let rs = isop(&rest, &both, x, mask, value, out);
+    let mut result = Vec::with_capacity(lower.len());
+    result.extend((0..half).map(|k| r0[k] || rs[k]));
+    result.extend((0..half).map(|k| r1[k] || rs[k]));
+    result
 }
 
 /// Translates an `ltlf` formula into its automaton, expanding the formula
@@ -698,5 +702,45 @@ impl Automaton {
         }
         out.push_str("}\n");
         out
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::{Guard, cover};
+
+    fn cubes(g: &Guard) -> usize {
+        match g {
+            Guard::Or(a, b) => cubes(a) + cubes(b),
+            Guard::False => 0,
+            _ => 1,
+        }
+    }
+
+    /// The cover holds on exactly its letters, for random sets over up to
+    /// 10 atoms, and never has more cubes than letters.
+    #[test]
+    fn cover_is_exact() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for case in 0..600 {
+            let atoms = 1 + case % 10;
+            let density = next() % 100;
+            let letters: Vec<u64> = (0..1u64 << atoms).filter(|_| next() % 100 < density).collect();
+            let g = cover(&letters, atoms);
+            for l in 0..1u64 << atoms {
+                assert_eq!(g.eval(l), letters.contains(&l), "case {case}: letter {l:b} of {letters:?}");
+            }
+            assert!(cubes(&g) <= letters.len().max(1), "case {case}");
+        }
+        // `p0 | ... | p11`: twelve one-literal cubes.
+        let letters: Vec<u64> = (1..1u64 << 12).collect();
+        assert_eq!(cubes(&cover(&letters, 12)), 12);
     }
 }
