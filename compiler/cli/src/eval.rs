@@ -1,18 +1,19 @@
 //! `rwc eval SPEC --trace TRACE.jsonl`: evaluates a spec over a recorded
 //! trace and prints every step's reward, done flag and logs.
 //!
-//! Each episode of the trace (consecutive lines with the same `"episode"`
-//! value) runs in its own lane, all lanes side by side, so group terms see
-//! the lanes of a group at the same step index. The whole trace is read and
-//! checked first: a bad line stops everything with a diagnostic that names
-//! the line and field.
+//! An episode of the trace is a run of consecutive lines with the same
+//! `"episode"` value. Without group terms, episodes are evaluated one at a
+//! time as they are read and their rows written at once (time linear in the
+//! trace, memory one episode). With group terms every episode runs in its
+//! own lane, side by side, so that group terms see the lanes of a group at
+//! the same step index. A bad line stops everything with a diagnostic that
+//! names the line and field (rows of earlier episodes may have been written).
 
 use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, load};
 use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
 use rw_runtime::artifact::{InputKind, InputSpec, ValueType};
 use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
 use serde_json::{Map, Value};
-use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -307,6 +308,155 @@ fn number(bits: u32, ty: ValueType) -> String {
     }
 }
 
+/// The trace's lines, parsed as they are read; the first bad line ends it.
+struct Reader<'t> {
+    program: &'t Artifact,
+    lines: std::iter::Enumerate<std::str::Lines<'t>>,
+}
+
+impl Iterator for Reader<'_> {
+    type Item = Result<(usize, Line), TraceError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        for (k, raw) in self.lines.by_ref() {
+            if !raw.trim().is_empty() {
+                return Some(parse_line(self.program, k + 1, raw).map(|l| (k + 1, l)));
+            }
+        }
+        None
+    }
+}
+
+/// Where the rows go: jsonl and csv are written as each episode is
+/// evaluated; a table waits for its column widths.
+struct Sink {
+    format: EvalFormat,
+    header: Vec<String>,
+    table: Vec<Vec<String>>,
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+}
+
+impl Sink {
+    fn new(program: &Artifact, format: EvalFormat) -> Sink {
+        let mut header = vec!["episode".to_string(), "step".into(), "reward".into(), "done".into()];
+        header.extend(program.logs.iter().map(|l| l.name.clone()));
+        let mut sink =
+            Sink { format, header, table: Vec::new(), out: std::io::BufWriter::new(std::io::stdout().lock()) };
+        if format == EvalFormat::Csv {
+            let line = sink.header.join(",");
+            sink.write(&line);
+        }
+        sink
+    }
+
+    fn write(&mut self, line: &str) {
+        use std::io::Write;
+        let _ = writeln!(self.out, "{line}");
+    }
+
+    fn row(&mut self, program: &Artifact, line: &Line, row: &Row) {
+        let reward = number(row.reward, ValueType::F32);
+        let mut cells = vec![line.episode.to_string(), row.step.to_string(), reward, row.done.to_string()];
+        cells.extend(program.logs.iter().zip(&row.logs).map(|(l, bits)| number(*bits, l.ty)));
+        match self.format {
+            EvalFormat::Jsonl => {
+                let fields: Vec<String> =
+                    self.header.iter().zip(&cells).map(|(h, v)| format!("{}:{v}", Value::String(h.clone()))).collect();
+                self.write(&format!("{{{}}}", fields.join(",")));
+            }
+            EvalFormat::Csv => {
+                let quoted: Vec<String> = cells
+                    .iter()
+                    .map(|c| {
+                        if c.contains(',') || c.contains('"') {
+                            format!("\"{}\"", c.replace('"', "\"\""))
+                        } else {
+                            c.clone()
+                        }
+                    })
+                    .collect();
+                self.write(&quoted.join(","));
+            }
+            EvalFormat::Table => self.table.push(cells),
+        }
+    }
+
+    fn finish(mut self) {
+        use std::io::Write;
+        if self.format == EvalFormat::Table {
+            let rows = std::mem::take(&mut self.table);
+            let widths: Vec<usize> = (0..self.header.len())
+                .map(|k| rows.iter().map(|r| r[k].len()).chain([self.header[k].len()]).max().unwrap_or(0))
+                .collect();
+            let line = |row: &[String]| {
+                row.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect::<Vec<_>>().join("  ")
+            };
+            let header = line(&self.header);
+            self.write(&header);
+            for row in &rows {
+                let text = line(row);
+                self.write(&text);
+            }
+        }
+        let _ = self.out.flush();
+    }
+}
+
+/// The columns of one step, lane by lane (`None`: the lane has no step).
+fn owned_columns(program: &Artifact, at: &[Option<&Line>]) -> Vec<OwnedColumn> {
+    program
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(k, spec)| {
+            let len = if let InputKind::Vector(_, n) = spec.kind { n as usize } else { 1 };
+            let values = || at.iter().map(move |line| line.map(|line| &line.values[k]));
+            match &spec.kind {
+                InputKind::Criteria => {
+                    let (mut offsets, mut weights, mut verdicts) = (vec![0u32], Vec::new(), Vec::new());
+                    for v in values() {
+                        if let Some(Value1::Criteria(items)) = v {
+                            weights.extend(items.iter().map(|(w, _)| *w));
+                            verdicts.extend(items.iter().map(|(_, x)| *x));
+                        }
+                        offsets.push(weights.len() as u32);
+                    }
+                    OwnedColumn::Criteria(offsets, weights, verdicts)
+                }
+                InputKind::Scalar(ValueType::Bool) | InputKind::Vector(ValueType::Bool, _) => OwnedColumn::Bools(
+                    gather(values().map(|v| if let Some(Value1::Bools(b)) = v { Some(b.clone()) } else { None }), len),
+                ),
+                InputKind::Scalar(ValueType::Int) | InputKind::Vector(ValueType::Int, _) => OwnedColumn::Ints(gather(
+                    values().map(|v| if let Some(Value1::Ints(i)) = v { Some(i.clone()) } else { None }),
+                    len,
+                )),
+                _ => OwnedColumn::Floats(gather(
+                    values().map(|v| if let Some(Value1::Floats(x)) = v { Some(x.clone()) } else { None }),
+                    len,
+                )),
+            }
+        })
+        .collect()
+}
+
+fn borrowed<'a>(program: &Artifact, owned: &'a [OwnedColumn]) -> Vec<Column<'a>> {
+    owned
+        .iter()
+        .zip(&program.inputs)
+        .map(|(column, spec)| {
+            let vector = matches!(spec.kind, InputKind::Vector(..));
+            match (column, vector) {
+                (OwnedColumn::Bools(c), false) => Column::Bool(c),
+                (OwnedColumn::Bools(c), true) => Column::BoolVec(c),
+                (OwnedColumn::Ints(c), false) => Column::Int(c),
+                (OwnedColumn::Ints(c), true) => Column::IntVec(c),
+                (OwnedColumn::Floats(c), false) => Column::F32(c),
+                (OwnedColumn::Floats(c), true) => Column::F32Vec(c),
+                (OwnedColumn::Criteria(o, w, v), _) => Column::Criteria { offsets: o, weights: w, verdicts: v },
+            }
+        })
+        .collect()
+}
+
 pub fn run(args: &EvalArgs) -> u8 {
     let program = match load::program(&args.spec) {
         Ok(p) => p,
@@ -322,22 +472,81 @@ pub fn run(args: &EvalArgs) -> u8 {
     // Every line ending (and a byte order mark) as the source reader takes them.
     let text = rw_compiler::source::normalize_line_ends(text);
     let path = args.trace.display().to_string();
+    let format =
+        args.format.unwrap_or(if std::io::stdout().is_terminal() { EvalFormat::Table } else { EvalFormat::Jsonl });
+    let reader = Reader { program: &program, lines: text.lines().enumerate() };
+    let grouped = program.code.iter().any(|i| matches!(i.op, rw_runtime::artifact::Op::Group(..)));
+    let result =
+        if grouped { evaluate_batch(&program, reader, format) } else { evaluate_streaming(&program, reader, format) };
+    match result {
+        Ok(()) => 0,
+        Err(Failure::Trace(e)) => {
+            report(&path, &text, &e);
+            EXIT_INPUT_ERRORS
+        }
+        Err(Failure::Step(line, e)) => {
+            match line {
+                Some(k) => eprintln!("error: {path}: the step of line {k}: {e}"),
+                None => eprintln!("error: {path}: {e}"),
+            }
+            EXIT_INPUT_ERRORS
+        }
+    }
+}
+
+enum Failure {
+    Trace(TraceError),
+    /// The runtime refused a step: the trace line (1-based) when known.
+    Step(Option<usize>, rw_runtime::StepError),
+}
+
+/// Specs without group terms: one episode at a time in one lane, rows
+/// written as each episode ends. Time is linear in the trace, memory is one
+/// episode.
+fn evaluate_streaming(program: &Artifact, reader: Reader<'_>, format: EvalFormat) -> Result<(), Failure> {
+    let mut evaluator = Evaluator::new(program, 1, Options { check_nan: true, ..Options::default() });
+    let mut sink = Sink::new(program, format);
+    let mut episode: Vec<(usize, Line)> = Vec::new();
+    let mut run = |episode: &mut Vec<(usize, Line)>, sink: &mut Sink| -> Result<(), Failure> {
+        let mut step = 0u32;
+        let len = episode.len();
+        for (t, (number, line)) in episode.iter().enumerate() {
+            let owned = owned_columns(program, &[Some(line)]);
+            let columns = borrowed(program, &owned);
+            let last = [t + 1 == len];
+            let input = StepInput { columns: &columns, last: Some(&last), groups: None, active: None };
+            let out = evaluator.step(&input).map_err(|e| Failure::Step(Some(*number), e))?;
+            let logs = out.logs.iter().map(|col| col[0]).collect();
+            let row = Row { step, reward: out.reward[0].to_bits(), done: out.done[0], logs };
+            step = if out.episode_end[0] { 0 } else { step + 1 };
+            sink.row(program, line, &row);
+        }
+        episode.clear();
+        Ok(())
+    };
+    for item in reader {
+        let (number, line) = item.map_err(Failure::Trace)?;
+        if episode.first().is_some_and(|(_, first)| first.episode != line.episode) {
+            run(&mut episode, &mut sink)?;
+        }
+        episode.push((number, line));
+    }
+    run(&mut episode, &mut sink)?;
+    sink.finish();
+    Ok(())
+}
+
+/// Specs with group terms: every episode in its own lane, side by side, so
+/// that group terms see the lanes of a group at the same step index; the
+/// whole trace is held, and each step costs one pass over the lanes that
+/// are still running.
+fn evaluate_batch(program: &Artifact, reader: Reader<'_>, format: EvalFormat) -> Result<(), Failure> {
     let mut lines = Vec::new();
     let mut line_numbers = Vec::new();
-    for (k, raw) in text.lines().enumerate() {
-        if raw.trim().is_empty() {
-            continue;
-        }
-        match parse_line(&program, k + 1, raw) {
-            Ok(l) => {
-                lines.push(l);
-                line_numbers.push(k + 1);
-            }
-            Err(e) => {
-                report(&path, &text, &e);
-                return EXIT_INPUT_ERRORS;
-            }
-        }
+    for item in reader {
+        let (number, line) = item.map_err(Failure::Trace)?;
+        lines.push(line);
+        line_numbers.push(number);
     }
     // Episodes: runs of consecutive lines with the same `episode` value.
     let mut lanes: Vec<Vec<usize>> = Vec::new();
@@ -350,17 +559,16 @@ pub fn run(args: &EvalArgs) -> u8 {
     let mut group_ids: Vec<Value> = Vec::new();
     let lane_count = lanes.len();
     let horizon = lanes.iter().map(Vec::len).max().unwrap_or(0);
-    let mut evaluator = Evaluator::new(&program, lane_count.max(1), Options { check_nan: true, ..Options::default() });
-    // rows[line] = (step, reward, done, logs)
+    let mut evaluator = Evaluator::new(program, lane_count.max(1), Options { check_nan: true, ..Options::default() });
     let mut rows: Vec<Option<Row>> = vec![None; lines.len()];
     let mut step_in_episode = vec![0u32; lane_count];
     for t in 0..horizon {
-        let at = |lane: &Vec<usize>| lane.get(t).map(|&k| &lines[k]);
+        let at: Vec<Option<&Line>> = lanes.iter().map(|l| l.get(t).map(|&k| &lines[k])).collect();
         let active: Vec<bool> = lanes.iter().map(|l| t < l.len()).collect();
         let last: Vec<bool> = lanes.iter().map(|l| t + 1 == l.len()).collect();
-        let groups: Vec<u32> = lanes
+        let groups: Vec<u32> = at
             .iter()
-            .map(|l| match at(l).and_then(|line| line.group.clone()) {
+            .map(|line| match line.and_then(|line| line.group.clone()) {
                 Some(g) => match group_ids.iter().position(|x| *x == g) {
                     Some(i) => i as u32 + 1,
                     None => {
@@ -371,75 +579,16 @@ pub fn run(args: &EvalArgs) -> u8 {
                 None => 0,
             })
             .collect();
-        let owned: Vec<OwnedColumn> = program
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(k, spec)| {
-                let len = if let InputKind::Vector(_, n) = spec.kind { n as usize } else { 1 };
-                let values = || lanes.iter().map(move |l| at(l).map(|line| &line.values[k]));
-                match &spec.kind {
-                    InputKind::Criteria => {
-                        let (mut offsets, mut weights, mut verdicts) = (vec![0u32], Vec::new(), Vec::new());
-                        for v in values() {
-                            if let Some(Value1::Criteria(items)) = v {
-                                weights.extend(items.iter().map(|(w, _)| *w));
-                                verdicts.extend(items.iter().map(|(_, x)| *x));
-                            }
-                            offsets.push(weights.len() as u32);
-                        }
-                        OwnedColumn::Criteria(offsets, weights, verdicts)
-                    }
-                    InputKind::Scalar(ValueType::Bool) | InputKind::Vector(ValueType::Bool, _) => {
-                        OwnedColumn::Bools(gather(
-                            values().map(|v| if let Some(Value1::Bools(b)) = v { Some(b.clone()) } else { None }),
-                            len,
-                        ))
-                    }
-                    InputKind::Scalar(ValueType::Int) | InputKind::Vector(ValueType::Int, _) => {
-                        OwnedColumn::Ints(gather(
-                            values().map(|v| if let Some(Value1::Ints(i)) = v { Some(i.clone()) } else { None }),
-                            len,
-                        ))
-                    }
-                    _ => OwnedColumn::Floats(gather(
-                        values().map(|v| if let Some(Value1::Floats(x)) = v { Some(x.clone()) } else { None }),
-                        len,
-                    )),
-                }
-            })
-            .collect();
-        let columns: Vec<Column<'_>> = owned
-            .iter()
-            .zip(&program.inputs)
-            .map(|(column, spec)| {
-                let vector = matches!(spec.kind, InputKind::Vector(..));
-                match (column, vector) {
-                    (OwnedColumn::Bools(c), false) => Column::Bool(c),
-                    (OwnedColumn::Bools(c), true) => Column::BoolVec(c),
-                    (OwnedColumn::Ints(c), false) => Column::Int(c),
-                    (OwnedColumn::Ints(c), true) => Column::IntVec(c),
-                    (OwnedColumn::Floats(c), false) => Column::F32(c),
-                    (OwnedColumn::Floats(c), true) => Column::F32Vec(c),
-                    (OwnedColumn::Criteria(o, w, v), _) => Column::Criteria { offsets: o, weights: w, verdicts: v },
-                }
-            })
-            .collect();
+        let owned = owned_columns(program, &at);
+        let columns = borrowed(program, &owned);
         let input = StepInput { columns: &columns, last: Some(&last), groups: Some(&groups), active: Some(&active) };
-        let out = match evaluator.step(&input) {
-            Ok(out) => out,
-            Err(e) => {
-                let line = match &e {
-                    rw_runtime::StepError::NotANumber { lane, .. } => lanes[*lane].get(t).copied(),
-                    _ => None,
-                };
-                match line {
-                    Some(k) => eprintln!("error: {path}: the step of line {}: {e}", line_numbers[k]),
-                    None => eprintln!("error: step {t}: {e}"),
-                }
-                return EXIT_INPUT_ERRORS;
-            }
-        };
+        let out = evaluator.step(&input).map_err(|e| {
+            let line = match &e {
+                rw_runtime::StepError::NotANumber { lane, .. } => lanes[*lane].get(t).map(|&k| line_numbers[k]),
+                _ => None,
+            };
+            Failure::Step(line, e)
+        })?;
         for (lane, l) in lanes.iter().enumerate() {
             if let Some(&k) = l.get(t) {
                 let logs = out.logs.iter().map(|col| col[lane]).collect();
@@ -449,63 +598,12 @@ pub fn run(args: &EvalArgs) -> u8 {
             }
         }
     }
-    let format =
-        args.format.unwrap_or(if std::io::stdout().is_terminal() { EvalFormat::Table } else { EvalFormat::Jsonl });
-    print!("{}", render(&program, &lines, &rows, format));
-    0
-}
-
-fn render(program: &Artifact, lines: &[Line], rows: &[Option<Row>], format: EvalFormat) -> String {
-    let mut header = vec!["episode".to_string(), "step".into(), "reward".into(), "done".into()];
-    header.extend(program.logs.iter().map(|l| l.name.clone()));
-    let cells: Vec<Vec<String>> = lines
-        .iter()
-        .zip(rows)
-        .filter_map(|(line, row)| {
-            let row = row.as_ref()?;
-            let reward = number(row.reward, ValueType::F32);
-            let mut cells = vec![line.episode.to_string(), row.step.to_string(), reward, row.done.to_string()];
-            cells.extend(program.logs.iter().zip(&row.logs).map(|(l, bits)| number(*bits, l.ty)));
-            Some(cells)
-        })
-        .collect();
-    let mut out = String::new();
-    match format {
-        EvalFormat::Jsonl => {
-            for row in &cells {
-                let fields: Vec<String> =
-                    header.iter().zip(row).map(|(h, v)| format!("{}:{v}", Value::String(h.clone()))).collect();
-                let _ = writeln!(out, "{{{}}}", fields.join(","));
-            }
-        }
-        EvalFormat::Csv => {
-            let _ = writeln!(out, "{}", header.join(","));
-            for row in &cells {
-                let quoted: Vec<String> = row
-                    .iter()
-                    .map(|c| {
-                        if c.contains(',') || c.contains('"') {
-                            format!("\"{}\"", c.replace('"', "\"\""))
-                        } else {
-                            c.clone()
-                        }
-                    })
-                    .collect();
-                let _ = writeln!(out, "{}", quoted.join(","));
-            }
-        }
-        EvalFormat::Table => {
-            let widths: Vec<usize> = (0..header.len())
-                .map(|k| cells.iter().map(|r| r[k].len()).chain([header[k].len()]).max().unwrap_or(0))
-                .collect();
-            let line = |row: &[String]| {
-                row.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect::<Vec<_>>().join("  ")
-            };
-            let _ = writeln!(out, "{}", line(&header));
-            for row in &cells {
-                let _ = writeln!(out, "{}", line(row));
-            }
+    let mut sink = Sink::new(program, format);
+    for (line, row) in lines.iter().zip(&rows) {
+        if let Some(row) = row {
+            sink.row(program, line, row);
         }
     }
-    out
+    sink.finish();
+    Ok(())
 }
