@@ -584,6 +584,26 @@ fn isop(lower: &[bool], upper: &[bool], vars: usize, mask: u64, value: u64, out:
 /// Translates an `ltlf` formula into its automaton, expanding the formula
 /// patterns it instantiates.
 pub fn ltlf_automaton(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, Diagnostic> {
+    // Checking, verification and lowering each need the automaton: translate
+    // once per formula (the edges proved never taken are marked afresh).
+    let cached = program.ltlf_cache.lock().ok().and_then(|cache| cache.get(&f.name.name).cloned());
+    let translated = match cached {
+        Some(t) => t,
+        None => {
+            let t = translate_formula(program, f);
+            if let Ok(mut cache) = program.ltlf_cache.lock() {
+                cache.insert(f.name.name.clone(), t.clone());
+            }
+            t
+        }
+    };
+    translated.map(|mut automaton| {
+        automaton.mark_never_taken(program);
+        automaton
+    })
+}
+
+fn translate_formula(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, Diagnostic> {
     let mut atoms = Vec::new();
     let patterns = |name: &str| -> Option<(Vec<String>, ast::Formula)> {
         match &program.decl(program.lookup(name)?).kind {
@@ -594,11 +614,7 @@ pub fn ltlf_automaton(program: &Program, f: &ast::FormulaDecl) -> Result<Automat
         }
     };
     match crate::ltl::translate(&f.formula, &mut atoms, &patterns) {
-        Ok(dfa) => {
-            let mut automaton = Automaton::from_dfa(&f.name.name, &dfa, atoms);
-            automaton.mark_never_taken(program);
-            Ok(automaton)
-        }
+        Ok(dfa) => Ok(Automaton::from_dfa(&f.name.name, &dfa, atoms)),
         Err(e) => Err(Diagnostic::error(
             code::AUTOMATON_LIMIT,
             format!("`ltlf {}` is too large to translate: {e}", f.name.name),

@@ -181,7 +181,7 @@ codes! {
     OVERLAP = "RW0501", "overlapping guards",
         "Two edges leaving the same state of a machine can match the same step (the note gives a valuation where both guards hold). Make the guards exclusive, or declare the machine `priority` so that the first listed edge wins. Checked exactly when the guards use only props and bool inputs; guards with numeric comparisons are checked by the verifier.";
     AUTOMATON_LIMIT = "RW0502", "automaton too large",
-        "A machine's guards use more than 64 distinct atoms (props and comparisons), or with more than 12 atoms expand to more than 65,536 cases; or an `ltlf` formula uses more than 12 distinct atoms or its automaton would exceed 10,000 states before minimisation. The limits keep compilation and tables bounded.";
+        "A machine's guards use more than 64 distinct atoms (props and comparisons), or with more than 12 atoms expand to more than 65,536 cases; or an `ltlf` formula uses more than 16 distinct atoms or its automaton would exceed 10,000 states before minimisation. The limits keep compilation and tables bounded.";
     NOT_COVERED = "RW0503", "strict machine does not cover a case",
         "A `strict` machine has a state and a valuation that no edge matches (the note gives it). Add an edge, for example a self-loop `s -> s when true` last, or drop `strict` to stay in the state with reward 0.";
     NEVER_HOLDS = "RW0505", "guard never holds",

@@ -62,7 +62,7 @@ type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Distinct atoms (props, comparisons) one formula may use: the DFA reads
 /// all `2^k` valuations.
-pub const MAX_ATOMS: usize = 12;
+pub const MAX_ATOMS: usize = 16;
 /// States explored before minimisation.
 pub const MAX_STATES: usize = 10_000;
 /// Decision-diagram nodes for all obligations of one formula.

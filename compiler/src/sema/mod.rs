@@ -109,6 +109,9 @@ pub struct Program {
     /// earlier edges of a `priority` machine shadow. Distances and goal
     /// states leave them out.
     pub never_taken: HashMap<String, Vec<u32>>,
+    /// Translated `ltlf` automata by formula name (translation is the
+    /// costly step, and several phases ask for the same automaton).
+    pub ltlf_cache: std::sync::Mutex<HashMap<String, Result<crate::automata::Automaton, Diagnostic>>>,
 }
 
 impl Program {
