@@ -9,13 +9,21 @@ use serde_json::{Value, json};
 /// Renders diagnostics as ariadne reports, in order.
 pub fn human(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> String {
     let mut out = Vec::new();
+    // Line indexes are built once for all reports, not once per report.
+    let mut cache = ariadne::sources(sources.files().map(|(_, f)| (f.name.clone(), f.text.clone())));
     for d in diagnostics {
-        write_report(sources, d, color, &mut out);
+        write_report(sources, &mut cache, d, color, &mut out);
     }
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn write_report(sources: &SourceMap, d: &Diagnostic, color: bool, out: &mut Vec<u8>) {
+fn write_report(
+    sources: &SourceMap,
+    cache: &mut impl ariadne::Cache<String>,
+    d: &Diagnostic,
+    color: bool,
+    out: &mut Vec<u8>,
+) {
     let kind = match d.severity {
         Severity::Error => ReportKind::Error,
         Severity::Warning => ReportKind::Warning,
@@ -53,7 +61,6 @@ fn write_report(sources: &SourceMap, d: &Diagnostic, color: bool, out: &mut Vec<
     if let Some(help) = &d.help {
         report = report.with_help(help);
     }
-    let cache = ariadne::sources(sources.files().map(|(_, f)| (f.name.clone(), f.text.clone())));
     if report.finish().write(cache, &mut *out).is_err() {
         out.extend(format!("[{}] {}: {}\n", d.code, d.severity.as_str(), d.message).as_bytes());
     }

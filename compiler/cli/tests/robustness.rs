@@ -132,3 +132,21 @@ fn every_line_ending_ends_a_line() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout).lines().count(), 3, "{}", text(&o.stdout));
 }
+
+#[test]
+fn long_chains_and_many_errors_stop_with_a_diagnostic() {
+    // A 20,000-deep `else if` chain on one line: past the nesting limit.
+    let chain = temp("chain.rw");
+    let arms: Vec<String> = (0..20_000).map(|i| format!("if x == {i} then {i}.0")).collect();
+    std::fs::write(&chain, format!("input x: int in 0..=30000\nreward = {} else 0.0\n", arms.join(" else "))).unwrap();
+    let o = limited(&["check", chain.to_str().unwrap()]);
+    assert_clean(&o, "else-if chain");
+    assert!(text(&o.stderr).contains("the limit is 1000"), "{}", text(&o.stderr));
+    // 30,000 syntax errors: the first 100, then one that says the parser stopped.
+    let errors = temp("errors.rw");
+    std::fs::write(&errors, "reward = = 1\n".repeat(30_000)).unwrap();
+    let o = limited(&["check", errors.to_str().unwrap()]);
+    assert_clean(&o, "many errors");
+    assert!(text(&o.stderr).contains("stopped after 100 syntax errors"), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("101 errors"), "{}", text(&o.stderr));
+}

@@ -50,6 +50,10 @@ pub(super) struct Builder {
     file: FileId,
     offset: usize,
     diagnostics: RefCell<Vec<Diagnostic>>,
+    /// `//` comments of the item being built, as byte ranges of the parser's
+    /// input, found once (by the first span, the item's own) so that every
+    /// span trims trailing comments in logarithmic time.
+    comments: RefCell<Option<Vec<(usize, usize)>>>,
 }
 
 fn is_keyword(rule: Rule) -> bool {
@@ -63,7 +67,7 @@ fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 
 impl Builder {
     pub(super) fn new(file: FileId, offset: usize) -> Builder {
-        Builder { file, offset, diagnostics: RefCell::new(Vec::new()) }
+        Builder { file, offset, diagnostics: RefCell::new(Vec::new()), comments: RefCell::new(None) }
     }
 
     pub(super) fn into_diagnostics(self) -> Vec<Diagnostic> {
@@ -74,8 +78,20 @@ impl Builder {
     /// after the last token when an optional trailer does not match.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        let len = trimmed_len(pair.as_str());
-        Span::new(self.file, self.offset + s.start(), self.offset + s.start() + len)
+        let input = pair.get_input();
+        let mut comments = self.comments.borrow_mut();
+        let comments = comments.get_or_insert_with(|| comment_ranges(input, s.start(), s.end()));
+        // Trailing whitespace and comments are not part of the span.
+        let mut end = s.end();
+        loop {
+            end = s.start() + input[s.start()..end].trim_end().len();
+            let inside = comments.partition_point(|&(c, _)| c < end);
+            match inside.checked_sub(1).map(|k| comments[k]) {
+                Some((c, e)) if end <= e && c >= s.start() => end = c,
+                _ => break,
+            }
+        }
+        Span::new(self.file, self.offset + s.start(), self.offset + end)
     }
 
     fn report(&self, diagnostic: Diagnostic) {
@@ -560,15 +576,18 @@ impl Builder {
 }
 
 /// Length of `text` without trailing whitespace and `//` comments.
-fn trimmed_len(text: &str) -> usize {
-    let mut text = text.trim_end();
-    loop {
-        let line_start = text.rfind('\n').map_or(0, |i| i + 1);
-        match comment_start(&text[line_start..]) {
-            Some(c) => text = text[..line_start + c].trim_end(),
-            None => return text.len(),
+/// The `//` comments in `input[start..end]`, as `(start, end)` byte ranges
+/// (end: the end of the line), in order.
+fn comment_ranges(input: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut line_start = start;
+    for line in input[start..end].split_inclusive('\n') {
+        if let Some(c) = comment_start(line) {
+            out.push((line_start + c, line_start + line.trim_end_matches(['\n', '\r']).len()));
         }
+        line_start += line.len();
     }
+    out
 }
 
 /// Where a `//` comment starts in one line, outside string literals.

@@ -25,6 +25,10 @@ pub const MAX_NESTING: usize = 128;
 pub const MAX_TOKENS: usize = 200_000;
 /// Expressions and formulas may nest this deep (operators, calls, members).
 pub const MAX_DEPTH: usize = 1_000;
+/// Syntax errors reported per file before the parser stops: past a few
+/// hundred, more are noise, and each costs time linear in the rest of the
+/// file.
+pub const MAX_SYNTAX_ERRORS: usize = 100;
 
 /// Parses one file. The module holds every item that parsed cleanly.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
@@ -79,6 +83,23 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
             Err(error) => {
                 let (diagnostic, error_pos) = errors::syntax_error(file, text, pos, &error);
                 diagnostics.push(diagnostic);
+                if diagnostics.iter().filter(|d| d.code == code::SYNTAX).count() >= MAX_SYNTAX_ERRORS {
+                    let end = first_line_len(&text[error_pos.min(text.len())..]);
+                    diagnostics.push(
+                        Diagnostic::error(
+                            code::SYNTAX,
+                            format!(
+                                "stopped after {MAX_SYNTAX_ERRORS} syntax errors; the rest of the file is not checked"
+                            ),
+                        )
+                        .primary(
+                            Span::new(file, error_pos.min(text.len()), error_pos.min(text.len()) + end),
+                            "the last error",
+                        )
+                        .help("fix the errors above and check again"),
+                    );
+                    break;
+                }
                 let resume = errors::resume_position(text, pos, error_pos);
                 module.unparsed_names.extend(declared_names(&text[pos..resume]));
                 pos = resume;
