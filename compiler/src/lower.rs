@@ -140,6 +140,21 @@ pub fn lower(program: &Program, sources: &SourceMap) -> Result<Artifact, Vec<Dia
         let slot = l.scalar(&arg, Mode::Now, &env);
         l.artifact.register_writes.push((reg, slot));
     }
+    if l.artifact.slots > rt::MAX_SLOTS || l.artifact.registers > rt::MAX_REGISTERS {
+        l.diagnostics.push(
+            Diagnostic::error(
+                code::TOO_DEEP,
+                format!(
+                    "the compiled program needs {} values per step and {} registers; the limits are {} and {}",
+                    l.artifact.slots,
+                    l.artifact.registers,
+                    rt::MAX_SLOTS,
+                    rt::MAX_REGISTERS
+                ),
+            )
+            .help("use fewer or shorter vector inputs, or fewer reductions over them"),
+        );
+    }
     if !l.diagnostics.is_empty() {
         return Err(l.diagnostics);
     }
@@ -249,6 +264,11 @@ impl<'p> Lowerer<'p> {
 
     fn emit(&mut self, op: Op, ty: VT) -> Slot {
         let dst = self.artifact.slots;
+        if dst >= rt::MAX_SLOTS {
+            // Past the limit: count, but build nothing more (reported at the end).
+            self.artifact.slots = self.artifact.slots.saturating_add(1);
+            return dst;
+        }
         self.artifact.slots += 1;
         self.artifact.slot_types.push(ty);
         self.artifact.code.push(Instr { dst, op });

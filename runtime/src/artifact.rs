@@ -24,6 +24,11 @@ pub const NO_EDGE: u32 = u32::MAX;
 pub const MAX_DENSE_ATOMS: u32 = 12;
 /// Guards may use at most this many atoms (props and comparisons) per automaton.
 pub const MAX_ATOMS: u32 = 64;
+/// Most slots (and instructions) of a program: with [`MAX_REGISTERS`], a
+/// lane needs at most about 4.3 MiB, whatever the artifact declares.
+pub const MAX_SLOTS: u32 = 1 << 20;
+/// Most registers (`prev`, `total`, `gated`, potentials) of a program.
+pub const MAX_REGISTERS: u32 = 1 << 16;
 
 /// Index of a value column in the evaluator.
 pub type Slot = u32;
@@ -426,8 +431,13 @@ impl Artifact {
         if !self.spans.is_empty() && self.spans.len() != self.code.len() {
             return bad("span table does not match the code".into());
         }
-        if self.registers > 1 << 20 || n > 1 << 24 {
-            return bad("too many slots or registers".into());
+        if self.registers > MAX_REGISTERS || n > MAX_SLOTS as usize || self.code.len() > MAX_SLOTS as usize {
+            return bad(format!(
+                "{} slots, {} instructions and {} registers; the limits are {MAX_SLOTS}, {MAX_SLOTS} and {MAX_REGISTERS}",
+                n,
+                self.code.len(),
+                self.registers
+            ));
         }
         for (i, a) in self.automata.iter().enumerate() {
             let states = a.states.len();

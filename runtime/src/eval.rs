@@ -73,6 +73,12 @@ pub enum StepError {
         value: f64,
         range: String,
     },
+    /// `lanes` lanes of this program would take more than
+    /// [`MAX_EVALUATOR_BYTES`].
+    TooLarge {
+        lanes: usize,
+        bytes_per_lane: usize,
+    },
     /// A group (lanes sharing a group id and step index) has more than
     /// [`MAX_GROUP`] members.
     GroupTooLarge {
@@ -100,6 +106,11 @@ impl fmt::Display for StepError {
             StepError::OutOfRange { input, lane, value, range } => {
                 write!(f, "input `{input}` is {value} in lane {lane}, outside its declared range {range}")
             }
+            StepError::TooLarge { lanes, bytes_per_lane } => write!(
+                f,
+                "{lanes} lanes of {bytes_per_lane} bytes each pass the evaluator's limit of {} MiB (evaluate fewer lanes at once)",
+                MAX_EVALUATOR_BYTES >> 20
+            ),
             StepError::GroupTooLarge { size } => {
                 write!(f, "a group has {size} lanes; the limit is {MAX_GROUP} (split the batch into smaller groups)")
             }
@@ -199,11 +210,29 @@ pub fn max_f32(a: f32, b: f32) -> f32 {
 /// most this many values.
 pub const MAX_GROUP: u32 = 65_536;
 
+/// Most memory one evaluator may take for its lanes' slots and registers.
+pub const MAX_EVALUATOR_BYTES: usize = 4 << 30;
+
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
 impl<'p> Evaluator<'p> {
+    /// Bytes of slots, registers and state one lane takes.
+    pub fn bytes_per_lane(program: &Artifact) -> usize {
+        4 * (program.slots as usize + program.registers as usize + 2 * program.automata.len() + 8 + program.logs.len())
+    }
+
+    /// An evaluator for `lanes` lanes, or an error when their memory would
+    /// pass [`MAX_EVALUATOR_BYTES`] (never an allocation that cannot succeed).
+    pub fn try_new(program: &'p Artifact, lanes: usize, options: Options) -> Result<Evaluator<'p>, StepError> {
+        let per_lane = Self::bytes_per_lane(program);
+        if per_lane.saturating_mul(lanes) > MAX_EVALUATOR_BYTES {
+            return Err(StepError::TooLarge { lanes, bytes_per_lane: per_lane });
+        }
+        Ok(Evaluator::new(program, lanes, options))
+    }
+
     pub fn new(program: &'p Artifact, lanes: usize, options: Options) -> Evaluator<'p> {
         let slots = vec![0; program.slots as usize * lanes];
         let states = program.automata.iter().map(|a| vec![a.start; lanes]).collect();

@@ -41,6 +41,13 @@ pub fn run(args: &CheckArgs) -> u8 {
         let checked = match sema::check_file(path) {
             Ok(mut c) => {
                 rw_verify::verify(&mut c, &args.options());
+                // What `compile` could not build is an error of `check` too.
+                if c.program.is_spec()
+                    && !c.has_errors()
+                    && let Err(found) = rw_compiler::compile(&c)
+                {
+                    c.diagnostics.extend(found);
+                }
                 c
             }
             Err(e) => {

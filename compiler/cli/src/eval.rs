@@ -559,7 +559,9 @@ fn evaluate_batch(program: &Artifact, reader: Reader<'_>, format: EvalFormat) ->
     let mut group_ids: Vec<Value> = Vec::new();
     let lane_count = lanes.len();
     let horizon = lanes.iter().map(Vec::len).max().unwrap_or(0);
-    let mut evaluator = Evaluator::new(program, lane_count.max(1), Options { check_nan: true, ..Options::default() });
+    let mut evaluator =
+        Evaluator::try_new(program, lane_count.max(1), Options { check_nan: true, ..Options::default() })
+            .map_err(|e| Failure::Step(None, e))?;
     let mut rows: Vec<Option<Row>> = vec![None; lines.len()];
     let mut step_in_episode = vec![0u32; lane_count];
     for t in 0..horizon {

@@ -150,3 +150,21 @@ fn long_chains_and_many_errors_stop_with_a_diagnostic() {
     assert!(text(&o.stderr).contains("stopped after 100 syntax errors"), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("101 errors"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn check_rejects_what_compile_cannot_build() {
+    // 52 vector inputs of 65,536 elements, each reduced: millions of values per step.
+    let spec = temp("vectors.rw");
+    let mut src: String = (0..52).map(|i| format!("input v{i}: f32[65536]\n")).collect();
+    src.push_str(&format!("reward = {}\n", (0..52).map(|i| format!("sum(v{i})")).collect::<Vec<_>>().join(" + ")));
+    std::fs::write(&spec, src).unwrap();
+    for command in ["check", "compile"] {
+        let o = limited(
+            &[command, spec.to_str().unwrap(), "-o", "/dev/null"].map(|s| s).as_slice()
+                [..if command == "check" { 2 } else { 4 }],
+        );
+        assert_clean(&o, command);
+        assert_eq!(o.status.code(), Some(1), "{command}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("the limits are 1048576"), "{}", text(&o.stderr));
+    }
+}
