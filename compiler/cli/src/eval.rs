@@ -107,6 +107,19 @@ fn in_range(spec: &InputSpec, v: f64) -> bool {
     }
 }
 
+/// The range check of an `f32` input, on the value after conversion to
+/// `f32` against the range's ends as `f32`s: what the runtime (and the
+/// checker) take the input to be.
+fn in_range_f32(spec: &InputSpec, v: f32) -> bool {
+    match spec.range {
+        Some(r) => {
+            let (lo, hi) = (r.lo as f32, r.hi as f32);
+            v >= lo && if r.inclusive { v <= hi } else { v < hi }
+        }
+        None => true,
+    }
+}
+
 fn range_text(spec: &InputSpec) -> String {
     spec.range.map_or(String::new(), |r| format!("{}{}{}", r.lo, if r.inclusive { "..=" } else { ".." }, r.hi))
 }
@@ -131,14 +144,21 @@ fn parse_value(spec: &InputSpec, value: &Value, line: usize) -> Result<Value1, T
             }
             ValueType::F32 => {
                 let x = v.as_f64().ok_or_else(|| wrong("a JSON number"))?;
-                if !in_range(spec, x) {
+                let converted = x as f32;
+                if converted.is_infinite() {
+                    return Err(error(line, Some(name), format!("`{name}` is {x}, too large for an f32")));
+                }
+                if !in_range_f32(spec, converted) {
                     return Err(error(
                         line,
                         Some(name),
-                        format!("`{name}` is {x}, outside its declared range {}", range_text(spec)),
+                        format!(
+                            "`{name}` is {x}, which as an f32 ({converted:?}) is outside its declared range {}",
+                            range_text(spec)
+                        ),
                     ));
                 }
-                Ok(Value1::Floats(vec![x as f32]))
+                Ok(Value1::Floats(vec![converted]))
             }
         }
     };
@@ -188,11 +208,47 @@ fn parse_value(spec: &InputSpec, value: &Value, line: usize) -> Result<Value1, T
     }
 }
 
+/// A trace line's object, refusing a key given twice (JSON parsers
+/// disagree on which one wins, so the trace is ambiguous).
+struct UniqueKeys(Map<String, Value>);
+
+/// The message of a repeated key, recognised when reporting it.
+const DUPLICATE_KEY: &str = "duplicate key ";
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<UniqueKeys, A::Error> {
+                let mut map = Map::new();
+                while let Some((key, value)) = access.next_entry::<String, Value>()? {
+                    if map.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("{DUPLICATE_KEY}{key}")));
+                    }
+                    map.insert(key, value);
+                }
+                Ok(UniqueKeys(map))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 fn parse_line(program: &Artifact, number: usize, text: &str) -> Result<Line, TraceError> {
-    let object: Map<String, Value> = match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(o)) => o,
-        Ok(other) => return Err(error(number, None, format!("a trace line is a JSON object, found `{other}`"))),
-        Err(e) => return Err(error(number, None, format!("not valid JSON: {e}"))),
+    let object: Map<String, Value> = match serde_json::from_str::<UniqueKeys>(text) {
+        Ok(UniqueKeys(o)) => o,
+        Err(e) if e.to_string().starts_with(DUPLICATE_KEY) => {
+            let key = e.to_string()[DUPLICATE_KEY.len()..].split(" at line").next().unwrap_or("").to_string();
+            return Err(error(number, Some(&key), format!("the field `{key}` appears twice on this line")));
+        }
+        Err(e) => match serde_json::from_str::<Value>(text) {
+            Ok(other) => return Err(error(number, None, format!("a trace line is a JSON object, found `{other}`"))),
+            Err(_) => return Err(error(number, None, format!("not valid JSON: {e}"))),
+        },
     };
     let inputs = &program.inputs;
     let mut values: Vec<Option<Value1>> = vec![None; inputs.len()];

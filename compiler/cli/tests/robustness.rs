@@ -168,3 +168,24 @@ fn check_rejects_what_compile_cannot_build() {
         assert!(text(&o.stderr).contains("the limits are 1048576"), "{}", text(&o.stderr));
     }
 }
+
+#[test]
+fn ambiguous_trace_values_are_errors() {
+    let spec = temp("unit.rw");
+    std::fs::write(&spec, "props coffee\ninput x: f32 in 0.0..1.0\nreward = x\n").unwrap();
+    let run = |line: &str| {
+        let trace = temp("line.jsonl");
+        std::fs::write(&trace, format!("{line}\n")).unwrap();
+        limited(&["eval", spec.to_str().unwrap(), "--trace", trace.to_str().unwrap()])
+    };
+    // A key given twice: JSON parsers disagree on which wins.
+    let o = run(r#"{"x": 0.5, "x": 0.25}"#);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("the field `x` appears twice"), "{}", text(&o.stderr));
+    // In range as an f64, but 1.0 (outside the exclusive range) as the f32 the runtime gets.
+    let o = run(r#"{"x": 0.99999999999}"#);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("as an f32 (1.0) is outside"), "{}", text(&o.stderr));
+    let o = run(r#"{"x": 0.9999999}"#);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}

@@ -170,6 +170,14 @@ impl<'p> Checker<'p> {
 
     fn check_decl(&mut self, id: DeclId) {
         let decl = self.decl(id);
+        if matches!(decl.kind, DeclKind::Prop | DeclKind::Input(_)) && TRACE_FIELDS.contains(&decl.name.name.as_str()) {
+            let what = if matches!(decl.kind, DeclKind::Prop) { "a prop" } else { "an input" };
+            self.report(
+                Diagnostic::error(code::RESERVED_NAME, format!("{what} cannot be named `{}`", decl.name.name))
+                    .primary(decl.name.span, "a trace could never supply it")
+                    .help("`episode`, `group`, `props` and `truncated` are fields of every trace line; choose another name"),
+            );
+        }
         match &decl.kind {
             DeclKind::Prop => {
                 self.types.insert(id, Ty::BOOL);
@@ -1982,3 +1990,6 @@ fn inlined_size(program: &Program, id: DeclId, memo: &mut HashMap<DeclId, u64>) 
     memo.insert(id, size);
     size
 }
+
+/// Fields every trace line may carry; no prop or input may take their names.
+pub const TRACE_FIELDS: [&str; 4] = ["episode", "group", "props", "truncated"];
