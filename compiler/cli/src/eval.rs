@@ -364,6 +364,20 @@ fn number(bits: u32, ty: ValueType) -> String {
     }
 }
 
+/// Reads every line of a trace for `program` (the reader `rwc eval` uses),
+/// returning the number of steps or the first bad line; for the fuzzer and
+/// for tools that validate traces without evaluating them.
+pub fn read_trace(program: &Artifact, text: &str) -> Result<usize, TraceError> {
+    let text = rw_compiler::source::normalize_line_ends(text.to_string());
+    let reader = Reader { program, lines: text.lines().enumerate() };
+    let mut steps = 0;
+    for item in reader {
+        item?;
+        steps += 1;
+    }
+    Ok(steps)
+}
+
 /// The trace's lines, parsed as they are read; the first bad line ends it.
 struct Reader<'t> {
     program: &'t Artifact,

@@ -1,13 +1,38 @@
 //! Any byte string: `Artifact::from_bytes` returns a `LoadError` or an
-//! artifact that evaluates without panicking.
+//! artifact that evaluates without panicking: the evaluator is created
+//! within its memory limit and steps twice over inputs of the schema.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rw_runtime::{Artifact, Evaluator, Options};
+use rw_runtime::artifact::{InputKind, ValueType};
+use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
+
+const LANES: usize = 2;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(artifact) = Artifact::from_bytes(data) {
-        // Creating an evaluator runs the constant part of the program.
-        let _ = Evaluator::new(&artifact, 2, Options::default());
+    let Ok(artifact) = Artifact::from_bytes(data) else { return };
+    let Ok(mut evaluator) = Evaluator::try_new(&artifact, LANES, Options::default()) else { return };
+    let len = |kind: &InputKind| if let InputKind::Vector(_, n) = kind { *n as usize * LANES } else { LANES };
+    let bools: Vec<Vec<bool>> = artifact.inputs.iter().map(|i| vec![true; len(&i.kind)]).collect();
+    let ints: Vec<Vec<i32>> = artifact.inputs.iter().map(|i| vec![1; len(&i.kind)]).collect();
+    let floats: Vec<Vec<f32>> = artifact.inputs.iter().map(|i| vec![0.5; len(&i.kind)]).collect();
+    let (offsets, weights, verdicts) = (vec![0u32, 1, 2], vec![1.0f32, 2.0], vec![1.0f32, 0.0]);
+    let columns: Vec<Column<'_>> = artifact
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(k, input)| match input.kind {
+            InputKind::Scalar(ValueType::Bool) => Column::Bool(&bools[k]),
+            InputKind::Scalar(ValueType::Int) => Column::Int(&ints[k]),
+            InputKind::Scalar(ValueType::F32) => Column::F32(&floats[k]),
+            InputKind::Vector(ValueType::Bool, _) => Column::BoolVec(&bools[k]),
+            InputKind::Vector(ValueType::Int, _) => Column::IntVec(&ints[k]),
+            InputKind::Vector(ValueType::F32, _) => Column::F32Vec(&floats[k]),
+            InputKind::Criteria => Column::Criteria { offsets: &offsets, weights: &weights, verdicts: &verdicts },
+        })
+        .collect();
+    let input = StepInput { columns: &columns, last: None, groups: None, active: None };
+    for _ in 0..2 {
+        let _ = evaluator.step(&input);
     }
 });
