@@ -189,3 +189,89 @@ fn ambiguous_trace_values_are_errors() {
     let o = run(r#"{"x": 0.9999999}"#);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }
+
+#[test]
+fn translation_checks_and_traces_stay_bounded() {
+    // Twelve atoms, within the documented limit (16): both compile.
+    let props: Vec<String> = (0..12).map(|i| format!("p{i}")).collect();
+    let or = props.join(" | ");
+    let chain = (1..12).rev().fold("F p11".to_string(), |inner, i| format!("F (p{} & {inner})", i - 1));
+    for (name, formula) in [("or12.rw", format!("G ({or})")), ("chain12.rw", chain)] {
+        let spec = temp(name);
+        std::fs::write(
+            &spec,
+            format!("props {}\nltlf phi = {formula}\nreward = if phi.sat then 1.0 else 0.0\n", props.join(", ")),
+        )
+        .unwrap();
+        let out = temp(&format!("{name}.rwc"));
+        let o = limited(&["compile", spec.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o.stderr));
+    }
+    // A 40-state chain of cubic guards: the overall budget ends the check.
+    let cubic = temp("cubic.rw");
+    let mut src = String::from("input x: f32 in -10.0..=10.0\nmachine m {\n  start u0\n");
+    for i in 0..40 {
+        src.push_str(&format!("  u{i} -> u{} when x * x * x > {i}.5 reward 1\n", i + 1));
+    }
+    src.push_str("  terminal u40\n}\nreward = m.reward\n");
+    std::fs::write(&cubic, src).unwrap();
+    let o = limited(&["check", "--budget-ms", "1500", "--timeout-ms", "0", cubic.to_str().unwrap()]);
+    assert_clean(&o, "cubic chain");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // 8,000 one-step episodes and one 8,000-step episode: streamed, linear.
+    let trace = temp("episodes.jsonl");
+    let mut lines = String::new();
+    for i in 0..8000 {
+        lines.push_str(&format!("{{\"episode\": {i}, \"props\": [\"coffee\"]}}\n"));
+    }
+    lines.push_str(&"{\"episode\": \"long\", \"props\": []}\n".repeat(8000));
+    std::fs::write(&trace, lines).unwrap();
+    let spec = common::root().join("examples/office.rw");
+    let o = limited(&["eval", spec.to_str().unwrap(), "--trace", trace.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).lines().count(), 16_000);
+}
+
+#[test]
+fn artifacts_cannot_declare_unbounded_memory() {
+    let spec = temp("small.rw");
+    std::fs::write(&spec, "props a\nreward = if a then 1.0 else 0.0\n").unwrap();
+    let good = temp("small.rwc");
+    assert_eq!(limited(&["compile", spec.to_str().unwrap(), "-o", good.to_str().unwrap()]).status.code(), Some(0));
+    let mut artifact = rw_runtime::Artifact::from_bytes(&std::fs::read(&good).unwrap()).unwrap();
+    artifact.registers = 1 << 20;
+    let bomb = temp("bomb.rwc");
+    std::fs::write(&bomb, artifact.to_bytes()).unwrap();
+    let trace = temp("thousand.jsonl");
+    std::fs::write(&trace, (0..1000).map(|i| format!("{{\"episode\": {i}, \"a\": true}}\n")).collect::<String>())
+        .unwrap();
+    let o = limited(&["eval", bomb.to_str().unwrap(), "--trace", trace.to_str().unwrap()]);
+    assert_clean(&o, "register bomb");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("the limits are"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn other_outputs_that_name_inputs_are_refused() {
+    let rm = temp("task.rm");
+    std::fs::write(&rm, "0\n[1]\n(0,1,'a',ConstantRewardFunction(1))\n").unwrap();
+    let before = std::fs::read(&rm).unwrap();
+    let o = limited(&["import", "rm", rm.to_str().unwrap(), "-o", rm.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(&rm).unwrap(), before);
+    let traces = temp("t.bin");
+    std::fs::write(&traces, b"RMTR not really").unwrap();
+    let spec = common::root().join("examples/office.rw");
+    let o = limited(&[
+        "bench",
+        "rm",
+        spec.to_str().unwrap(),
+        "--traces",
+        traces.to_str().unwrap(),
+        "--out",
+        traces.to_str().unwrap(),
+    ]);
+    assert_clean(&o, "bench rm");
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read(&traces).unwrap(), b"RMTR not really");
+}
