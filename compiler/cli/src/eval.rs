@@ -1,7 +1,7 @@
 //! `rwc eval SPEC --trace TRACE.jsonl`: evaluates a spec over a recorded
 //! trace and prints every step's reward, done flag and logs.
 //!
-//! An episode of the trace is a run of consecutive lines with the same
+//! The trace is read line by line. An episode is a run of consecutive lines with the same
 //! `"episode"` value. Without group terms, episodes are evaluated one at a
 //! time as they are read and their rows written at once (time linear in the
 //! trace, memory one episode). With group terms every episode runs in its
@@ -325,9 +325,12 @@ fn prop_names(program: &Artifact) -> String {
     program.inputs.iter().filter(|i| i.is_prop).map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-fn report(path: &str, text: &str, e: &TraceError) {
-    let line_start: usize = text.split_inclusive('\n').take(e.line - 1).map(str::len).sum();
-    let line_text = text[line_start..].lines().next().unwrap_or("");
+/// Reports a bad line; `line_text` is that line alone (the trace is not
+/// kept), shown with its line number.
+fn report(path: &str, line_text: &str, e: &TraceError) {
+    // Empty lines before it put the line at its number (one byte per line).
+    let line_start = e.line.saturating_sub(1);
+    let text = format!("{}{line_text}", "\n".repeat(line_start));
     let (start, len) = match &e.field {
         Some(f) => match line_text.find(&format!("\"{f}\"")) {
             Some(p) => (line_start + p, f.len() + 2),
@@ -368,29 +371,89 @@ fn number(bits: u32, ty: ValueType) -> String {
 /// returning the number of steps or the first bad line; for the fuzzer and
 /// for tools that validate traces without evaluating them.
 pub fn read_trace(program: &Artifact, text: &str) -> Result<usize, TraceError> {
-    let text = rw_compiler::source::normalize_line_ends(text.to_string());
-    let reader = Reader { program, lines: text.lines().enumerate() };
     let mut steps = 0;
-    for item in reader {
-        item?;
+    for item in Reader::new(program, text.as_bytes()) {
+        item.map_err(|(e, _)| e)?;
         steps += 1;
     }
     Ok(steps)
 }
 
-/// The trace's lines, parsed as they are read; the first bad line ends it.
-struct Reader<'t> {
+/// Longest trace line read (the trace itself may be as long as it likes:
+/// it is read line by line).
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// The trace's lines, read one at a time and parsed; an error carries the
+/// offending line's text for the report. `\n`, `\r\n` and a lone `\r` end a
+/// line; a leading byte order mark is skipped.
+struct Reader<'t, R> {
     program: &'t Artifact,
-    lines: std::iter::Enumerate<std::str::Lines<'t>>,
+    input: R,
+    /// Lines read so far (the number of the last one).
+    number: usize,
+    /// Lines of the current physical line split at lone `\r`s, in order.
+    pending: std::collections::VecDeque<String>,
+    first: bool,
+    done: bool,
 }
 
-impl Iterator for Reader<'_> {
-    type Item = Result<(usize, Line), TraceError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        for (k, raw) in self.lines.by_ref() {
-            if !raw.trim().is_empty() {
-                return Some(parse_line(self.program, k + 1, raw).map(|l| (k + 1, l)));
+impl<'t, R: std::io::BufRead> Reader<'t, R> {
+    fn new(program: &'t Artifact, input: R) -> Self {
+        Reader { program, input, number: 0, pending: Default::default(), first: true, done: false }
+    }
+
+    /// The next physical line, split at lone `\r`s into `pending`.
+    fn fill(&mut self) -> Result<bool, (TraceError, String)> {
+        use std::io::{BufRead, Read};
+        let mut buf = Vec::new();
+        let read = (&mut self.input).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut buf);
+        let at = self.number + 1;
+        match read {
+            Ok(0) => return Ok(false),
+            Ok(_) if buf.len() > MAX_LINE_BYTES => {
+                let message = format!("the line is longer than the limit of {} MiB", MAX_LINE_BYTES >> 20);
+                return Err((error(at, None, message), String::new()));
             }
+            Ok(_) => {}
+            Err(e) => return Err((error(at, None, format!("cannot read the trace: {e}")), String::new())),
+        }
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        let mut text =
+            String::from_utf8(buf).map_err(|_| (error(at, None, "the line is not UTF-8".into()), String::new()))?;
+        if std::mem::replace(&mut self.first, false) && text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        self.pending.extend(text.split('\r').map(str::to_string));
+        Ok(true)
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for Reader<'_, R> {
+    type Item = Result<(usize, Line), (TraceError, String)>;
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let Some(raw) = self.pending.pop_front() else {
+                match self.fill() {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(e) => {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                }
+            };
+            self.number += 1;
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let number = self.number;
+            let parsed = parse_line(self.program, number, &raw).map(|l| (number, l)).map_err(|e| (e, raw));
+            if parsed.is_err() {
+                self.done = true;
+            }
+            return Some(parsed);
         }
         None
     }
@@ -532,26 +595,28 @@ pub fn run(args: &EvalArgs) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let text = match crate::files::read_text(&args.trace, crate::files::MAX_TRACE_BYTES) {
-        Ok(t) => t,
+    let path = args.trace.display().to_string();
+    let file = match std::fs::File::open(&args.trace) {
+        Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => {
+            eprintln!("error: cannot read `{path}`: it is a directory");
+            return EXIT_USAGE;
+        }
+        Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: cannot read `{path}`: {}", rw_compiler::source::describe_io(&e));
             return EXIT_USAGE;
         }
     };
-    // Every line ending (and a byte order mark) as the source reader takes them.
-    let text = rw_compiler::source::normalize_line_ends(text);
-    let path = args.trace.display().to_string();
     let format =
         args.format.unwrap_or(if std::io::stdout().is_terminal() { EvalFormat::Table } else { EvalFormat::Jsonl });
-    let reader = Reader { program: &program, lines: text.lines().enumerate() };
+    let reader = Reader::new(&program, std::io::BufReader::with_capacity(1 << 16, file));
     let grouped = program.code.iter().any(|i| matches!(i.op, rw_runtime::artifact::Op::Group(..)));
     let result =
         if grouped { evaluate_batch(&program, reader, format) } else { evaluate_streaming(&program, reader, format) };
     match result {
         Ok(()) => 0,
-        Err(Failure::Trace(e)) => {
-            report(&path, &text, &e);
+        Err(Failure::Trace((e, line))) => {
+            report(&path, &line, &e);
             EXIT_INPUT_ERRORS
         }
         Err(Failure::Step(line, e)) => {
@@ -565,7 +630,8 @@ pub fn run(args: &EvalArgs) -> u8 {
 }
 
 enum Failure {
-    Trace(TraceError),
+    /// A bad line, with its text.
+    Trace((TraceError, String)),
     /// The runtime refused a step: the trace line (1-based) when known.
     Step(Option<usize>, rw_runtime::StepError),
 }
@@ -573,7 +639,11 @@ enum Failure {
 /// Specs without group terms: one episode at a time in one lane, rows
 /// written as each episode ends. Time is linear in the trace, memory is one
 /// episode.
-fn evaluate_streaming(program: &Artifact, reader: Reader<'_>, format: EvalFormat) -> Result<(), Failure> {
+fn evaluate_streaming(
+    program: &Artifact,
+    reader: impl Iterator<Item = Result<(usize, Line), (TraceError, String)>>,
+    format: EvalFormat,
+) -> Result<(), Failure> {
     let mut evaluator = Evaluator::new(program, 1, Options { check_nan: true, ..Options::default() });
     let mut sink = Sink::new(program, format);
     let mut episode: Vec<(usize, Line)> = Vec::new();
@@ -610,7 +680,11 @@ fn evaluate_streaming(program: &Artifact, reader: Reader<'_>, format: EvalFormat
 /// that group terms see the lanes of a group at the same step index; the
 /// whole trace is held, and each step costs one pass over the lanes that
 /// are still running.
-fn evaluate_batch(program: &Artifact, reader: Reader<'_>, format: EvalFormat) -> Result<(), Failure> {
+fn evaluate_batch(
+    program: &Artifact,
+    reader: impl Iterator<Item = Result<(usize, Line), (TraceError, String)>>,
+    format: EvalFormat,
+) -> Result<(), Failure> {
     let mut lines = Vec::new();
     let mut line_numbers = Vec::new();
     for item in reader {

@@ -9,8 +9,6 @@
 use rw_compiler::source::{describe_io, read_limited};
 use std::path::{Path, PathBuf};
 
-/// Most bytes of a trace (`rwc eval`).
-pub const MAX_TRACE_BYTES: u64 = 256 << 20;
 /// Most bytes of a compiled artifact.
 pub const MAX_ARTIFACT_BYTES: u64 = 64 << 20;
 /// Most bytes of a reward-machine text file.
