@@ -38,10 +38,11 @@ struct Var {
 impl Var {
     fn decl(&self) -> String {
         let end = if self.inclusive { "..=" } else { ".." };
+        let ty = if self.name == "v" { "f32[3]" } else { "f32" };
         if self.int {
             format!("input {}: int in {}{end}{}", self.name, self.lo as i64, self.hi as i64)
         } else {
-            format!("input {}: f32 in {:?}{end}{:?}", self.name, self.lo, self.hi)
+            format!("input {}: {ty} in {:?}{end}{:?}", self.name, self.lo, self.hi)
         }
     }
 
@@ -81,12 +82,16 @@ fn random_vars(rng: &mut Rng) -> Vec<Var> {
         let (lo, hi) = INT_RANGES[rng.below(INT_RANGES.len())];
         vars.push(Var { name, int: true, lo: lo as f64, hi: hi as f64, inclusive: true });
     }
+    // A vector, read through reductions and elements.
+    let (lo, hi, inclusive) = F32_RANGES[rng.below(F32_RANGES.len())];
+    vars.push(Var { name: "v", int: false, lo, hi, inclusive });
     vars
 }
 
 fn leaf(rng: &mut Rng) -> String {
     match rng.below(10) {
-        0..=5 => ["x", "y", "n", "m"][rng.below(4)].to_string(),
+        0..=4 => ["x", "y", "n", "m"][rng.below(4)].to_string(),
+        5 => ["v[0]", "v[2]", "mean(v)", "sum(v)", "std(v)", "var(v)", "max(v)", "min(v)"][rng.below(8)].to_string(),
         6 => ["0", "1", "-3", "7", "2147483647", "46341"][rng.below(6)].to_string(),
         _ => ["0.5", "1.0", "-2.0", "0.1", "3.0e30", "1.0e-30"][rng.below(6)].to_string(),
     }
@@ -125,7 +130,13 @@ fn batch(vars: &[Var], rng: &mut Rng) -> Batch {
         let mut s = v.samples(rng);
         // Decorrelate the variables' boundary orders.
         s.rotate_left(k % LANES);
-        if v.int {
+        if v.name == "v" {
+            // Three elements per lane, lane-major, from differently rotated samples.
+            let (mut t, mut u) = (v.samples(rng), v.samples(rng));
+            t.rotate_left(1);
+            u.rotate_left(2);
+            b.floats.push((0..LANES).flat_map(|l| [s[l], t[l], u[l]]).map(|x| x as f32).collect());
+        } else if v.int {
             b.ints.push(s.iter().map(|&x| x as i32).collect());
         } else {
             b.floats.push(s.iter().map(|&x| x as f32).collect());
@@ -164,6 +175,7 @@ fn columns<'a>(artifact: &Artifact, b: &'a Batch, props: &'a [Vec<bool>]) -> Vec
             "y" => Column::F32(&b.floats[1]),
             "n" => Column::Int(&b.ints[0]),
             "m" => Column::Int(&b.ints[1]),
+            "v" => Column::F32Vec(&b.floats[2]),
             p => Column::Bool(&props[p.trim_start_matches('p').parse::<usize>().unwrap_or(0)]),
         })
         .collect()

@@ -42,10 +42,6 @@ pub struct Interval {
 const I32_MIN: f64 = i32::MIN as f64;
 const I32_MAX: f64 = i32::MAX as f64;
 
-/// The largest groups whose statistics the bounds account for; the runtime
-/// refuses larger ones (`rw_runtime::eval::MAX_GROUP`).
-const GROUP_ROUNDING: f64 = (rw_runtime::eval::MAX_GROUP as f64) * f32::EPSILON as f64;
-
 fn f32_ulps(v: f32, up: bool, count: u32) -> f32 {
     let mut v = v;
     for _ in 0..count {
@@ -216,15 +212,22 @@ impl Interval {
             int: false,
         }
     }
-    /// A statistic of a group whose members lie in `self` (mean, max, ...):
-    /// within the members' hull up to the rounding of a group's sum.
-    fn group_hull(self) -> Interval {
+    /// The mean of `n` values in `self`, added in `f32` and divided by
+    /// `n`: within the values' hull up to the rounding of the sum, or
+    /// infinite where the sum can overflow.
+    fn mean_of(self, n: f64) -> Interval {
         let a = self.to_f32();
-        let m = a.lo.abs().max(a.hi.abs()) * GROUP_ROUNDING;
+        let big = a.lo.abs().max(a.hi.abs());
+        let m = big * n * f64::from(f32::EPSILON);
+        let overflow = big * n >= f64::from(f32::MAX) * 0.5;
         Interval {
-            lo: f64::from(f32_ulps((a.lo - m) as f32, false, 1)),
-            hi: f64::from(f32_ulps((a.hi + m) as f32, true, 1)),
-            nan: a.nan || a.infinite(),
+            lo: if overflow && a.lo < 0.0 {
+                f64::NEG_INFINITY
+            } else {
+                f64::from(f32_ulps((a.lo - m) as f32, false, 1))
+            },
+            hi: if overflow && a.hi > 0.0 { f64::INFINITY } else { f64::from(f32_ulps((a.hi + m) as f32, true, 1)) },
+            nan: a.nan || a.infinite() || (overflow && a.lo < 0.0 && a.hi > 0.0),
             int: false,
         }
     }
@@ -460,7 +463,10 @@ impl<'p> Analysis<'p> {
             "min" | "max" if ivs.len() > 1 => fold(&ivs, name == "min"),
             // One vector: its elements' interval.
             "min" | "max" => first,
-            "mean" => first.to_f32().group_hull(),
+            "mean" => {
+                let n = args.first().map_or(1.0, |a| self.vector_len(a));
+                first.mean_of(n)
+            }
             "sum" => {
                 let n = args.first().map_or(1.0, |a| self.vector_len(a));
                 if first.int {
@@ -481,16 +487,24 @@ impl<'p> Analysis<'p> {
                     self.raise(4, format!("group term `{name}`"));
                 }
                 let a = first.to_f32();
+                let n = if name == "group_std" {
+                    f64::from(rw_runtime::eval::MAX_GROUP)
+                } else {
+                    args.first().map_or(1.0, |e| self.vector_len(e))
+                };
+                let rounding = n * f64::from(f32::EPSILON);
                 let half = (a.hi - a.lo) / 2.0;
                 let m = a.lo.abs().max(a.hi.abs());
-                let spread = half * (1.0 + GROUP_ROUNDING) + m * GROUP_ROUNDING;
-                let hi = if name == "var" { spread * spread } else { spread };
-                Interval {
-                    lo: 0.0,
-                    hi: f64::from(f32_ulps(hi as f32, true, 2)),
-                    nan: a.nan || a.infinite(),
-                    int: false,
-                }
+                let spread = half * (1.0 + rounding) + m * rounding;
+                // The sum of squared deviations overflows first.
+                let overflow = (2.0 * spread).powi(2) * n >= f64::from(f32::MAX) * 0.5 || a.infinite();
+                let hi = if overflow {
+                    f64::INFINITY
+                } else {
+                    let hi = if name == "var" { spread * spread } else { spread };
+                    f64::from(f32_ulps(hi as f32, true, 2))
+                };
+                Interval { lo: 0.0, hi, nan: a.nan || a.infinite(), int: false }
             }
             "clamp" => {
                 let (lo, hi) = (ivs.get(1).copied().unwrap_or(first), ivs.get(2).copied().unwrap_or(first));
@@ -562,7 +576,7 @@ impl<'p> Analysis<'p> {
             }
             "group_mean" => {
                 self.raise(4, format!("group term `{name}`"));
-                first.to_f32().group_hull()
+                first.mean_of(f64::from(rw_runtime::eval::MAX_GROUP))
             }
             "group_max" | "group_min" => {
                 self.raise(4, format!("group term `{name}`"));
