@@ -1,16 +1,26 @@
-//! Any byte string: `Artifact::from_bytes` returns a `LoadError` or an
-//! artifact that evaluates without panicking: the evaluator is created
-//! within its memory limit and steps twice over inputs of the schema.
+//! Any byte string as an artifact's payload, behind a header whose length
+//! and checksum are repaired (so the fuzzer reaches decoding and
+//! validation, not just the checksum): `Artifact::from_bytes` returns a
+//! `LoadError` or an artifact that evaluates without panicking: the
+//! evaluator is created within its memory limit and steps twice over inputs
+//! of the schema. Seed the corpus with payloads of compiled examples.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rw_runtime::artifact::{InputKind, ValueType};
+use rw_runtime::artifact::{FORMAT_VERSION, InputKind, MAGIC, ValueType, checksum};
 use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
 
 const LANES: usize = 2;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(artifact) = Artifact::from_bytes(data) else { return };
+    let mut bytes = Vec::with_capacity(24 + data.len());
+    bytes.extend_from_slice(&MAGIC);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&0u16.to_le_bytes());
+    bytes.extend_from_slice(&checksum(data).to_le_bytes());
+    bytes.extend_from_slice(&(data.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(data);
+    let Ok(artifact) = Artifact::from_bytes(&bytes) else { return };
     let Ok(mut evaluator) = Evaluator::try_new(&artifact, LANES, Options::default()) else { return };
     let len = |kind: &InputKind| if let InputKind::Vector(_, n) = kind { *n as usize * LANES } else { LANES };
     let bools: Vec<Vec<bool>> = artifact.inputs.iter().map(|i| vec![true; len(&i.kind)]).collect();
