@@ -23,7 +23,12 @@ fn shared_bench() -> PathBuf {
 fn shared_present(test: &str) -> bool {
     let present = shared_bench().join("gen_data.py").exists();
     if !present {
-        println!("skipped {test}: ../shared/bench is not beside the checkout (the cross-check runs in CI)");
+        // Straight to stderr: the test harness captures `println!`.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped {test}: ../shared/bench is not beside the checkout (the cross-check runs in CI)"
+        );
     }
     present
 }
