@@ -3,7 +3,8 @@
 # is already present, so it is safe to run again:
 #   - system libraries for the Z3 SMT solver bindings (libz3-dev, libclang-dev
 #     for bindgen, pkg-config),
-#   - numpy for the benchmark data generator in ../shared/bench,
+#   - Python 3 and numpy for the benchmark data generator (bench/gen_data.py),
+#     which the test suite runs,
 #   - a Rust toolchain check (rustup is not installed by this script).
 set -euo pipefail
 
@@ -15,7 +16,10 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 
 missing=()
-for pkg in libz3-dev libclang-dev pkg-config; do
+packages=(libz3-dev libclang-dev pkg-config)
+command -v python3 >/dev/null 2>&1 || packages+=(python3)
+command -v python3 >/dev/null 2>&1 && python3 -c "import numpy" >/dev/null 2>&1 || packages+=(python3-numpy)
+for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$pkg")
   fi
@@ -34,14 +38,13 @@ else
   say "system packages present"
 fi
 
-if command -v python3 >/dev/null 2>&1; then
-  if python3 -c "import numpy" >/dev/null 2>&1; then
-    say "numpy present"
-  else
-    say "installing numpy"
-    python3 -m pip install --quiet --root-user-action=ignore numpy || say "warning: could not install numpy (only the benchmark data generator needs it)"
-  fi
+if python3 -c "import numpy" >/dev/null 2>&1; then
+  say "python3 and numpy present"
+elif say "installing numpy with pip (python3 is not the system's)" &&
+     python3 -m pip install --quiet numpy >/dev/null 2>&1 && python3 -c "import numpy" >/dev/null 2>&1; then
+  say "numpy installed"
 else
-  say "warning: python3 not found (only the benchmark data generator needs it)"
+  say "error: python3 cannot import numpy (bench/gen_data.py and the test suite need it)" >&2
+  exit 1
 fi
 say "done"

@@ -1,5 +1,5 @@
 //! `rwc bench rm`: steps a reward machine over the W1 benchmark traces
-//! (`../shared/bench/README.md`), timing the evaluator alone.
+//! (`bench/README.md`; `bench/gen_data.py` writes them), timing the evaluator alone.
 //!
 //! Every env runs all T steps without resets and `done` is ignored
 //! (terminal states absorb with reward 0), as the baselines do. Timing is

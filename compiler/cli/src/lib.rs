@@ -73,7 +73,7 @@ pub enum Command {
     /// Translate specs from other tools' formats
     #[command(subcommand)]
     Import(import::ImportCommand),
-    /// Benchmarks over the shared workloads (../shared/bench)
+    /// Benchmarks over the W1/W2 workloads (inputs from bench/gen_data.py) and LTLf and check timings
     #[command(subcommand)]
     Bench(bench::BenchCommand),
 }

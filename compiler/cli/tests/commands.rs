@@ -95,30 +95,33 @@ fn bad_trace_lines_name_the_line_and_field() {
 
 #[test]
 fn import_rm_keeps_state_numbers_and_semantics() {
-    // The benchmark's office machine, when ../shared is beside the checkout.
-    if common::root().join("../shared/bench/office.rm").exists() {
-        let o = rwc(&["import", "rm", "../shared/bench/office.rm"]);
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-        let spec = text(&o.stdout);
-        assert!(spec.contains("props e, f, g, n"));
-        assert!(spec.contains("machine rm priority {"));
-        assert!(spec.contains("states u0, u1, u2, u3, u4, u5, u6"));
-        assert!(spec.contains("u3 -> u4 when g & !n reward 1"));
-        assert!(spec.contains("any -> u6 when true"));
-        assert!(spec.contains("terminal u4, u5, u6"));
-        assert!(spec.contains("done when rm.terminal"));
-        // The import compiles.
-        let file = temp("office_import.rw");
-        std::fs::write(&file, &spec).unwrap();
-        assert_eq!(rwc(&["check", file.to_str().unwrap()]).status.code(), Some(0));
-    } else {
-        // Straight to stderr: the test harness captures `println!`.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped the office.rm import: ../shared/bench is not beside the checkout (it runs in CI)"
-        );
+    // The W1 office machine, as bench/gen_data.py writes it.
+    let office = temp("office.rm");
+    let edges = [
+        (0, 0, "!e&!f&!n", 0), (0, 1, "e&!f&!n", 0), (0, 2, "!e&f&!n", 0), (0, 3, "e&f&!n", 0), (0, 5, "n", 0),
+        (1, 1, "!f&!n", 0), (1, 3, "f&!n", 0), (1, 5, "n", 0),
+        (2, 2, "!e&!n", 0), (2, 3, "e&!n", 0), (2, 5, "n", 0),
+        (3, 3, "!g&!n", 0), (3, 4, "g&!n", 1), (3, 5, "n", 0),
+    ];
+    let mut rm_text = String::from("# office world\n0\n[4, 5]\n");
+    for (from, to, guard, reward) in edges {
+        rm_text += &format!("({from}, {to}, '{guard}', ConstantRewardFunction({reward}))\n");
     }
+    std::fs::write(&office, rm_text).unwrap();
+    let o = rwc(&["import", "rm", office.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let spec = text(&o.stdout);
+    assert!(spec.contains("props e, f, g, n"));
+    assert!(spec.contains("machine rm priority {"));
+    assert!(spec.contains("states u0, u1, u2, u3, u4, u5, u6"));
+    assert!(spec.contains("u3 -> u4 when g & !n reward 1"));
+    assert!(spec.contains("any -> u6 when true"));
+    assert!(spec.contains("terminal u4, u5, u6"));
+    assert!(spec.contains("done when rm.terminal"));
+    // The import compiles.
+    let file = temp("office_import.rw");
+    std::fs::write(&file, &spec).unwrap();
+    assert_eq!(rwc(&["check", file.to_str().unwrap()]).status.code(), Some(0));
 
     // Gaps in the numbering become placeholder states; bad lines are reported.
     let rm = temp("gaps.rm");
