@@ -127,6 +127,15 @@ impl fmt::Display for StepError {
 
 impl std::error::Error for StepError {}
 
+/// One lane's episode state, from [`Evaluator::save_lane`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LaneState {
+    states: Vec<u32>,
+    taken: Vec<u32>,
+    registers: Vec<u32>,
+    steps: u32,
+}
+
 /// What one step produced, per lane.
 #[derive(Clone, Debug, Default)]
 pub struct StepOutput {
@@ -305,6 +314,34 @@ impl<'p> Evaluator<'p> {
             self.registers[r * self.lanes + lane] = 0;
         }
         self.steps[lane] = 0;
+    }
+
+    /// A copy of one lane's episode state (automaton states, registers, the
+    /// step index), so that a one-lane evaluator can run many interleaved
+    /// episodes: save the lane when another episode's step comes, restore
+    /// it when this episode's next step does.
+    pub fn save_lane(&self, lane: usize) -> LaneState {
+        LaneState {
+            states: self.states.iter().map(|s| s[lane]).collect(),
+            taken: self.taken.iter().map(|t| t[lane]).collect(),
+            registers: (0..self.program.registers as usize).map(|r| self.registers[r * self.lanes + lane]).collect(),
+            steps: self.steps[lane],
+        }
+    }
+
+    /// Puts a lane back in a state [`Evaluator::save_lane`] returned (for
+    /// this program).
+    pub fn restore_lane(&mut self, lane: usize, state: &LaneState) {
+        for (a, &s) in state.states.iter().enumerate() {
+            self.states[a][lane] = s;
+        }
+        for (a, &t) in state.taken.iter().enumerate() {
+            self.taken[a][lane] = t;
+        }
+        for (r, &v) in state.registers.iter().enumerate() {
+            self.registers[r * self.lanes + lane] = v;
+        }
+        self.steps[lane] = state.steps;
     }
 
     /// The end-of-batch update of constraint multipliers:

@@ -10,4 +10,4 @@ pub mod artifact;
 pub mod eval;
 
 pub use artifact::{Artifact, LoadError};
-pub use eval::{Column, Evaluator, Options, StepError, StepInput, StepOutput};
+pub use eval::{Column, Evaluator, LaneState, Options, StepError, StepInput, StepOutput};

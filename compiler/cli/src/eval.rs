@@ -1,13 +1,18 @@
 //! `rwc eval SPEC --trace TRACE.jsonl`: evaluates a spec over a recorded
-//! trace and prints every step's reward, done flag and logs.
+//! trace and prints every step's reward, done flag, logs and multipliers
+//! (or, with `--summary`, one row per episode).
 //!
-//! The trace is read line by line. An episode is a run of consecutive lines with the same
-//! `"episode"` value. Without group terms, episodes are evaluated one at a
-//! time as they are read and their rows written at once (time linear in the
-//! trace, memory one episode). With group terms every episode runs in its
-//! own lane, side by side, so that group terms see the lanes of a group at
-//! the same step index. A bad line stops everything with a diagnostic that
-//! names the line and field (rows of earlier episodes may have been written).
+//! The trace contract is `docs/traces.md`. Lines are read one at a time.
+//! An episode is the lines with one `episode` id, in line order, wherever
+//! they are (vectorised environments interleave them); it ends at the step
+//! where the spec's `done` holds, at a line with `"truncated": true`, or at
+//! the end of the trace, and a later line for it is an error. Without group
+//! terms one lane is lent to each episode in turn (its state saved and
+//! restored), so memory is the open episodes; with group terms every
+//! episode runs in its own lane, side by side, so that group terms see the
+//! lanes of a group at the same step index. Rows keep the input order. A
+//! bad line stops everything with a diagnostic that names the line and
+//! field (rows before it may have been written).
 
 use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, load};
 use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
@@ -19,8 +24,9 @@ use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EvalFormat {
-    /// One JSON object per step (the default when stdout is not a terminal)
-    Jsonl,
+    /// One JSON object per line (JSON Lines; the default when stdout is not a terminal)
+    #[value(alias = "jsonl")]
+    Json,
     /// Comma-separated values with a header
     Csv,
     /// Aligned columns for people (the default on a terminal)
@@ -37,6 +43,15 @@ pub struct EvalArgs {
     pub trace: PathBuf,
     #[arg(long, value_enum)]
     pub format: Option<EvalFormat>,
+    /// Set a param or constraint multiplier before the first step (repeatable)
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// One row per episode: its return, length, why it ended, each log's sum
+    #[arg(long)]
+    pub summary: bool,
+    /// Update the constraint multipliers after every N ended episodes (without it they keep their values)
+    #[arg(long, value_name = "N")]
+    pub batch_episodes: Option<u64>,
 }
 
 /// One input's value on one line; a scalar is a vector of one.
@@ -69,19 +84,15 @@ fn gather<T: Copy + Default>(values: impl Iterator<Item = Option<Vec<T>>>, len: 
     column
 }
 
-/// The outputs of one trace line.
-#[derive(Clone)]
-struct Row {
-    step: u32,
-    reward: u32,
-    done: bool,
-    logs: Vec<u32>,
-}
-
 struct Line {
-    episode: Value,
+    /// `None`: the line gives no `episode`.
+    episode: Option<Value>,
     group: Option<Value>,
+    /// `"truncated": true`: the episode's last step (Gymnasium's flag).
+    truncated: bool,
     values: Vec<Value1>,
+    /// The line as written, for reports about it after it was read.
+    text: String,
 }
 
 /// A problem with the trace: line (1-based), the field, what is wrong.
@@ -126,7 +137,17 @@ fn range_text(spec: &InputSpec) -> String {
 
 fn parse_value(spec: &InputSpec, value: &Value, line: usize) -> Result<Value1, TraceError> {
     let name = spec.name.as_str();
-    let wrong = |what: &str| error(line, Some(name), format!("`{name}` must be {what}, found `{value}`"));
+    let wrong = |what: &str| {
+        let found = match value.as_str() {
+            Some(s @ ("NaN" | "Infinity" | "-Infinity")) => s.to_string(),
+            _ => format!("`{value}`"),
+        };
+        let mut e = error(line, Some(name), format!("`{name}` must be {what}, found {found}"));
+        if !found.starts_with('`') {
+            e.help = Some("NaN and Infinity are values of `f32` inputs only".into());
+        }
+        e
+    };
     let scalar = |t: ValueType, v: &Value| -> Result<Value1, TraceError> {
         match t {
             ValueType::Bool => v.as_bool().map(|b| Value1::Bools(vec![b])).ok_or_else(|| wrong("a JSON boolean")),
@@ -143,10 +164,22 @@ fn parse_value(spec: &InputSpec, value: &Value, line: usize) -> Result<Value1, T
                 Ok(Value1::Ints(vec![i]))
             }
             ValueType::F32 => {
-                let x = v.as_f64().ok_or_else(|| wrong("a JSON number"))?;
+                let x = match v.as_str() {
+                    Some("NaN") => f64::NAN,
+                    Some("Infinity") => f64::INFINITY,
+                    Some("-Infinity") => f64::NEG_INFINITY,
+                    _ => v.as_f64().ok_or_else(|| wrong("a JSON number (or NaN, Infinity, -Infinity)"))?,
+                };
                 let converted = x as f32;
-                if converted.is_infinite() {
+                if converted.is_infinite() && x.is_finite() {
                     return Err(error(line, Some(name), format!("`{name}` is {x}, too large for an f32")));
+                }
+                if !in_range_f32(spec, converted) && !converted.is_finite() {
+                    return Err(error(
+                        line,
+                        Some(name),
+                        format!("`{name}` is {}, outside its declared range {}", float_text(converted), range_text(spec)),
+                    ));
                 }
                 if !in_range_f32(spec, converted) {
                     return Err(error(
@@ -238,7 +271,41 @@ impl<'de> serde::Deserialize<'de> for UniqueKeys {
     }
 }
 
+/// Python's `json.dumps` writes the non-standard tokens `NaN`, `Infinity`
+/// and `-Infinity`: outside strings they become the strings `"NaN"`,
+/// `"Infinity"`, `"-Infinity"`, which `f32` fields read as those values.
+fn quote_non_finite(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("NaN") && !text.contains("Infinity") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let (mut in_string, mut escaped) = (false, false);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c == '"' {
+            in_string = true;
+        } else if let Some(token) = ["-Infinity", "Infinity", "NaN"].into_iter().find(|t| rest.starts_with(t)) {
+            out.push('"');
+            out.push_str(token);
+            out.push('"');
+            rest = &rest[token.len()..];
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The trace fields that are not inputs.
+const TRACE_FIELDS: [&str; 4] = ["props", "episode", "group", "truncated"];
+
 fn parse_line(program: &Artifact, number: usize, text: &str) -> Result<Line, TraceError> {
+    let raw = text;
+    let text = &*quote_non_finite(text);
     let object: Map<String, Value> = match serde_json::from_str::<UniqueKeys>(text) {
         Ok(UniqueKeys(o)) => o,
         Err(e) if e.to_string().starts_with(DUPLICATE_KEY) => {
@@ -273,12 +340,12 @@ fn parse_line(program: &Artifact, number: usize, text: &str) -> Result<Line, Tra
         }
     }
     for (key, value) in &object {
-        if matches!(key.as_str(), "props" | "episode" | "group") {
+        if TRACE_FIELDS.contains(&key.as_str()) {
             continue;
         }
         let Some(k) = inputs.iter().position(|i| i.name == *key) else {
             let mut e = error(number, Some(key), format!("unknown field `{key}`"));
-            let names = inputs.iter().map(|i| i.name.as_str()).chain(["props", "episode", "group"]);
+            let names = inputs.iter().map(|i| i.name.as_str()).chain(TRACE_FIELDS);
             e.help = closest(key, names).map(|s| format!("did you mean `{s}`?")).or_else(|| {
                 Some(format!(
                     "the spec's inputs are: {}",
@@ -314,11 +381,21 @@ fn parse_line(program: &Artifact, number: usize, text: &str) -> Result<Line, Tra
     {
         return Err(error(number, Some("group"), "`group` must be a JSON scalar".into()));
     }
-    let episode = object.get("episode").cloned().unwrap_or(Value::Null);
-    if episode.is_object() || episode.is_array() {
-        return Err(error(number, Some("episode"), "`episode` must be a JSON scalar".into()));
+    let episode = object.get("episode").cloned();
+    if episode.as_ref().is_some_and(|e| e.is_object() || e.is_array() || e.is_null()) {
+        return Err(error(number, Some("episode"), "`episode` must be a number, a string or a boolean".into()));
     }
-    Ok(Line { episode, group, values: out })
+    if group.as_ref().is_some_and(Value::is_null) {
+        return Err(error(number, Some("group"), "`group` must be a number, a string or a boolean".into()));
+    }
+    let truncated = match object.get("truncated") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(error(number, Some("truncated"), format!("`truncated` must be a JSON boolean, found `{other}`")));
+        }
+    };
+    Ok(Line { episode, group, truncated, values: out, text: raw.to_string() })
 }
 
 fn prop_names(program: &Artifact) -> String {
@@ -355,15 +432,26 @@ fn report(path: &str, line_text: &str, e: &TraceError) {
     }
 }
 
+/// A value as every output format writes it: the shortest decimal that reads
+/// back to the same `f32`, and `NaN`, `Infinity`, `-Infinity` for the
+/// non-finite ones (what Python's `json` writes and reads, and `float()`
+/// accepts).
 fn number(bits: u32, ty: ValueType) -> String {
     match ty {
         ValueType::Bool => (bits != 0).to_string(),
         ValueType::Int => (bits as i32).to_string(),
-        ValueType::F32 => {
-            let x = f32::from_bits(bits);
-            // Rust prints the shortest decimal that reads back to the same f32.
-            if x.is_finite() { x.to_string() } else { "null".to_string() }
-        }
+        ValueType::F32 => float_text(f32::from_bits(bits)),
+    }
+}
+
+fn float_text(x: f32) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+    } else {
+        // Rust prints the shortest decimal that reads back to the same f32.
+        x.to_string()
     }
 }
 
@@ -382,6 +470,11 @@ pub fn read_trace(program: &Artifact, text: &str) -> Result<usize, TraceError> {
 /// Longest trace line read (the trace itself may be as long as it likes:
 /// it is read line by line).
 pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// Most episodes open at once in `rwc eval` without group terms: each
+/// keeps its state (automaton states, registers, the step index) until its
+/// `done` step or `"truncated": true` line.
+pub const MAX_OPEN_EPISODES: usize = 1 << 21;
 
 /// The trace's lines, read one at a time and parsed; an error carries the
 /// offending line's text for the report. `\n`, `\r\n` and a lone `\r` end a
@@ -459,8 +552,29 @@ impl<R: std::io::BufRead> Iterator for Reader<'_, R> {
     }
 }
 
-/// Where the rows go: jsonl and csv are written as each episode is
-/// evaluated; a table waits for its column widths.
+/// One output cell: JSON text (numbers, booleans, episode ids that are not
+/// strings) or plain text (quoted in JSON, as is in csv and tables).
+enum Cell {
+    Json(String),
+    Text(String),
+}
+
+impl Cell {
+    fn episode(id: &Value) -> Cell {
+        match id {
+            Value::String(s) => Cell::Text(s.clone()),
+            other => Cell::Json(other.to_string()),
+        }
+    }
+    fn plain(&self) -> &str {
+        match self {
+            Cell::Json(s) | Cell::Text(s) => s,
+        }
+    }
+}
+
+/// Where the rows go: json and csv rows are written at once; a table waits
+/// for its column widths.
 struct Sink {
     format: EvalFormat,
     header: Vec<String>,
@@ -469,13 +583,11 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(program: &Artifact, format: EvalFormat) -> Sink {
-        let mut header = vec!["episode".to_string(), "step".into(), "reward".into(), "done".into()];
-        header.extend(program.logs.iter().map(|l| l.name.clone()));
+    fn new(header: Vec<String>, format: EvalFormat) -> Sink {
         let mut sink =
             Sink { format, header, table: Vec::new(), out: std::io::BufWriter::new(std::io::stdout().lock()) };
         if format == EvalFormat::Csv {
-            let line = sink.header.join(",");
+            let line = sink.header.iter().map(|h| csv_quote(h)).collect::<Vec<_>>().join(",");
             sink.write(&line);
         }
         sink
@@ -486,30 +598,28 @@ impl Sink {
         let _ = writeln!(self.out, "{line}");
     }
 
-    fn row(&mut self, program: &Artifact, line: &Line, row: &Row) {
-        let reward = number(row.reward, ValueType::F32);
-        let mut cells = vec![line.episode.to_string(), row.step.to_string(), reward, row.done.to_string()];
-        cells.extend(program.logs.iter().zip(&row.logs).map(|(l, bits)| number(*bits, l.ty)));
+    fn row(&mut self, cells: Vec<Cell>) {
         match self.format {
-            EvalFormat::Jsonl => {
-                let fields: Vec<String> =
-                    self.header.iter().zip(&cells).map(|(h, v)| format!("{}:{v}", Value::String(h.clone()))).collect();
+            EvalFormat::Json => {
+                let fields: Vec<String> = self
+                    .header
+                    .iter()
+                    .zip(&cells)
+                    .map(|(h, c)| {
+                        let value = match c {
+                            Cell::Json(s) => s.clone(),
+                            Cell::Text(s) => Value::String(s.clone()).to_string(),
+                        };
+                        format!("{}:{value}", Value::String(h.clone()))
+                    })
+                    .collect();
                 self.write(&format!("{{{}}}", fields.join(",")));
             }
             EvalFormat::Csv => {
-                let quoted: Vec<String> = cells
-                    .iter()
-                    .map(|c| {
-                        if c.contains(',') || c.contains('"') {
-                            format!("\"{}\"", c.replace('"', "\"\""))
-                        } else {
-                            c.clone()
-                        }
-                    })
-                    .collect();
-                self.write(&quoted.join(","));
+                let line = cells.iter().map(|c| csv_quote(c.plain())).collect::<Vec<_>>().join(",");
+                self.write(&line);
             }
-            EvalFormat::Table => self.table.push(cells),
+            EvalFormat::Table => self.table.push(cells.iter().map(|c| c.plain().to_string()).collect()),
         }
     }
 
@@ -518,7 +628,7 @@ impl Sink {
         if self.format == EvalFormat::Table {
             let rows = std::mem::take(&mut self.table);
             let widths: Vec<usize> = (0..self.header.len())
-                .map(|k| rows.iter().map(|r| r[k].len()).chain([self.header[k].len()]).max().unwrap_or(0))
+                .map(|k| rows.iter().map(|r| r[k].chars().count()).chain([self.header[k].len()]).max().unwrap_or(0))
                 .collect();
             let line = |row: &[String]| {
                 row.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect::<Vec<_>>().join("  ")
@@ -532,6 +642,10 @@ impl Sink {
         }
         let _ = self.out.flush();
     }
+}
+
+fn csv_quote(c: &str) -> String {
+    if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c.to_string() }
 }
 
 /// The columns of one step, lane by lane (`None`: the lane has no step).
@@ -590,11 +704,66 @@ fn borrowed<'a>(program: &Artifact, owned: &'a [OwnedColumn]) -> Vec<Column<'a>>
         .collect()
 }
 
+/// Sets `--param NAME=VALUE`s; the message names the param.
+fn set_params(program: &Artifact, evaluator: &mut Evaluator<'_>, params: &[String]) -> Result<(), String> {
+    for assignment in params {
+        let Some((name, text)) = assignment.split_once('=') else {
+            return Err(format!("`--param {assignment}` needs the form NAME=VALUE"));
+        };
+        let (name, text) = (name.trim(), text.trim());
+        let Some(spec) = program.params.iter().find(|p| p.name == name) else {
+            let names: Vec<&str> = program.params.iter().map(|p| p.name.as_str()).collect();
+            let help = match closest(name, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if names.is_empty() => "the spec declares no params or constraint multipliers".into(),
+                None => format!("the spec's params are: {}", names.join(", ")),
+            };
+            return Err(format!("unknown param `{name}`\n  help: {help}"));
+        };
+        let bits = match spec.ty {
+            ValueType::Bool => match text {
+                "true" => 1,
+                "false" => 0,
+                _ => return Err(format!("param `{name}` is a bool: give `true` or `false`, not `{text}`")),
+            },
+            ValueType::Int => {
+                let v: i32 = text.parse().map_err(|_| format!("param `{name}` is an int: `{text}` is not one"))?;
+                v as u32
+            }
+            ValueType::F32 => {
+                let v: f64 = text.parse().map_err(|_| format!("param `{name}` is an f32: `{text}` is not a number"))?;
+                let v32 = v as f32;
+                if !v32.is_finite() {
+                    return Err(format!("param `{name}` must be a finite f32, not `{text}`"));
+                }
+                v32.to_bits()
+            }
+        };
+        let value = match spec.ty {
+            ValueType::F32 => f64::from(f32::from_bits(bits)),
+            _ => f64::from(bits as i32),
+        };
+        if let Some(r) = spec.range {
+            let inside = value >= r.lo && if r.inclusive { value <= r.hi } else { value < r.hi };
+            if !inside {
+                let op = if r.inclusive { "..=" } else { ".." };
+                return Err(format!("param `{name}` is {text}, outside its declared range {}{op}{}", r.lo, r.hi));
+            }
+        }
+        evaluator.set_param(name, bits);
+    }
+    Ok(())
+}
+
 pub fn run(args: &EvalArgs) -> u8 {
     let program = match load::program(&args.spec) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    if args.batch_episodes == Some(0) {
+        eprintln!("error: `--batch-episodes` must be at least 1");
+        return EXIT_USAGE;
+    }
     let path = args.trace.display().to_string();
     let file = match std::fs::File::open(&args.trace) {
         Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => {
@@ -608,71 +777,344 @@ pub fn run(args: &EvalArgs) -> u8 {
         }
     };
     let format =
-        args.format.unwrap_or(if std::io::stdout().is_terminal() { EvalFormat::Table } else { EvalFormat::Jsonl });
+        args.format.unwrap_or(if std::io::stdout().is_terminal() { EvalFormat::Table } else { EvalFormat::Json });
     let reader = Reader::new(&program, std::io::BufReader::with_capacity(1 << 16, file));
     let grouped = program.code.iter().any(|i| matches!(i.op, rw_runtime::artifact::Op::Group(..)));
-    let result =
-        if grouped { evaluate_batch(&program, reader, format) } else { evaluate_streaming(&program, reader, format) };
+    let mut run = Run::new(&program, args, format);
+    let result = run.set_params(&args.params).and_then(|()| {
+        if grouped { evaluate_batch(&mut run, reader) } else { evaluate_streaming(&mut run, reader) }
+    });
     match result {
-        Ok(()) => 0,
-        Err(Failure::Trace((e, line))) => {
-            report(&path, &line, &e);
-            EXIT_INPUT_ERRORS
-        }
-        Err(Failure::Step(line, e)) => {
-            match line {
-                Some(k) => eprintln!("error: {path}: the step of line {k}: {e}"),
-                None => eprintln!("error: {path}: {e}"),
+        Ok(()) => {
+            run.sink.finish();
+            let reads_end = program.code.iter().any(|i| matches!(i.op, rw_runtime::artifact::Op::EpisodeEnd(..)));
+            if run.unfinished > 0 && reads_end {
+                eprintln!(
+                    "note: {} episode{} had no end in the trace (no `done` step, no `\"truncated\": true` line): their last steps were evaluated as ordinary steps, so what the spec pays at an episode's end was not paid",
+                    run.unfinished,
+                    if run.unfinished == 1 { "" } else { "s" }
+                );
             }
-            EXIT_INPUT_ERRORS
+            0
+        }
+        Err(failure) => {
+            run.sink.finish();
+            match failure {
+                Failure::Usage(message) => {
+                    eprintln!("error: {message}");
+                    EXIT_USAGE
+                }
+                Failure::Trace((e, line)) => {
+                    report(&path, &line, &e);
+                    EXIT_INPUT_ERRORS
+                }
+                Failure::Step(line, e) => {
+                    match line {
+                        Some(k) => eprintln!("error: {path}: the step of line {k}: {e}"),
+                        None => eprintln!("error: {path}: {e}"),
+                    }
+                    EXIT_INPUT_ERRORS
+                }
+            }
         }
     }
 }
 
 enum Failure {
+    /// A bad command line (a `--param`).
+    Usage(String),
     /// A bad line, with its text.
     Trace((TraceError, String)),
     /// The runtime refused a step: the trace line (1-based) when known.
     Step(Option<usize>, rw_runtime::StepError),
 }
 
-/// Specs without group terms: one episode at a time in one lane, rows
-/// written as each episode ends. Time is linear in the trace, memory is one
-/// episode.
-fn evaluate_streaming(
-    program: &Artifact,
-    reader: impl Iterator<Item = Result<(usize, Line), (TraceError, String)>>,
-    format: EvalFormat,
-) -> Result<(), Failure> {
-    let mut evaluator = Evaluator::new(program, 1, Options { check_nan: true, ..Options::default() });
-    let mut sink = Sink::new(program, format);
-    let mut episode: Vec<(usize, Line)> = Vec::new();
-    let mut run = |episode: &mut Vec<(usize, Line)>, sink: &mut Sink| -> Result<(), Failure> {
-        let mut step = 0u32;
-        let len = episode.len();
-        for (t, (number, line)) in episode.iter().enumerate() {
-            let owned = owned_columns(program, &[Some(line)]);
-            let columns = borrowed(program, &owned);
-            let last = [t + 1 == len];
-            let input = StepInput { columns: &columns, last: Some(&last), groups: None, active: None };
-            let out = evaluator.step(&input).map_err(|e| Failure::Step(Some(*number), e))?;
-            let logs = out.logs.iter().map(|col| col[0]).collect();
-            let row = Row { step, reward: out.reward[0].to_bits(), done: out.done[0], logs };
-            step = if out.episode_end[0] { 0 } else { step + 1 };
-            sink.row(program, line, &row);
+/// Why an episode ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// The spec's `done` held.
+    Done,
+    /// The line said `"truncated": true`.
+    Truncated,
+    /// The trace has no more lines for it.
+    EndOfTrace,
+}
+
+impl End {
+    fn name(self) -> &'static str {
+        match self {
+            End::Done => "done",
+            End::Truncated => "truncated",
+            End::EndOfTrace => "end of trace",
         }
-        episode.clear();
-        Ok(())
-    };
+    }
+}
+
+/// An episode's running totals, for `--summary`.
+#[derive(Clone, Default)]
+struct Totals {
+    length: u64,
+    reward: f64,
+    logs: Vec<f64>,
+}
+
+/// What both evaluation orders share: the evaluator, the output, the
+/// episode bookkeeping and the multiplier updates.
+struct Run<'p> {
+    program: &'p Artifact,
+    evaluator: Evaluator<'p>,
+    sink: Sink,
+    summary: bool,
+    batch_episodes: Option<u64>,
+    /// Episodes ended since the last multiplier update.
+    ended_in_batch: u64,
+    /// Episodes the trace stopped before their end.
+    unfinished: u64,
+    /// Ended episodes: where each ended and why (a later line is an error).
+    ended: std::collections::HashMap<String, (usize, End)>,
+}
+
+impl<'p> Run<'p> {
+    fn new(program: &'p Artifact, args: &EvalArgs, format: EvalFormat) -> Run<'p> {
+        let header: Vec<String> = if args.summary {
+            let mut h = vec!["episode".to_string(), "length".into(), "return".into(), "end".into()];
+            h.extend(program.logs.iter().map(|l| l.name.clone()));
+            h
+        } else {
+            let mut h = vec!["episode".to_string(), "step".into(), "reward".into(), "done".into()];
+            h.extend(program.logs.iter().map(|l| l.name.clone()));
+            h.extend(program.constraints.iter().map(|c| program.params[c.param as usize].name.clone()));
+            h
+        };
+        Run {
+            program,
+            // One lane until the batch order asks for more.
+            evaluator: Evaluator::new(program, 1, Options { check_nan: true, ..Options::default() }),
+            sink: Sink::new(header, format),
+            summary: args.summary,
+            batch_episodes: args.batch_episodes,
+            ended_in_batch: 0,
+            unfinished: 0,
+            ended: Default::default(),
+        }
+    }
+
+    fn set_params(&mut self, params: &[String]) -> Result<(), Failure> {
+        set_params(self.program, &mut self.evaluator, params).map_err(Failure::Usage)
+    }
+
+    /// The multipliers now in effect, in constraint order.
+    fn multipliers(&self) -> Vec<u32> {
+        let p = self.program;
+        p.constraints.iter().map(|c| self.evaluator.param(&p.params[c.param as usize].name).unwrap_or(0)).collect()
+    }
+
+    /// The row of one step (none with `--summary`).
+    fn step_row(&self, episode: &Value, step: u32, out: &StepRow, multipliers: &[u32]) -> Option<Vec<Cell>> {
+        if self.summary {
+            return None;
+        }
+        let mut cells = vec![
+            Cell::episode(episode),
+            Cell::Json(step.to_string()),
+            Cell::Json(number(out.reward, ValueType::F32)),
+            Cell::Json(out.done.to_string()),
+        ];
+        cells.extend(self.program.logs.iter().zip(&out.logs).map(|(l, bits)| Cell::Json(number(*bits, l.ty))));
+        cells.extend(multipliers.iter().map(|bits| Cell::Json(number(*bits, ValueType::F32))));
+        Some(cells)
+    }
+
+    /// An episode ended on line `line`: its summary row, and the
+    /// multiplier update when a batch is complete.
+    fn episode_ended(&mut self, key: String, episode: &Value, line: usize, end: End, totals: &Totals) {
+        self.ended.insert(key, (line, end));
+        if end == End::EndOfTrace {
+            // Not an end: nothing is paid or updated for it.
+            self.unfinished += 1;
+            return self.summary_row(episode, end, totals);
+        }
+        self.summary_row(episode, end, totals);
+        self.ended_in_batch += 1;
+        if let Some(n) = self.batch_episodes
+            && self.ended_in_batch >= n
+        {
+            self.ended_in_batch -= n;
+            self.evaluator.end_batch();
+        }
+    }
+
+    fn summary_row(&mut self, episode: &Value, end: End, totals: &Totals) {
+        if self.summary {
+            let mut cells = vec![
+                Cell::episode(episode),
+                Cell::Json(totals.length.to_string()),
+                Cell::Json(float_text(totals.reward as f32)),
+                Cell::Text(end.name().into()),
+            ];
+            let p = self.program;
+            cells.extend(p.logs.iter().zip(&totals.logs).map(|(log, &x)| match log.ty {
+                // Whole sums of up to 2^53 are exact in f64.
+                ValueType::Int | ValueType::Bool => Cell::Json(format!("{}", x as i64)),
+                ValueType::F32 => Cell::Json(float_text(x as f32)),
+            }));
+            self.sink.row(cells);
+        }
+    }
+
+    /// The error for a line of an episode that already ended.
+    fn after_end(&self, key: &str, episode: &Value, number: usize, text: String) -> Option<Failure> {
+        let &(at, end) = self.ended.get(key)?;
+        let why = match end {
+            End::Done => "its `done` held",
+            End::Truncated => "it was marked `\"truncated\": true`",
+            End::EndOfTrace => "its lines ended",
+        };
+        let mut e = error(number, Some("episode"), format!("episode {episode} already ended at line {at} ({why})"));
+        e.help = Some(
+            "an episode ends at its `done` step or at a line with `\"truncated\": true`; give the next episode a new `episode` id"
+                .into(),
+        );
+        Some(Failure::Trace((e, text)))
+    }
+}
+
+/// One step's outputs for one lane.
+struct StepRow {
+    reward: u32,
+    done: bool,
+    end: bool,
+    logs: Vec<u32>,
+}
+
+impl StepRow {
+    fn of(out: &rw_runtime::StepOutput, lane: usize) -> StepRow {
+        StepRow {
+            reward: out.reward[lane].to_bits(),
+            done: out.done[lane],
+            end: out.episode_end[lane],
+            logs: out.logs.iter().map(|col| col[lane]).collect(),
+        }
+    }
+
+    fn add_to(&self, totals: &mut Totals, program: &Artifact) {
+        totals.length += 1;
+        totals.reward += f64::from(f32::from_bits(self.reward));
+        totals.logs.resize(program.logs.len(), 0.0);
+        for ((sum, bits), log) in totals.logs.iter_mut().zip(&self.logs).zip(&program.logs) {
+            *sum += match log.ty {
+                ValueType::F32 => f64::from(f32::from_bits(*bits)),
+                ValueType::Int => f64::from(*bits as i32),
+                ValueType::Bool => f64::from(u8::from(*bits != 0)),
+            };
+        }
+    }
+}
+
+/// The key of a line's episode; lines without `episode` belong to the
+/// unnamed episodes of one environment, one after the other.
+fn episode_key(id: &Option<Value>, unnamed: u64) -> (String, Value) {
+    match id {
+        Some(v) => (v.to_string(), v.clone()),
+        None => (format!("#{unnamed}"), Value::from(unnamed)),
+    }
+}
+
+/// An open episode of the streaming order.
+struct Open {
+    id: Value,
+    /// Its first line, to report open episodes in order.
+    first_line: usize,
+    /// Its lane state while another episode has the lane.
+    state: Option<rw_runtime::LaneState>,
+    step: u32,
+    totals: Totals,
+}
+
+/// Specs without group terms: one lane, lent to each episode in turn (its
+/// state saved and restored), every line stepped as it is read, rows
+/// written at once. Memory is the open episodes' states.
+fn evaluate_streaming(
+    run: &mut Run<'_>,
+    reader: impl Iterator<Item = Result<(usize, Line), (TraceError, String)>>,
+) -> Result<(), Failure> {
+    let mut open: std::collections::HashMap<String, Open> = Default::default();
+    // The episode whose state is in the lane.
+    let mut current: Option<String> = None;
+    let mut unnamed = 1u64;
+    let mut named = None;
     for item in reader {
         let (number, line) = item.map_err(Failure::Trace)?;
-        if episode.first().is_some_and(|(_, first)| first.episode != line.episode) {
-            run(&mut episode, &mut sink)?;
+        let has_id = line.episode.is_some();
+        if *named.get_or_insert(has_id) != has_id {
+            let mut e = error(number, None, "some lines give `episode` and others do not".into());
+            e.help = Some(
+                "give every line an `episode` id, or none (one environment's episodes, one after the other)".into(),
+            );
+            return Err(Failure::Trace((e, line.text)));
         }
-        episode.push((number, line));
+        let (key, id) = episode_key(&line.episode, unnamed);
+        if let Some(failure) = run.after_end(&key, &id, number, line.text.clone()) {
+            return Err(failure);
+        }
+        if current.as_deref() != Some(key.as_str()) {
+            if !open.contains_key(&key) && open.len() >= MAX_OPEN_EPISODES {
+                let oldest = open.values().min_by_key(|e| e.first_line).map(|e| (e.first_line, e.id.clone()));
+                let mut e = error(number, None, format!("more than {MAX_OPEN_EPISODES} episodes are open at once"));
+                e.help = Some(format!(
+                    "episodes end at their `done` step or a line with `\"truncated\": true`{}; mark each episode's last line so that its state can be dropped",
+                    oldest.map(|(at, id)| format!(" (episode {id}, open since line {at}, has not ended)")).unwrap_or_default()
+                ));
+                return Err(Failure::Trace((e, line.text)));
+            }
+            if let Some(previous) = current.take()
+                && let Some(p) = open.get_mut(&previous)
+            {
+                p.state = Some(run.evaluator.save_lane(0));
+            }
+            let episode = open.entry(key.clone()).or_insert_with(|| Open {
+                id: id.clone(),
+                first_line: number,
+                state: None,
+                step: 0,
+                totals: Totals::default(),
+            });
+            match episode.state.take() {
+                Some(state) => run.evaluator.restore_lane(0, &state),
+                None => run.evaluator.reset_lane(0),
+            }
+            current = Some(key.clone());
+        }
+        let multipliers = run.multipliers();
+        let owned = owned_columns(run.program, &[Some(&line)]);
+        let columns = borrowed(run.program, &owned);
+        let last = [line.truncated];
+        let input = StepInput { columns: &columns, last: Some(&last), groups: None, active: None };
+        let out = run.evaluator.step(&input).map_err(|e| Failure::Step(Some(number), e))?;
+        let row = StepRow::of(out, 0);
+        let Some(episode) = open.get_mut(&key) else { continue };
+        let step = episode.step;
+        episode.step += 1;
+        row.add_to(&mut episode.totals, run.program);
+        if let Some(cells) = run.step_row(&id, step, &row, &multipliers) {
+            run.sink.row(cells);
+        }
+        if row.end {
+            let end = if row.done { End::Done } else { End::Truncated };
+            let totals = open.remove(&key).map(|e| e.totals).unwrap_or_default();
+            // The evaluator reset the lane: nobody's state is in it.
+            current = None;
+            run.episode_ended(key, &id, number, end, &totals);
+            if !has_id {
+                unnamed += 1;
+            }
+        }
     }
-    run(&mut episode, &mut sink)?;
-    sink.finish();
+    let mut unfinished: Vec<Open> = open.into_values().collect();
+    unfinished.sort_by_key(|e| e.first_line);
+    for episode in unfinished {
+        run.episode_ended(episode.id.to_string(), &episode.id, 0, End::EndOfTrace, &episode.totals);
+    }
     Ok(())
 }
 
@@ -681,75 +1123,122 @@ fn evaluate_streaming(
 /// whole trace is held, and each step costs one pass over the lanes that
 /// are still running.
 fn evaluate_batch(
-    program: &Artifact,
+    run: &mut Run<'_>,
     reader: impl Iterator<Item = Result<(usize, Line), (TraceError, String)>>,
-    format: EvalFormat,
 ) -> Result<(), Failure> {
-    let mut lines = Vec::new();
-    let mut line_numbers = Vec::new();
+    let mut lines: Vec<(usize, Line)> = Vec::new();
+    let mut lanes: Vec<Vec<usize>> = Vec::new();
+    let mut lane_of: std::collections::HashMap<String, usize> = Default::default();
+    let mut group_ids: Vec<Value> = Vec::new();
     for item in reader {
         let (number, line) = item.map_err(Failure::Trace)?;
-        lines.push(line);
-        line_numbers.push(number);
-    }
-    // Episodes: runs of consecutive lines with the same `episode` value.
-    let mut lanes: Vec<Vec<usize>> = Vec::new();
-    for (k, line) in lines.iter().enumerate() {
-        match lanes.last_mut() {
-            Some(lane) if lines[lane[0]].episode == line.episode => lane.push(k),
-            _ => lanes.push(vec![k]),
+        let needs = |field: &str, what: &str| {
+            let mut e = error(number, None, format!("this line has no `{field}`, and the spec {what}"));
+            e.help = Some(format!(
+                "give every line an `episode` id and a `group` id (completions of one prompt share a group): `{{\"episode\": 1, \"group\": 1, ...}}`"
+            ));
+            Failure::Trace((e, line.text.clone()))
+        };
+        if line.group.is_none() {
+            return Err(needs("group", "has group terms (`group_mean`, `group_std`, ...): their statistics need to know which lines share a group"));
         }
+        let Some(id) = &line.episode else {
+            return Err(needs("episode", "has group terms, which evaluate episodes side by side"));
+        };
+        let key = id.to_string();
+        let lane = *lane_of.entry(key).or_insert_with(|| {
+            lanes.push(Vec::new());
+            lanes.len() - 1
+        });
+        if let Some(&previous) = lanes[lane].last() {
+            let (at, before) = &lines[previous];
+            if before.truncated {
+                let mut e = error(number, Some("episode"), format!("episode {id} already ended at line {at} (it was marked `\"truncated\": true`)"));
+                e.help = Some("an episode ends at its `done` step or at a line with `\"truncated\": true`; give the next episode a new `episode` id".into());
+                return Err(Failure::Trace((e, line.text.clone())));
+            }
+            if before.group != line.group {
+                let mut e = error(number, Some("group"), format!("episode {id} changes its `group` (line {at} has {})", before.group.clone().unwrap_or(Value::Null)));
+                e.help = Some("an episode belongs to one group".into());
+                return Err(Failure::Trace((e, line.text.clone())));
+            }
+        }
+        lanes[lane].push(lines.len());
+        lines.push((number, line));
     }
-    let mut group_ids: Vec<Value> = Vec::new();
     let lane_count = lanes.len();
     let horizon = lanes.iter().map(Vec::len).max().unwrap_or(0);
     let mut evaluator =
-        Evaluator::try_new(program, lane_count.max(1), Options { check_nan: true, ..Options::default() })
+        Evaluator::try_new(run.program, lane_count.max(1), Options { check_nan: true, ..Options::default() })
             .map_err(|e| Failure::Step(None, e))?;
-    let mut rows: Vec<Option<Row>> = vec![None; lines.len()];
-    let mut step_in_episode = vec![0u32; lane_count];
+    for p in &run.program.params {
+        if let Some(bits) = run.evaluator.param(&p.name) {
+            evaluator.set_param(&p.name, bits);
+        }
+    }
+    run.evaluator = evaluator;
+    let groups: Vec<u32> = lanes
+        .iter()
+        .map(|l| {
+            let g = lines[l[0]].1.group.clone().unwrap_or(Value::Null);
+            match group_ids.iter().position(|x| *x == g) {
+                Some(i) => i as u32,
+                None => {
+                    group_ids.push(g);
+                    group_ids.len() as u32 - 1
+                }
+            }
+        })
+        .collect();
+    let mut totals = vec![Totals::default(); lane_count];
+    let mut rows: Vec<Option<Vec<Cell>>> = std::iter::repeat_with(|| None).take(lines.len()).collect();
+    let mut unfinished = Vec::new();
     for t in 0..horizon {
-        let at: Vec<Option<&Line>> = lanes.iter().map(|l| l.get(t).map(|&k| &lines[k])).collect();
+        let at: Vec<Option<&Line>> = lanes.iter().map(|l| l.get(t).map(|&k| &lines[k].1)).collect();
         let active: Vec<bool> = lanes.iter().map(|l| t < l.len()).collect();
-        let last: Vec<bool> = lanes.iter().map(|l| t + 1 == l.len()).collect();
-        let groups: Vec<u32> = at
-            .iter()
-            .map(|line| match line.and_then(|line| line.group.clone()) {
-                Some(g) => match group_ids.iter().position(|x| *x == g) {
-                    Some(i) => i as u32 + 1,
-                    None => {
-                        group_ids.push(g);
-                        group_ids.len() as u32
-                    }
-                },
-                None => 0,
-            })
-            .collect();
-        let owned = owned_columns(program, &at);
-        let columns = borrowed(program, &owned);
+        let last: Vec<bool> = at.iter().map(|line| line.is_some_and(|l| l.truncated)).collect();
+        let owned = owned_columns(run.program, &at);
+        let columns = borrowed(run.program, &owned);
+        let multipliers = run.multipliers();
         let input = StepInput { columns: &columns, last: Some(&last), groups: Some(&groups), active: Some(&active) };
-        let out = evaluator.step(&input).map_err(|e| {
+        let out = run.evaluator.step(&input).map_err(|e| {
             let line = match &e {
-                rw_runtime::StepError::NotANumber { lane, .. } => lanes[*lane].get(t).map(|&k| line_numbers[k]),
+                rw_runtime::StepError::NotANumber { lane, .. } => lanes[*lane].get(t).map(|&k| lines[k].0),
                 _ => None,
             };
             Failure::Step(line, e)
         })?;
-        for (lane, l) in lanes.iter().enumerate() {
-            if let Some(&k) = l.get(t) {
-                let logs = out.logs.iter().map(|col| col[lane]).collect();
-                let (step, reward, done) = (step_in_episode[lane], out.reward[lane].to_bits(), out.done[lane]);
-                rows[k] = Some(Row { step, reward, done, logs });
-                step_in_episode[lane] = if out.episode_end[lane] { 0 } else { step_in_episode[lane] + 1 };
+        let step_rows: Vec<Option<StepRow>> =
+            lanes.iter().enumerate().map(|(lane, l)| l.get(t).map(|_| StepRow::of(out, lane))).collect();
+        for (lane, row) in step_rows.into_iter().enumerate() {
+            let Some(row) = row else { continue };
+            let k = lanes[lane][t];
+            let (number, line) = &lines[k];
+            let id = line.episode.clone().unwrap_or(Value::Null);
+            row.add_to(&mut totals[lane], run.program);
+            rows[k] = run.step_row(&id, t as u32, &row, &multipliers);
+            if row.end {
+                if let Some(&next) = lanes[lane].get(t + 1) {
+                    let key = id.to_string();
+                    run.ended.insert(key.clone(), (*number, End::Done));
+                    let (next_number, next_line) = &lines[next];
+                    return Err(run.after_end(&key, &id, *next_number, next_line.text.clone()).unwrap_or(Failure::Usage(String::new())));
+                }
+                let end = if row.done { End::Done } else { End::Truncated };
+                let lane_totals = std::mem::take(&mut totals[lane]);
+                run.episode_ended(id.to_string(), &id, *number, end, &lane_totals);
+            } else if t + 1 == lanes[lane].len() {
+                unfinished.push(lane);
             }
         }
     }
-    let mut sink = Sink::new(program, format);
-    for (line, row) in lines.iter().zip(&rows) {
-        if let Some(row) = row {
-            sink.row(program, line, row);
-        }
+    for cells in rows.into_iter().flatten() {
+        run.sink.row(cells);
     }
-    sink.finish();
+    unfinished.sort_unstable();
+    for lane in unfinished {
+        let id = lines[lanes[lane][0]].1.episode.clone().unwrap_or(Value::Null);
+        run.episode_ended(id.to_string(), &id, 0, End::EndOfTrace, &totals[lane]);
+    }
     Ok(())
 }
