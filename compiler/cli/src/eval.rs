@@ -178,7 +178,11 @@ fn parse_value(spec: &InputSpec, value: &Value, line: usize) -> Result<Value1, T
                     return Err(error(
                         line,
                         Some(name),
-                        format!("`{name}` is {}, outside its declared range {}", float_text(converted), range_text(spec)),
+                        format!(
+                            "`{name}` is {}, outside its declared range {}",
+                            float_text(converted),
+                            range_text(spec)
+                        ),
                     ));
                 }
                 if !in_range_f32(spec, converted) {
@@ -392,7 +396,11 @@ fn parse_line(program: &Artifact, number: usize, text: &str) -> Result<Line, Tra
         None => false,
         Some(Value::Bool(b)) => *b,
         Some(other) => {
-            return Err(error(number, Some("truncated"), format!("`truncated` must be a JSON boolean, found `{other}`")));
+            return Err(error(
+                number,
+                Some("truncated"),
+                format!("`truncated` must be a JSON boolean, found `{other}`"),
+            ));
         }
     };
     Ok(Line { episode, group, truncated, values: out, text: raw.to_string() })
@@ -781,9 +789,9 @@ pub fn run(args: &EvalArgs) -> u8 {
     let reader = Reader::new(&program, std::io::BufReader::with_capacity(1 << 16, file));
     let grouped = program.code.iter().any(|i| matches!(i.op, rw_runtime::artifact::Op::Group(..)));
     let mut run = Run::new(&program, args, format);
-    let result = run.set_params(&args.params).and_then(|()| {
-        if grouped { evaluate_batch(&mut run, reader) } else { evaluate_streaming(&mut run, reader) }
-    });
+    let result = run
+        .set_params(&args.params)
+        .and_then(|()| if grouped { evaluate_batch(&mut run, reader) } else { evaluate_streaming(&mut run, reader) });
     match result {
         Ok(()) => {
             run.sink.finish();
@@ -1063,7 +1071,9 @@ fn evaluate_streaming(
                 let mut e = error(number, None, format!("more than {MAX_OPEN_EPISODES} episodes are open at once"));
                 e.help = Some(format!(
                     "episodes end at their `done` step or a line with `\"truncated\": true`{}; mark each episode's last line so that its state can be dropped",
-                    oldest.map(|(at, id)| format!(" (episode {id}, open since line {at}, has not ended)")).unwrap_or_default()
+                    oldest
+                        .map(|(at, id)| format!(" (episode {id}, open since line {at}, has not ended)"))
+                        .unwrap_or_default()
                 ));
                 return Err(Failure::Trace((e, line.text)));
             }
@@ -1140,7 +1150,10 @@ fn evaluate_batch(
             Failure::Trace((e, line.text.clone()))
         };
         if line.group.is_none() {
-            return Err(needs("group", "has group terms (`group_mean`, `group_std`, ...): their statistics need to know which lines share a group"));
+            return Err(needs(
+                "group",
+                "has group terms (`group_mean`, `group_std`, ...): their statistics need to know which lines share a group",
+            ));
         }
         let Some(id) = &line.episode else {
             return Err(needs("episode", "has group terms, which evaluate episodes side by side"));
@@ -1153,12 +1166,23 @@ fn evaluate_batch(
         if let Some(&previous) = lanes[lane].last() {
             let (at, before) = &lines[previous];
             if before.truncated {
-                let mut e = error(number, Some("episode"), format!("episode {id} already ended at line {at} (it was marked `\"truncated\": true`)"));
+                let mut e = error(
+                    number,
+                    Some("episode"),
+                    format!("episode {id} already ended at line {at} (it was marked `\"truncated\": true`)"),
+                );
                 e.help = Some("an episode ends at its `done` step or at a line with `\"truncated\": true`; give the next episode a new `episode` id".into());
                 return Err(Failure::Trace((e, line.text.clone())));
             }
             if before.group != line.group {
-                let mut e = error(number, Some("group"), format!("episode {id} changes its `group` (line {at} has {})", before.group.clone().unwrap_or(Value::Null)));
+                let mut e = error(
+                    number,
+                    Some("group"),
+                    format!(
+                        "episode {id} changes its `group` (line {at} has {})",
+                        before.group.clone().unwrap_or(Value::Null)
+                    ),
+                );
                 e.help = Some("an episode belongs to one group".into());
                 return Err(Failure::Trace((e, line.text.clone())));
             }
@@ -1222,7 +1246,9 @@ fn evaluate_batch(
                     let key = id.to_string();
                     run.ended.insert(key.clone(), (*number, End::Done));
                     let (next_number, next_line) = &lines[next];
-                    return Err(run.after_end(&key, &id, *next_number, next_line.text.clone()).unwrap_or(Failure::Usage(String::new())));
+                    return Err(run
+                        .after_end(&key, &id, *next_number, next_line.text.clone())
+                        .unwrap_or(Failure::Usage(String::new())));
                 }
                 let end = if row.done { End::Done } else { End::Truncated };
                 let lane_totals = std::mem::take(&mut totals[lane]);

@@ -60,10 +60,12 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Evaluate a spec over a recorded trace (JSON Lines) and print each step's outputs
     #[command(after_help = "Examples:\n  rwc eval examples/office.rw --trace examples/traces/office.jsonl\n  \
-        rwc eval task.rwc --trace run.jsonl --format csv > rewards.csv\n\n\
+        rwc eval task.rwc --trace run.jsonl --format csv > rewards.csv\n  \
+        rwc eval task.rw --trace run.jsonl --summary --param lambda_cost=0.5\n\n\
         A trace line: {\"episode\": 1, \"props\": [\"coffee\"], \"length\": 120}. Props not listed are false; \
-        every other input must be given. A new `episode` value starts a new episode; the last line of \
-        each episode is marked last (truncation).")]
+        every other input must be given. Lines of one `episode` id form an episode wherever they are \
+        (interleaved envs); it ends where the spec's `done` holds or at a line with \"truncated\": true. \
+        The contract: docs/traces.md.")]
     Eval(eval::EvalArgs),
     /// Print a spec's machines as Graphviz graphs
     #[command(

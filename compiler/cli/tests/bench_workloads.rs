@@ -189,7 +189,10 @@ fn bench_rm_matches_the_c_reference_byte_for_byte() {
     }
     let tables = shared_data();
     let c_rm = tables.join("c_rm");
-    succeeded("cc c_rm.c", Command::new("cc").args(["-O2", "-o"]).arg(&c_rm).arg(shared_bench().join("c_rm.c")).output());
+    succeeded(
+        "cc c_rm.c",
+        Command::new("cc").args(["-O2", "-o"]).arg(&c_rm).arg(shared_bench().join("c_rm.c")).output(),
+    );
     let traces = data().join("traces.bin");
     for rm in ["office", "random32"] {
         let prefix = tables.join(format!("c_{rm}"));

@@ -99,10 +99,20 @@ fn import_rm_keeps_state_numbers_and_semantics() {
     // The W1 office machine, as bench/gen_data.py writes it.
     let office = temp("office.rm");
     let edges = [
-        (0, 0, "!e&!f&!n", 0), (0, 1, "e&!f&!n", 0), (0, 2, "!e&f&!n", 0), (0, 3, "e&f&!n", 0), (0, 5, "n", 0),
-        (1, 1, "!f&!n", 0), (1, 3, "f&!n", 0), (1, 5, "n", 0),
-        (2, 2, "!e&!n", 0), (2, 3, "e&!n", 0), (2, 5, "n", 0),
-        (3, 3, "!g&!n", 0), (3, 4, "g&!n", 1), (3, 5, "n", 0),
+        (0, 0, "!e&!f&!n", 0),
+        (0, 1, "e&!f&!n", 0),
+        (0, 2, "!e&f&!n", 0),
+        (0, 3, "e&f&!n", 0),
+        (0, 5, "n", 0),
+        (1, 1, "!f&!n", 0),
+        (1, 3, "f&!n", 0),
+        (1, 5, "n", 0),
+        (2, 2, "!e&!n", 0),
+        (2, 3, "e&!n", 0),
+        (2, 5, "n", 0),
+        (3, 3, "!g&!n", 0),
+        (3, 4, "g&!n", 1),
+        (3, 5, "n", 0),
     ];
     let mut rm_text = String::from("# office world\n0\n[4, 5]\n");
     for (from, to, guard, reward) in edges {
