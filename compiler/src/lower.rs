@@ -686,6 +686,20 @@ impl<'p> Lowerer<'p> {
             };
         };
         match &p.decl(id).kind {
+            DeclKind::Prop | DeclKind::Input(_) if mode == Mode::AtStart => {
+                // Before the first step no input has been observed: a
+                // constant, so that `P_(-1)` does not depend on the first
+                // action (Ng et al.'s invariance needs a potential of the
+                // start state alone), taken inside the declared range so
+                // that the checker's bounds of `P` cover it.
+                let spec = &self.artifact.inputs[self.input_index[&id] as usize];
+                let (kind, bits) = (spec.kind, input_before_first_step(spec));
+                match kind {
+                    InputKind::Scalar(t) => Val::Scalar(self.constant(bits, t), t),
+                    InputKind::Vector(t, len) => Val::Vector((0..len).map(|_| self.constant(bits, t)).collect(), t),
+                    InputKind::Criteria => self.zero(),
+                }
+            }
             DeclKind::Prop | DeclKind::Input(_) => {
                 let index = self.input_index[&id];
                 match self.artifact.inputs[index as usize].kind {
@@ -745,6 +759,14 @@ impl<'p> Lowerer<'p> {
                 };
                 let (s, t) = self.member(a, m, mode);
                 Val::Scalar(s, t)
+            }
+            DeclKind::Input(_) if mode == Mode::AtStart => {
+                // An empty checklist: score 0, all true, nothing failed.
+                match member {
+                    "score" => Val::Scalar(self.f32_const(0.0), VT::F32),
+                    "all" => Val::Scalar(self.constant(1, VT::Bool), VT::Bool),
+                    _ => Val::Scalar(self.constant(0, VT::Int), VT::Int),
+                }
             }
             DeclKind::Input(_) => {
                 let index = self.input_index[&id];
@@ -1106,4 +1128,21 @@ fn const_ref_value(r: &ast::ConstRef, p: &Program) -> f32 {
 
 fn multiplier_of(p: &Program, c: &ast::ConstraintDecl) -> Option<DeclId> {
     p.decls.iter().position(|d| matches!(&d.kind, DeclKind::Multiplier(k) if matches!(&p.outputs[*k], Output::Constraint(x) if std::ptr::eq(x, c)))).map(|i| DeclId(i as u32))
+}
+
+/// An input's value before the first step, as potentials read it: zero
+/// (false) when its declared range allows, else the range's low end.
+fn input_before_first_step(spec: &InputSpec) -> u32 {
+    let t = match spec.kind {
+        InputKind::Scalar(t) | InputKind::Vector(t, _) => t,
+        InputKind::Criteria => return 0,
+    };
+    let zero_allowed = spec.range.is_none_or(|r| r.lo <= 0.0 && if r.inclusive { 0.0 <= r.hi } else { 0.0 < r.hi });
+    match (t, spec.range) {
+        (_, None) | (VT::Bool, _) => 0,
+        (_, Some(_)) if zero_allowed => 0,
+        (VT::Int, Some(r)) => (r.lo.ceil() as i32) as u32,
+        // Ranges hold for the value after conversion to f32, as the runtime checks them.
+        (VT::F32, Some(r)) => (r.lo as f32).to_bits(),
+    }
 }

@@ -161,7 +161,11 @@ fn explain_shaping(program: &sema::Program, timeout_ms: u32, out: &mut impl Writ
         let text = rw_compiler::automata::expr_text(&s.value);
         let line = match s.kind {
             ShapeKind::Potential => format!(
-                "  shape potential `{text}` (gamma {gamma}): potential-based by construction; on a step where `done` holds the potential counts as 0, on a step that is last only by truncation it keeps its value"
+                "  shape potential `{text}` (gamma {gamma}): potential-based by construction; each step pays \
+                 {gamma} * P_t - P_(t-1) with P = `{text}`; before an episode's first step P_(-1) is P with \
+                 every machine in its start state, history at its defaults and inputs at 0 (the low end of a \
+                 range without 0); on a `done` step P_t counts as 0; on a step that is last by truncation P_t \
+                 keeps its value; the next episode starts again from P_(-1)"
             ),
             ShapeKind::Term => match rw_verify::shaping::decide(
                 program,
@@ -170,10 +174,14 @@ fn explain_shaping(program: &sema::Program, timeout_ms: u32, out: &mut impl Writ
                 &rw_verify::Options::new(timeout_ms, rw_verify::DEFAULT_BUDGET_MS),
             ) {
                 rw_verify::shaping::Verdict::Potential(phi) => {
-                    format!("  shape term `{text}` (gamma {gamma}): potential-based, with potential `{phi}`")
+                    format!(
+                        "  shape term `{text}` (gamma {gamma}): potential-based, with potential `{phi}`; each step pays the term as written (`prev(x, d)` is `d` on an episode's first step)"
+                    )
                 }
                 rw_verify::shaping::Verdict::NotPotential { .. } => {
-                    format!("  shape term `{text}` (gamma {gamma}): not potential-based (see RW0513)")
+                    format!(
+                        "  shape term `{text}` (gamma {gamma}): not potential-based (see RW0513); each step pays the term as written"
+                    )
                 }
                 rw_verify::shaping::Verdict::Undecided(why) => {
                     format!("  shape term `{text}` (gamma {gamma}): undecided: {why}")
