@@ -84,6 +84,14 @@ pub enum StepError {
     GroupTooLarge {
         size: usize,
     },
+    /// A checklist item with a weight that is negative or not finite, or a
+    /// verdict outside [0, 1] (NaN included).
+    BadCriterion {
+        input: String,
+        lane: usize,
+        weight: f32,
+        verdict: f32,
+    },
     /// An output is NaN; `origin` is where the first NaN of that lane appeared.
     NotANumber {
         output: String,
@@ -110,6 +118,10 @@ impl fmt::Display for StepError {
                 f,
                 "{lanes} lanes of {bytes_per_lane} bytes each pass the evaluator's limit of {} MiB (evaluate fewer lanes at once)",
                 MAX_EVALUATOR_BYTES >> 20
+            ),
+            StepError::BadCriterion { input, lane, weight, verdict } => write!(
+                f,
+                "an item of `{input}` in lane {lane} has weight {weight} and verdict {verdict}; weights must be finite and non-negative, verdicts in [0, 1]"
             ),
             StepError::GroupTooLarge { size } => {
                 write!(f, "a group has {size} lanes; the limit is {MAX_GROUP} (split the batch into smaller groups)")
@@ -403,6 +415,17 @@ impl<'p> Evaluator<'p> {
                                 .into(),
                         });
                     }
+                    let bad = (0..items).find(|&it| {
+                        !(weights[it].is_finite() && weights[it] >= 0.0 && (0.0..=1.0).contains(&verdicts[it]))
+                    });
+                    if let Some(it) = bad {
+                        return Err(StepError::BadCriterion {
+                            input: spec.name.clone(),
+                            lane: offsets.partition_point(|&o| o as usize <= it).saturating_sub(1),
+                            weight: weights[it],
+                            verdict: verdicts[it],
+                        });
+                    }
                     (offsets.len(), n + 1)
                 }
                 _ => return Err(StepError::ColumnType { input: spec.name.clone(), expected: spec.kind.to_string() }),
@@ -689,12 +712,16 @@ impl<'p> Evaluator<'p> {
                     let items = offsets[l] as usize..offsets[l + 1] as usize;
                     self.slots[dst + l] = match &instr.op {
                         Op::CriteriaScore(_) => {
-                            let (mut num, mut den) = (0.0f32, 0.0f32);
+                            // In f64: products of f32s are exact, sums of
+                            // finite f32 weights cannot overflow, and with
+                            // verdicts <= 1 rounding keeps num <= den, so the
+                            // score is in [0, 1] and never NaN.
+                            let (mut num, mut den) = (0.0f64, 0.0f64);
                             for it in items {
-                                num += weights[it] * verdicts[it];
-                                den += weights[it];
+                                num += f64::from(weights[it]) * f64::from(verdicts[it]);
+                                den += f64::from(weights[it]);
                             }
-                            fb(if den == 0.0 { 0.0 } else { num / den })
+                            fb(if den == 0.0 { 0.0 } else { (num / den) as f32 })
                         }
                         Op::CriteriaAll(_) => bb(items.clone().all(|it| verdicts[it] >= 0.5)),
                         _ => ib(items.filter(|&it| verdicts[it].is_nan() || verdicts[it] < 0.5).count() as i32),

@@ -79,20 +79,22 @@ pub fn run(args: &CheckArgs) -> u8 {
                             "reason": e.reason,
                             "bounds": [end(e.bounds.lo), end(e.bounds.hi)],
                             "exact": e.exact,
+                            "inexact_because": e.inexact_because,
                             "nan": e.bounds.nan,
                             "simplification": e.simplification,
                         }});
                         let _ = writeln!(stdout, "{line}");
                     }
                     Format::Human => {
-                        let _ = writeln!(
-                            stdout,
-                            "  {:<12} {:<16} bounds {:<22} ({})",
-                            e.output,
-                            e.class,
-                            rw_verify::outputs::show(e.bounds),
-                            e.reason
-                        );
+                        let bounds = match &e.inexact_because {
+                            Some(_) => format!("at most {}", rw_verify::outputs::show(e.bounds)),
+                            None => rw_verify::outputs::show(e.bounds),
+                        };
+                        let _ =
+                            writeln!(stdout, "  {:<12} {:<16} bounds {:<22} ({})", e.output, e.class, bounds, e.reason);
+                        if let Some(why) = &e.inexact_because {
+                            let _ = writeln!(stdout, "  {:<12} {:<16}        (at most: {why})", "", "");
+                        }
                     }
                 }
             }

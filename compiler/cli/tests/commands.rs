@@ -423,7 +423,9 @@ fn explain_says_what_shaping_does() {
     let o = rwc(&["check", "--explain", "examples/office.rw"]);
     let out = text(&o.stdout);
     assert!(out.contains("shape potential `-task.distance` (gamma 0.9): potential-based by construction"), "{out}");
-    assert!(out.contains("the potential counts as 0"), "{out}");
+    assert!(out.contains("on a `done` step P_t counts as 0"), "{out}");
+    assert!(out.contains("on a step that is last by truncation P_t keeps its value"), "{out}");
+    assert!(out.contains("before an episode's first step P_(-1) is P with every machine in its start state"), "{out}");
     let spec = temp("terms.rw");
     std::fs::write(&spec, "input d: f32 in 0.0..=10.0\nreward = 0.0\nshape term = prev(d, 0.0) - 0.9 * d gamma 0.9\n")
         .unwrap();

@@ -295,19 +295,20 @@ fn potential_shaping_pays_the_documented_amounts() {
     assert_eq!(code, Some(0), "{err}");
     let g = 0.9f32;
     let expected = [
-        g * -1.0 - -2.0,       // first step: u0 -> u1, from P_(-1) = P(u0)
-        g * -1.0 - -1.0,       // ordinary step, stays in u1
+        g * -1.0 - -2.0,        // first step: u0 -> u1, from P_(-1) = P(u0)
+        g * -1.0 - -1.0,        // ordinary step, stays in u1
         1.0 + (g * 0.0 - -1.0), // done: P_t counts as 0; the machine pays 1
-        g * -2.0 - -2.0,       // a new episode starts from P(u0) again
-        g * -1.0 - -2.0,       // truncated: P_t keeps its value
-        g * -1.0 - -2.0,       // after the truncated episode: from P(u0)
+        g * -2.0 - -2.0,        // a new episode starts from P(u0) again
+        g * -1.0 - -2.0,        // truncated: P_t keeps its value
+        g * -1.0 - -2.0,        // after the truncated episode: from P(u0)
     ];
     for (row, want) in rows.iter().zip(expected) {
         assert_eq!(row["reward"].as_f64().map(|r| r as f32), Some(want), "{row}");
     }
     assert_eq!(rows.len(), 6);
 
-    let input = "input dist: f32 in 0.0..=10.0\nreward = 0.0\nshape potential = -dist gamma 0.5\ndone when dist == 0.0\n";
+    let input =
+        "input dist: f32 in 0.0..=10.0\nreward = 0.0\nshape potential = -dist gamma 0.5\ndone when dist == 0.0\n";
     // P_(-1) = -0 = 0: no input is observed before the first step.
     let trace = "{\"episode\": 1, \"dist\": 4}\n{\"episode\": 1, \"dist\": 2}\n{\"episode\": 1, \"dist\": 1, \"truncated\": true}\n{\"episode\": 2, \"dist\": 3}\n{\"episode\": 2, \"dist\": 0}\n";
     let (code, rows, err) = eval("shape_input", input, trace, &[]);
@@ -315,12 +316,22 @@ fn potential_shaping_pays_the_documented_amounts() {
     let got: Vec<f64> = rows.iter().map(|r| r["reward"].as_f64().unwrap()).collect();
     assert_eq!(got, [0.5 * -4.0 - 0.0, 0.5 * -2.0 + 4.0, 0.5 * -1.0 + 2.0, 0.5 * -3.0 - 0.0, 0.0 + 3.0]);
     // A range without 0: the low end.
-    let (_, rows, _) = eval("shape_low", "input d: f32 in 1.0..=10.0\nreward = 0.0\nshape potential = d gamma 1\n", "{\"d\": 5}\n", &[]);
+    let (_, rows, _) = eval(
+        "shape_low",
+        "input d: f32 in 1.0..=10.0\nreward = 0.0\nshape potential = d gamma 1\n",
+        "{\"d\": 5}\n",
+        &[],
+    );
     assert_eq!(rows[0]["reward"], 4.0);
 
     // `shape term` pays the term as written; `prev(x, d)` is d on the first step of each episode.
     let term = "input dist: f32 in 0.0..=10.0\nreward = 0.0\nshape term = prev(dist, 0.0) - 0.5 * dist gamma 0.5\n";
-    let (_, rows, _) = eval("shape_term", term, "{\"episode\": 1, \"dist\": 4}\n{\"episode\": 1, \"dist\": 2, \"truncated\": true}\n{\"episode\": 2, \"dist\": 6}\n", &[]);
+    let (_, rows, _) = eval(
+        "shape_term",
+        term,
+        "{\"episode\": 1, \"dist\": 4}\n{\"episode\": 1, \"dist\": 2, \"truncated\": true}\n{\"episode\": 2, \"dist\": 6}\n",
+        &[],
+    );
     let got: Vec<f64> = rows.iter().map(|r| r["reward"].as_f64().unwrap()).collect();
     assert_eq!(got, [0.0 - 2.0, 4.0 - 1.0, 0.0 - 3.0]);
 }

@@ -185,6 +185,8 @@ pub struct Encoder<'p> {
     pub constraints: Vec<Bool>,
     /// Some term was over-approximated since the last [`Encoder::take_exact`].
     inexact: bool,
+    /// The first term that was, as written.
+    pub first_opaque: Option<String>,
     /// Parameters of the `fn` calls being inlined, innermost last.
     scope: Vec<(String, Term)>,
     /// Depth of `let`/`fn` inlining, bounded.
@@ -207,6 +209,7 @@ impl<'p> Encoder<'p> {
             by_name: HashMap::new(),
             constraints: Vec::new(),
             inexact: false,
+            first_opaque: None,
             scope: Vec::new(),
             depth: 0,
             lets: HashMap::new(),
@@ -332,9 +335,18 @@ impl<'p> Encoder<'p> {
         }
     }
 
+    fn is_criteria_input(&self, base: &Expr) -> bool {
+        let ExprKind::Name(n) = &base.strip_parens().kind else { return false };
+        let Some(id) = self.program.lookup(&n.name) else { return false };
+        matches!(self.program.decl(id).kind, DeclKind::Input(_)) && self.program.types.get(&id) == Some(&Ty::Criteria)
+    }
+
     /// A fresh stand-in for a term the encoding does not model.
     fn opaque(&mut self, e: &Expr, ty: Ty) -> Term {
         self.inexact = true;
+        if self.first_opaque.is_none() {
+            self.first_opaque = Some(expr_text(e));
+        }
         let name = format!("⟨{}⟩", expr_text(e));
         self.var(&name, ty, None)
     }
@@ -523,6 +535,23 @@ impl<'p> Encoder<'p> {
                 self.by_name.insert(name.clone(), self.vars.len());
                 self.vars.push(Var { name, term: Term::I(var.clone()), samples: Vec::new() });
                 Term::I(var)
+            }
+            // A judge's checklist score: the runtime validates weights
+            // (finite, >= 0) and verdicts (in [0, 1]) and divides in f64,
+            // so the score is an f32 in [0, 1], and every such f32 is the
+            // score of some checklist (one item of weight 1).
+            ExprKind::Member(base, m, None) if m.name == "score" && self.is_criteria_input(base) => {
+                let name = format!("{}.score", expr_text(base));
+                if let Some(&k) = self.by_name.get(&name) {
+                    return Some(self.vars[k].term.clone());
+                }
+                let var = Float::new_const_float32(name.as_str());
+                self.constraints.push(var.ge(&f32_const(0.0)));
+                self.constraints.push(var.le(&f32_const(1.0)));
+                let samples = vec![Term::F(f32_const(0.0)), Term::F(f32_const(1.0))];
+                self.by_name.insert(name.clone(), self.vars.len());
+                self.vars.push(Var { name, term: Term::F(var.clone()), samples });
+                Term::F(var)
             }
             ExprKind::Member(_, m, _) => {
                 let ty = match m.name.as_str() {

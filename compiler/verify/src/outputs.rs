@@ -247,6 +247,8 @@ pub struct Explained {
     /// Both ends are values some step attains, proved by the solver;
     /// otherwise the bounds are sound but may be wider than the values.
     pub exact: bool,
+    /// Why the bounds are not exact ("at most"), when they are not.
+    pub inexact_because: Option<String>,
     /// Inputs and params without a range that make the output unbounded.
     pub unranged: Vec<String>,
     pub simplification: Option<String>,
@@ -355,6 +357,22 @@ impl<'p> Analysis<'p> {
             }
             ExprKind::Cond(c, a, b) => {
                 self.interval(c, env);
+                // A condition that compares a name with a constant narrows
+                // the name in each branch (`if len <= 3584 then 0 else ...`);
+                // a branch no value reaches adds nothing.
+                if let Some((name, then_range, else_range)) = self.split(c, env) {
+                    let mut branches = Vec::new();
+                    for (range, branch) in [(then_range, a), (else_range, b)] {
+                        if let Some(range) = range {
+                            let mut narrowed = env.to_vec();
+                            narrowed.push((name.clone(), range));
+                            branches.push(self.interval(branch, &narrowed));
+                        }
+                    }
+                    if let Some(iv) = branches.into_iter().reduce(Interval::hull) {
+                        return iv;
+                    }
+                }
                 let (x, y) = (self.interval(a, env), self.interval(b, env));
                 x.hull(y)
             }
@@ -398,8 +416,8 @@ impl<'p> Analysis<'p> {
                     },
                     _ => match member.name.as_str() {
                         "failed" => Interval::int(0.0, I32_MAX),
-                        // A judge's weights and verdicts are not range-checked.
-                        "score" => Interval::all(),
+                        // The runtime validates weights and verdicts and divides in f64.
+                        "score" => Interval::point(0.0).hull(Interval::point(1.0)),
                         _ => Interval::boolean(),
                     },
                 }
@@ -434,6 +452,52 @@ impl<'p> Analysis<'p> {
                 if scalar == Scalar::Int { Interval::all_int() } else { Interval::all() }
             }
         }
+    }
+
+    /// For `name OP k` (or `k OP name`) with `k` a constant of the name's
+    /// kind (int or f32): the name's values where the condition holds and
+    /// where it does not (`None`: no value). NaN fails every comparison but
+    /// `!=`.
+    fn split(&mut self, c: &Expr, env: &[(String, Interval)]) -> Option<(String, Option<Interval>, Option<Interval>)> {
+        let ExprKind::Binary(op, a, b) = &c.strip_parens().kind else { return None };
+        let flipped = |op: BinOp| match op {
+            BinOp::Lt => BinOp::Gt,
+            BinOp::Le => BinOp::Ge,
+            BinOp::Gt => BinOp::Lt,
+            BinOp::Ge => BinOp::Le,
+            other => other,
+        };
+        let (name, op, x_expr, k_expr) = match (&a.strip_parens().kind, &b.strip_parens().kind) {
+            (ExprKind::Name(n), _) => (n.name.clone(), *op, a, b),
+            (_, ExprKind::Name(n)) => (n.name.clone(), flipped(*op), b, a),
+            _ => return None,
+        };
+        if !matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne) {
+            return None;
+        }
+        let x = self.interval(x_expr, env);
+        let k = self.interval(k_expr, env);
+        if k.lo != k.hi || k.nan || x.int != k.int || !k.lo.is_finite() {
+            return None;
+        }
+        let k = k.lo;
+        let part = |lo: f64, hi: f64, nan: bool| {
+            let (lo, hi) = (lo.max(x.lo), hi.min(x.hi));
+            (lo <= hi).then_some(Interval { lo, hi, nan, int: x.int })
+        };
+        let (inf, nan) = (f64::INFINITY, x.nan);
+        // Integers: a strict bound moves by one; floats keep a closed hull.
+        let step = if x.int { 1.0 } else { 0.0 };
+        let point = part(k, k, false);
+        let whole = Some(x);
+        Some(match op {
+            BinOp::Le => (name, part(-inf, k, false), part(k + step, inf, nan)),
+            BinOp::Lt => (name, part(-inf, k - step, false), part(k, inf, nan)),
+            BinOp::Ge => (name, part(k, inf, false), part(-inf, k - step, nan)),
+            BinOp::Gt => (name, part(k + step, inf, false), part(-inf, k, nan)),
+            BinOp::Eq => (name, point, whole),
+            _ => (name, whole, point),
+        })
     }
 
     fn call(&mut self, name: &str, args: &[Expr], env: &[(String, Interval)]) -> Interval {
@@ -624,12 +688,16 @@ const TIGHTEN_PROBE_MS: u32 = 300;
 /// the tightened interval and whether both ends are attained (exact), or
 /// `None` when the encoding is not exact; a timeout stops the search at
 /// sound ends.
-fn tighten(program: &Program, e: &Expr, sound: Interval, options: &Options) -> Option<(Interval, bool)> {
+/// Why tightening could not prove the ends (they stay sound).
+const SOLVER_TIMED_OUT: &str = "the solver ran out of time proving the ends";
+
+fn tighten(program: &Program, e: &Expr, sound: Interval, options: &Options) -> Result<(Interval, bool), String> {
     use crate::encode::{f32_const, int_const, model_f32, model_int};
     let mut encoder = Encoder::new(program);
-    let term = encoder.term(e)?;
+    let Some(term) = encoder.term(e) else { return Err("the output is not encoded for the solver".into()) };
     if !encoder.take_exact() {
-        return None;
+        let what = encoder.first_opaque.unwrap_or_default();
+        return Err(format!("`{what}` is not modelled exactly, so the solver cannot prove the ends"));
     }
     // Tightening is a refinement of sound bounds: its probes get a short
     // limit, and the first that runs out ends the search.
@@ -653,7 +721,7 @@ fn tighten(program: &Program, e: &Expr, sound: Interval, options: &Options) -> O
                 Box::new(move |m| model_f32(m, &c).filter(|v| !v.is_nan()).map(f32_key)),
             )
         }
-        Term::B(_) => return None,
+        Term::B(_) => return Err("a boolean".into()),
     };
     let int = matches!(term, Term::I(_));
     let key = |x: f64| if int { x as i64 } else { f32_key(x as f32) };
@@ -689,9 +757,9 @@ fn tighten(program: &Program, e: &Expr, sound: Interval, options: &Options) -> O
         (Some(&a), Some(&b)) => (a, b),
         _ => {
             let Answer::Sat(model) = ask(&solver, &at_least(key(sound.lo))) else {
-                return Some((Interval { nan, ..sound }, false));
+                return Ok((Interval { nan, ..sound }, false));
             };
-            let Some(seen) = value(&model) else { return Some((Interval { nan, ..sound }, false)) };
+            let Some(seen) = value(&model) else { return Ok((Interval { nan, ..sound }, false)) };
             (seen, seen)
         }
     };
@@ -727,7 +795,7 @@ fn tighten(program: &Program, e: &Expr, sound: Interval, options: &Options) -> O
         }
     }
     exact &= hi == attained;
-    Some((Interval { lo: low, hi: unkey(hi), nan, int }, exact))
+    Ok((Interval { lo: low, hi: unkey(hi), nan, int }, exact))
 }
 
 enum Answer {
@@ -781,14 +849,32 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
         let extra_outputs =
             name == "reward" && program.outputs.iter().any(|o| matches!(o, Output::Shape(_) | Output::Constraint(_)));
         let mut exact = false;
-        if markov_value
-            && !extra_outputs
-            && let Some((tight, proved)) = tighten(program, value, bounds, options)
-        {
-            // Both are sound: keep the narrower ends.
-            bounds =
-                Interval { lo: bounds.lo.max(tight.lo), hi: bounds.hi.min(tight.hi), nan: tight.nan, int: bounds.int };
-            exact = proved;
+        let mut inexact_because = None;
+        if !markov_value {
+            inexact_because = Some(format!("the bounds hold for every value of {}, reachable or not", a.reason));
+        } else if extra_outputs {
+            inexact_because = Some("shaping and constraint terms are bounded one by one".into());
+        } else {
+            match tighten(program, value, bounds, options) {
+                Ok((tight, proved)) => {
+                    // Both are sound: keep the narrower ends.
+                    bounds = Interval {
+                        lo: bounds.lo.max(tight.lo),
+                        hi: bounds.hi.min(tight.hi),
+                        nan: tight.nan,
+                        int: bounds.int,
+                    };
+                    exact = proved;
+                    if !proved {
+                        inexact_because = Some(SOLVER_TIMED_OUT.into());
+                    }
+                }
+                Err(why) => inexact_because = Some(why),
+            }
+        }
+        if bounds.lo == f64::NEG_INFINITY && bounds.hi == f64::INFINITY {
+            // Nothing to be tight about.
+            inexact_because = None;
         }
         if name == "reward" {
             // The reward's value as an f32, then each shaping term and
@@ -871,6 +957,7 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
             reason,
             bounds,
             exact,
+            inexact_because,
             unranged: a.unranged.into_iter().collect(),
             simplification,
         });
