@@ -206,6 +206,8 @@ codes! {
         "The verifier could not decide whether a `shape term` is potential-based: `prev` appears other than as an added term, a part of the term cannot be modelled exactly, or the solver ran out of time.";
     CONSTANT_CONDITION = "RW0515", "gate or constraint decided in advance",
         "A `gated` condition or a `constraint` that can never hold, or always holds, within the declared ranges (proved by the solver): a gate that never opens never pays, one always open gates nothing; a constraint always met never binds, one never met makes its multiplier grow without end.";
+    NOT_FINITE = "RW0516", "value can be infinite or NaN",
+        "A division whose divisor can be 0, a `log` of a value that can be 0 or negative, a `sqrt` of a value that can be negative, or an output that can overflow to infinity, within the declared ranges. The label gives a witness (input values from the solver, or the kind of group that does it); `may` means the bounds reach the bad value but no witness was found. At run time a NaN reward or log stops `rwc eval`, and infinities poison a trainer's returns.";
     BAD_TRACE = "RW0601", "bad trace input",
         "A line of an `rwc eval` trace does not fit the spec: not a JSON object, an unknown field or prop, a missing input, a value of the wrong type or outside its declared range. The diagnostic names the line and the field; nothing is evaluated.";
 }

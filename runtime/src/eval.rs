@@ -513,7 +513,8 @@ impl<'p> Evaluator<'p> {
             } else if self.output.episode_end[l] {
                 self.reset_lane(l);
             } else {
-                self.steps[l] = self.steps[l].saturating_add(1);
+                // Saturates at i32::MAX: `steps` is a non-negative int.
+                self.steps[l] = (self.steps[l] + 1).min(i32::MAX as u32);
             }
         }
         Ok(&self.output)

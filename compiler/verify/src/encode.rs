@@ -404,6 +404,19 @@ impl<'p> Encoder<'p> {
                 if let Some((_, t)) = self.scope.iter().rev().find(|(x, _)| *x == n.name) {
                     return Some(t.clone());
                 }
+                // The step index: any int from 0 to i32::MAX (the runtime
+                // saturates there), whatever the inputs.
+                if n.name == "steps" && p.lookup(&n.name).is_none() {
+                    if let Some(&k) = self.by_name.get("steps") {
+                        return Some(self.vars[k].term.clone());
+                    }
+                    let var = BV::new_const("steps", 32);
+                    self.constraints.push(var.bvsge(int_const(0)));
+                    let samples = vec![Term::I(int_const(0)), Term::I(int_const(i64::from(i32::MAX)))];
+                    self.by_name.insert("steps".into(), self.vars.len());
+                    self.vars.push(Var { name: "steps".into(), term: Term::I(var.clone()), samples });
+                    return Some(Term::I(var));
+                }
                 let Some(id) = p.lookup(&n.name) else { return Some(self.opaque(e, Ty::INT)) };
                 let decl = p.decl(id);
                 let ty = p.types.get(&id).copied().unwrap_or(Ty::BOOL);

@@ -17,6 +17,7 @@
 pub mod encode;
 pub mod gates;
 pub mod machines;
+pub mod numeric;
 pub mod outputs;
 pub mod shaping;
 
@@ -111,7 +112,9 @@ pub fn verify(checked: &mut Checked, options: &Options) {
     let (mut found, never) = machines::check(&checked.program, options);
     checked.program.never_taken.extend(never);
     checked.program.never_taken.extend(machines::impossible_formula_edges(&checked.program, options));
-    found.extend(outputs::check(&checked.program, options));
+    let explained = outputs::explain(&checked.program, options);
+    found.extend(outputs::check_explained(&checked.program, &explained));
+    found.extend(numeric::check(&checked.program, &explained, options));
     found.extend(shaping_diagnostics(&checked.program, options));
     found.extend(gates::check(&checked.program, options));
     if options.exhausted() {

@@ -267,9 +267,66 @@ struct Analysis<'p> {
     history: bool,
     unranged: BTreeSet<String>,
     memo: HashMap<DeclId, Interval>,
+    /// Divisions, `log`s and `sqrt`s whose operand's bounds reach the value
+    /// that makes them infinite or NaN.
+    hazards: Vec<Hazard>,
+    /// The outermost call being inlined: hazards inside `fn` bodies are
+    /// reported where the user wrote the call.
+    call_site: Option<rw_compiler::Span>,
+}
+
+/// What can make a value infinite or NaN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HazardKind {
+    /// The divisor can be 0.
+    Division,
+    /// `log`'s argument can be 0 or negative.
+    Log,
+    /// `sqrt`'s argument can be negative.
+    Sqrt,
+}
+
+/// A place where a value can become infinite or NaN, found by the interval
+/// analysis: the operand's sound bounds reach the bad values.
+#[derive(Clone, Debug)]
+pub struct Hazard {
+    pub kind: HazardKind,
+    /// The operand (divisor or argument).
+    pub operand: Expr,
+    pub bounds: Interval,
+    /// Where the user wrote it (the call, for a hazard inside a `fn`).
+    pub span: rw_compiler::Span,
+    /// Found inside a `fn` body, where the operand reads its parameters.
+    pub in_fn: bool,
 }
 
 impl<'p> Analysis<'p> {
+    fn new(program: &'p Program) -> Analysis<'p> {
+        Analysis {
+            program,
+            class: 0,
+            reason: "a function of the step's inputs".into(),
+            members: BTreeSet::new(),
+            history: false,
+            unranged: BTreeSet::new(),
+            memo: HashMap::new(),
+            hazards: Vec::new(),
+            call_site: None,
+        }
+    }
+
+    fn hazard(&mut self, kind: HazardKind, operand: &Expr, bounds: Interval) {
+        let reaches = match kind {
+            HazardKind::Division => bounds.lo <= 0.0 && bounds.hi >= 0.0,
+            HazardKind::Log => bounds.lo <= 0.0,
+            HazardKind::Sqrt => bounds.lo < 0.0,
+        };
+        let span = self.call_site.unwrap_or(operand.span);
+        if reaches && !self.hazards.iter().any(|h| h.span == span && h.kind == kind) {
+            self.hazards.push(Hazard { kind, operand: operand.clone(), bounds, span, in_fn: self.call_site.is_some() });
+        }
+    }
+
     fn raise(&mut self, class: usize, reason: String) {
         if class > self.class {
             self.class = class;
@@ -351,7 +408,10 @@ impl<'p> Analysis<'p> {
                     BinOp::Add => x.add(y),
                     BinOp::Sub => x.sub(y),
                     BinOp::Mul => x.mul(y),
-                    BinOp::Div => x.div(y),
+                    BinOp::Div => {
+                        self.hazard(HazardKind::Division, b, y);
+                        x.div(y)
+                    }
                     _ => Interval::boolean(),
                 }
             }
@@ -376,7 +436,7 @@ impl<'p> Analysis<'p> {
                 let (x, y) = (self.interval(a, env), self.interval(b, env));
                 x.hull(y)
             }
-            ExprKind::Call(f, args) => self.call(&f.name, args, env),
+            ExprKind::Call(f, args) => self.call(&f.name, args, env, e.span),
             ExprKind::Member(base, member, _) => {
                 let ExprKind::Name(n) = &base.strip_parens().kind else { return Interval::all() };
                 let Some(id) = p.lookup(&n.name) else { return Interval::all() };
@@ -500,7 +560,13 @@ impl<'p> Analysis<'p> {
         })
     }
 
-    fn call(&mut self, name: &str, args: &[Expr], env: &[(String, Interval)]) -> Interval {
+    fn call(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        env: &[(String, Interval)],
+        call_span: rw_compiler::Span,
+    ) -> Interval {
         let p = self.program;
         if let Some(id) = p.lookup(name)
             && let DeclKind::Fn(f) = &p.decl(id).kind
@@ -513,7 +579,14 @@ impl<'p> Analysis<'p> {
             for ((pname, pty), a) in f.params.iter().zip(args) {
                 scope.push((pname.name.clone(), as_declared(self.interval(a, env), pty)));
             }
+            let outermost = self.call_site.is_none();
+            if outermost {
+                self.call_site = Some(call_span);
+            }
             let body = self.interval(&f.body, &scope);
+            if outermost {
+                self.call_site = None;
+            }
             return as_declared(body, &f.ret);
         }
         let ivs: Vec<Interval> = args.iter().map(|a| self.interval(a, env)).collect();
@@ -592,12 +665,18 @@ impl<'p> Analysis<'p> {
             "exp" => first.monotone(f32::exp, 2, false).within(0.0, f64::INFINITY),
             "sqrt" => {
                 let a = first.to_f32();
+                if let Some(arg) = args.first() {
+                    self.hazard(HazardKind::Sqrt, arg, a);
+                }
                 let nan = a.lo < 0.0;
                 let clipped = Interval { lo: a.lo.max(0.0), hi: a.hi.max(0.0), ..a };
                 clipped.monotone(f32::sqrt, 0, nan)
             }
             "log" => {
                 let a = first.to_f32();
+                if let Some(arg) = args.first() {
+                    self.hazard(HazardKind::Log, arg, a);
+                }
                 let nan = a.lo < 0.0;
                 let clipped = Interval { lo: a.lo.max(0.0), hi: a.hi.max(0.0), ..a };
                 clipped.monotone(f32::ln, 2, nan)
@@ -824,21 +903,29 @@ fn output_name(o: &Output) -> Option<String> {
     }
 }
 
+/// The places where a value the spec computes can become infinite or NaN,
+/// over every output, shaping term, `done` condition and constraint.
+pub fn hazards(program: &Program) -> Vec<Hazard> {
+    let mut a = Analysis::new(program);
+    for output in &program.outputs {
+        match output {
+            Output::Reward(r) => a.interval(&r.value, &[]),
+            Output::Log(l) => a.interval(&l.value, &[]),
+            Output::Shape(s) => a.interval(&s.value, &[]),
+            Output::Done(d) => a.interval(&d.value, &[]),
+            Output::Constraint(c) => a.interval(&c.condition, &[]),
+        };
+    }
+    a.hazards
+}
+
 /// Bounds and class of every output: `reward` (shaping and constraint
 /// penalties included) and each `log`.
 pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
     let mut out = Vec::new();
     for output in &program.outputs {
         let Some(name) = output_name(output) else { continue };
-        let mut a = Analysis {
-            program,
-            class: 0,
-            reason: "a function of the step's inputs".into(),
-            members: BTreeSet::new(),
-            history: false,
-            unranged: BTreeSet::new(),
-            memo: HashMap::new(),
-        };
+        let mut a = Analysis::new(program);
         let value = match output {
             Output::Reward(r) => &r.value,
             Output::Log(l) => &l.value,
@@ -1035,9 +1122,13 @@ fn literal_zero(e: &Expr) -> bool {
 /// Warnings about outputs: unbounded because an input or param lacks a
 /// range, or constant.
 pub fn check(program: &Program, options: &Options) -> Vec<Diagnostic> {
+    check_explained(program, &explain(program, options))
+}
+
+/// [`check`] on outputs already explained.
+pub fn check_explained(program: &Program, explained: &[Explained]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let explained = explain(program, options);
-    for (output, e) in program.outputs.iter().filter(|o| output_name(o).is_some()).zip(&explained) {
+    for (output, e) in program.outputs.iter().filter(|o| output_name(o).is_some()).zip(explained) {
         let span = match output {
             Output::Reward(r) => r.value.span,
             Output::Log(l) => l.value.span,
@@ -1079,7 +1170,9 @@ pub fn show(iv: Interval) -> String {
         } else if iv.int {
             format!("{}", x as i64)
         } else {
-            format!("{}", x as f32)
+            let v = x as f32;
+            // Very large and very small magnitudes in exponent form.
+            if v != 0.0 && (v.abs() >= 1e9 || v.abs() < 1e-6) { format!("{v:e}") } else { format!("{v}") }
         }
     };
     let nan = if iv.nan { " or NaN" } else { "" };
