@@ -398,12 +398,21 @@ impl<'p> Lowerer<'p> {
                     let name = multiplier_of(p, c);
                     let Some(param) = name.and_then(|id| self.param_index.get(&id).copied()) else { continue };
                     let lambda = self.emit(Op::Param(param), VT::F32);
-                    let limit_slot = self.f32_const(limit);
                     let upper = *op == BinOp::Le;
-                    let gap = if upper {
-                        self.bin(rt::BinOp::SubF, x, limit_slot)
-                    } else {
-                        self.bin(rt::BinOp::SubF, limit_slot, x)
+                    // Per step: `lambda * (x - limit)`; for a limit on the
+                    // episode's sum, `lambda * x` (the limit enters only the
+                    // multiplier's update, as in PPO-Lagrangian).
+                    let gap = match (c.episodic, upper) {
+                        (true, true) => x,
+                        (true, false) => self.emit(Op::Un(rt::UnOp::NegF, x), VT::F32),
+                        (false, true) => {
+                            let limit_slot = self.f32_const(limit);
+                            self.bin(rt::BinOp::SubF, x, limit_slot)
+                        }
+                        (false, false) => {
+                            let limit_slot = self.f32_const(limit);
+                            self.bin(rt::BinOp::SubF, limit_slot, x)
+                        }
                     };
                     let penalty = self.bin(rt::BinOp::MulF, lambda, gap);
                     let negative = self.emit(Op::Un(rt::UnOp::NegF, penalty), VT::F32);
@@ -416,6 +425,7 @@ impl<'p> Lowerer<'p> {
                         upper,
                         lr,
                         param,
+                        episodic: c.episodic,
                     });
                 }
             }

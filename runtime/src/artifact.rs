@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub const MAGIC: [u8; 4] = *b"RWC\0";
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 const HEADER_LEN: usize = 4 + 2 + 2 + 8 + 8;
 /// Edge index meaning "no edge matched".
 pub const NO_EDGE: u32 = u32::MAX;
@@ -299,6 +299,9 @@ pub struct ConstraintSpec {
     pub lr: f32,
     /// The param holding the multiplier.
     pub param: u32,
+    /// The limit is on each episode's sum of the value: the update uses the
+    /// mean over the episodes that ended since the last update.
+    pub episodic: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -146,6 +146,8 @@ pub struct LaneState {
     taken: Vec<u32>,
     registers: Vec<u32>,
     steps: u32,
+    /// Bits of the running episode sums of episodic constraints.
+    episode_sums: Vec<u64>,
 }
 
 /// What one step produced, per lane.
@@ -179,7 +181,12 @@ pub struct Evaluator<'p> {
     registers: Vec<u32>,
     steps: Vec<u32>,
     params: Vec<u32>,
+    /// Per constraint, since the last update: the sum of the value over
+    /// steps (per-step constraints) or of the episodes' sums over ended
+    /// episodes (episodic ones), and how many were added.
     constraint_sums: Vec<(f64, u64)>,
+    /// Per episodic constraint and lane, the running episode's sum.
+    episode_sums: Vec<Vec<f64>>,
     output: StepOutput,
     /// Group partition of the current step: lanes sorted by (group, step).
     group_order: Vec<u32>,
@@ -242,6 +249,7 @@ impl<'p> Evaluator<'p> {
     /// Bytes of slots, registers and state one lane takes.
     pub fn bytes_per_lane(program: &Artifact) -> usize {
         4 * (program.slots as usize + program.registers as usize + 2 * program.automata.len() + 8 + program.logs.len())
+            + 8 * program.constraints.len()
     }
 
     /// An evaluator for `lanes` lanes, or an error when their memory would
@@ -275,6 +283,7 @@ impl<'p> Evaluator<'p> {
             steps: vec![0; lanes],
             params: program.params.iter().map(|p| p.default).collect(),
             constraint_sums: vec![(0.0, 0); program.constraints.len()],
+            episode_sums: program.constraints.iter().map(|_| vec![0.0; lanes]).collect(),
             output,
             group_order: Vec::with_capacity(lanes),
             group_runs: Vec::with_capacity(lanes),
@@ -326,6 +335,9 @@ impl<'p> Evaluator<'p> {
             self.registers[r * self.lanes + lane] = 0;
         }
         self.steps[lane] = 0;
+        for sums in &mut self.episode_sums {
+            sums[lane] = 0.0;
+        }
     }
 
     /// A copy of one lane's episode state (automaton states, registers, the
@@ -338,6 +350,7 @@ impl<'p> Evaluator<'p> {
             taken: self.taken.iter().map(|t| t[lane]).collect(),
             registers: (0..self.program.registers as usize).map(|r| self.registers[r * self.lanes + lane]).collect(),
             steps: self.steps[lane],
+            episode_sums: self.episode_sums.iter().map(|s| s[lane].to_bits()).collect(),
         }
     }
 
@@ -354,12 +367,18 @@ impl<'p> Evaluator<'p> {
             self.registers[r * self.lanes + lane] = v;
         }
         self.steps[lane] = state.steps;
+        for (k, &bits) in state.episode_sums.iter().enumerate() {
+            self.episode_sums[k][lane] = f64::from_bits(bits);
+        }
     }
 
     /// The end-of-batch update of constraint multipliers:
     /// `lambda = max(0, lambda + lr * (mean(x) - limit))` (for `>=`
-    /// constraints the sign of the violation flips), over the steps since the
-    /// previous update. Returns the new multipliers.
+    /// constraints the sign of the violation flips), where the mean is over
+    /// the steps since the previous update, or for an episodic constraint
+    /// over the sums of the episodes that ended since then (PPO-Lagrangian's
+    /// update with plain gradient steps). With nothing to average, a
+    /// multiplier keeps its value. Returns the new multipliers.
     pub fn end_batch(&mut self) -> Vec<f32> {
         let mut out = Vec::with_capacity(self.program.constraints.len());
         for (k, c) in self.program.constraints.iter().enumerate() {
@@ -497,8 +516,18 @@ impl<'p> Evaluator<'p> {
             let base = slot(c.value);
             let sums = &mut self.constraint_sums[k];
             for l in (0..n).filter(|&l| active(l)) {
-                sums.0 += f64::from(f(self.slots[base + l]));
-                sums.1 += 1;
+                let x = f64::from(f(self.slots[base + l]));
+                if c.episodic {
+                    let episode = &mut self.episode_sums[k][l];
+                    *episode += x;
+                    if self.output.episode_end[l] {
+                        sums.0 += std::mem::take(episode);
+                        sums.1 += 1;
+                    }
+                } else {
+                    sums.0 += x;
+                    sums.1 += 1;
+                }
             }
         }
         for &(reg, s) in &p.register_writes {

@@ -66,10 +66,13 @@ impl Program {
                 Output::Log(l) => format!("log {}", l.name.name),
                 Output::Done(_) => "done when".to_string(),
                 Output::Shape(s) => format!("shape {:?}", s.kind).to_lowercase(),
-                Output::Constraint(c) => match &c.name {
-                    Some(n) => format!("constraint {}", n.name),
-                    None => "constraint".to_string(),
-                },
+                Output::Constraint(c) => {
+                    let kind = if c.episodic { "constraint episode" } else { "constraint" };
+                    match &c.name {
+                        Some(n) => format!("{kind} {}", n.name),
+                        None => kind.to_string(),
+                    }
+                }
             };
             let _ = writeln!(out, "  output {line}");
         }

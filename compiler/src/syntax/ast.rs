@@ -290,6 +290,9 @@ pub struct CriteriaItem {
 
 #[derive(Clone, Debug)]
 pub struct ConstraintDecl {
+    /// `constraint episode ...`: the limit bounds each episode's sum of the
+    /// value, not each step's value.
+    pub episodic: bool,
     pub name: Option<Ident>,
     /// The whole comparison `x <= c`.
     pub condition: Expr,

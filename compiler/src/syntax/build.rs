@@ -213,6 +213,10 @@ impl Builder {
             }
             Rule::constraint_decl => {
                 let mut next = parts.next()?;
+                let episodic = next.as_rule() == Rule::episodic;
+                if episodic {
+                    next = parts.next()?;
+                }
                 let mut name = None;
                 if next.as_rule() == Rule::constraint_name {
                     name = Some(self.ident(next.into_inner().next()?));
@@ -235,7 +239,7 @@ impl Builder {
                     let v: f64 = value.as_str().parse().unwrap_or(f64::NAN);
                     options.push((oname, if negative { -v } else { v }, opt_span));
                 }
-                ItemKind::Constraint(ConstraintDecl { name, condition, options, lagrange_span })
+                ItemKind::Constraint(ConstraintDecl { episodic, name, condition, options, lagrange_span })
             }
             _ => return None,
         };

@@ -83,6 +83,10 @@ pub fn check(program: &Program, options: &Options) -> Vec<Diagnostic> {
     }
     for o in &program.outputs {
         let Output::Constraint(c) = o else { continue };
+        // An episode's sum depends on its length: one step's values decide nothing.
+        if c.episodic {
+            continue;
+        }
         let ExprKind::Binary(op @ (BinOp::Le | BinOp::Ge), _, _) = &c.condition.strip_parens().kind else { continue };
         let mut encoder = Encoder::new(program);
         let Some(Term::B(b)) = encoder.term(&c.condition) else { continue };
