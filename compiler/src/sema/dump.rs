@@ -67,7 +67,7 @@ impl Program {
                 Output::Done(_) => "done when".to_string(),
                 Output::Shape(s) => format!("shape {:?}", s.kind).to_lowercase(),
                 Output::Constraint(c) => {
-                    let kind = if c.episodic { "constraint episode" } else { "constraint" };
+                    let kind = if c.episodic { "episodic constraint" } else { "constraint" };
                     match &c.name {
                         Some(n) => format!("{kind} {}", n.name),
                         None => kind.to_string(),
