@@ -60,3 +60,143 @@ fn episodic_constraints_update_from_ended_episodes() {
     lambda = (lambda + 0.1 * (4.0 - 2.0)).max(0.0);
     assert_eq!(eval.end_batch()[0], lambda);
 }
+
+/// A transcription of TRL's GRPOTrainer advantage (`_generate_and_score_completions`):
+/// `mean_grouped = rewards.view(-1, G).mean(1)`, `std = rewards.view(-1, G).std(1)`
+/// (torch's sample std; 0 when G == 1) or `rewards.std()` for
+/// `scale_rewards="batch"`, then `(rewards - mean) / (std + 1e-4)`, no
+/// division for `"none"` (Dr. GRPO). In f64.
+fn trl_advantages(groups: &[Vec<f32>], scale: &str) -> Vec<f64> {
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let std = |v: &[f64]| {
+        if v.len() < 2 {
+            return 0.0;
+        }
+        let m = mean(v);
+        (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+    };
+    let all: Vec<f64> = groups.iter().flatten().map(|&x| f64::from(x)).collect();
+    let batch_std = std(&all);
+    let mut out = Vec::new();
+    for g in groups {
+        let g: Vec<f64> = g.iter().map(|&x| f64::from(x)).collect();
+        let (m, s) = (mean(&g), if scale == "batch" { batch_std } else { std(&g) });
+        for x in &g {
+            out.push(if scale == "none" { x - m } else { (x - m) / (s + 1e-4) });
+        }
+    }
+    out
+}
+
+/// `std::grpo` against TRL's formulas on random groups of sizes 1 to 64,
+/// some with all values equal (advantage exactly 0), for each of TRL's
+/// `scale_rewards` settings.
+#[test]
+fn grpo_advantages_equal_trls() {
+    let artifact = compile(
+        "use std::grpo::{grpo_advantage, dr_grpo_advantage}\ninput r: f32\n\
+         reward = grpo_advantage(r, group_mean(r), group_std_unbiased(r))\n\
+         log batch = grpo_advantage(r, group_mean(r), batch_std_unbiased(r))\n\
+         log none = dr_grpo_advantage(r, group_mean(r))\n\
+         log population = group_std(r)\n",
+    );
+    let mut rng = rw_tests::Rng(0x6e70_0000_0000_0017);
+    for round in 0..20 {
+        let mut groups: Vec<Vec<f32>> = Vec::new();
+        for size in 1..=64usize {
+            if rng.chance(70) && size % 7 != round % 7 {
+                continue;
+            }
+            let g: Vec<f32> = if rng.chance(25) {
+                // All equal: TRL divides 0 by 1e-4.
+                vec![(rng.below(200) as f32 - 100.0) / 16.0; size]
+            } else {
+                (0..size).map(|_| (rng.below(20_001) as f32 - 10_000.0) / 997.0).collect()
+            };
+            groups.push(g);
+        }
+        let values: Vec<f32> = groups.iter().flatten().copied().collect();
+        let ids: Vec<u32> =
+            groups.iter().enumerate().flat_map(|(k, g)| std::iter::repeat_n(k as u32, g.len())).collect();
+        let lanes = values.len();
+        let mut eval = Evaluator::new(&artifact, lanes, Options::default());
+        let columns = [Column::F32(&values)];
+        let out = eval.step(&StepInput { columns: &columns, last: None, groups: Some(&ids), active: None }).unwrap();
+        let logs: Vec<Vec<f32>> = out.logs.iter().map(|c| c.iter().map(|&b| f32::from_bits(b)).collect()).collect();
+        for (scale, got) in [("group", out.reward.clone()), ("batch", logs[0].clone()), ("none", logs[1].clone())] {
+            let want = trl_advantages(&groups, scale);
+            for (k, (&a, &b)) in got.iter().zip(&want).enumerate() {
+                let tolerance = 2e-6 * b.abs().max(1.0);
+                assert!((f64::from(a) - b).abs() <= tolerance, "round {round} scale {scale} lane {k}: rw {a}, TRL {b}");
+            }
+        }
+        // Equal groups: exactly 0, as in TRL.
+        let mut lane = 0;
+        for g in &groups {
+            for _ in g {
+                if g.iter().all(|&x| x == g[0]) {
+                    assert_eq!(out.reward[lane], 0.0);
+                    assert_eq!(logs[2][lane], 0.0, "population std of equal values");
+                }
+                lane += 1;
+            }
+        }
+    }
+}
+
+/// GRPO-λ's selection (Dai et al. 2025, section 3), transcribed: sort the
+/// batch's groups by correctness ratio, highest first, ties in group order
+/// (a stable sort); the first ceil(λ · G) are selected. `batch_group_top`
+/// gives the same lanes on random batches; a fixed threshold
+/// (`switch_on_ratio`) does not.
+#[test]
+fn grpo_lambda_selects_the_top_groups_of_the_batch() {
+    let artifact = compile(
+        "use std::grpo::{grpo_lambda}\nparam fraction: f32 in 0.0..=1.0 = 0.2\ninput correct: bool\ninput short: f32\n\
+         let c = if correct then 1.0 else 0.0\n\
+         reward = grpo_lambda(batch_group_top(c, fraction), c + short, c)\n\
+         log rank = batch_group_rank(c)\n",
+    );
+    let mut rng = rw_tests::Rng(0x6c61_6d62_6461_0001);
+    let mut differs_from_threshold = 0;
+    for round in 0..30 {
+        let group_count = 1 + rng.below(40);
+        let size = 1 + rng.below(8);
+        // λ as the Python reference holds it (a float64), and as the param.
+        let lambda = [0.2f64, 0.5, 0.25, 1.0, 0.0, 0.3, 0.7][round % 7];
+        let fraction = lambda as f32;
+        let correct: Vec<bool> = (0..group_count * size).map(|_| rng.chance(50)).collect();
+        let short: Vec<f32> = (0..group_count * size).map(|k| k as f32 / 1000.0).collect();
+        let ids: Vec<u32> = (0..group_count * size).map(|k| (k / size) as u32).collect();
+        // The transcription.
+        let ratio: Vec<f64> = (0..group_count)
+            .map(|g| correct[g * size..(g + 1) * size].iter().filter(|&&c| c).count() as f64 / size as f64)
+            .collect();
+        let mut order: Vec<usize> = (0..group_count).collect();
+        order.sort_by(|&a, &b| ratio[b].partial_cmp(&ratio[a]).unwrap());
+        let k = (lambda * group_count as f64).ceil() as usize;
+        let selected: Vec<bool> = (0..group_count).map(|g| order.iter().position(|&o| o == g).unwrap() < k).collect();
+
+        let mut eval = Evaluator::new(&artifact, correct.len(), Options::default());
+        eval.set_param("fraction", fraction.to_bits());
+        let columns: Vec<Column<'_>> = artifact
+            .inputs
+            .iter()
+            .map(|i| if i.name == "correct" { Column::Bool(&correct) } else { Column::F32(&short) })
+            .collect();
+        let out = eval.step(&StepInput { columns: &columns, last: None, groups: Some(&ids), active: None }).unwrap();
+        for lane in 0..correct.len() {
+            let g = lane / size;
+            let c = if correct[lane] { 1.0f32 } else { 0.0 };
+            let want = if selected[g] { c + short[lane] } else { c };
+            assert_eq!(out.reward[lane], want, "round {round} lane {lane} (group {g}, ratio {})", ratio[g]);
+            let rank = order.iter().position(|&o| o == g).unwrap() as u32;
+            assert_eq!(out.logs[0][lane], rank, "round {round} lane {lane}");
+            // A fixed threshold of 0.5 instead of the batch's top fraction.
+            if (ratio[g] >= 0.5) != selected[g] {
+                differs_from_threshold += 1;
+            }
+        }
+    }
+    assert!(differs_from_threshold > 0, "a fixed threshold should select other groups on some batch");
+}

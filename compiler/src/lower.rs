@@ -1005,13 +1005,31 @@ impl<'p> Lowerer<'p> {
                 let reg = self.register();
                 Val::Scalar(self.emit(Op::Total { reg, value, ty }, ty), ty)
             }
-            "group_mean" | "group_max" | "group_min" | "group_std" | "rank" => {
+            "batch_group_top" => {
+                // The group is among the top `ceil(fraction * groups)`:
+                // for an int rank, `rank < fraction * groups` (in f32).
+                let v = scalars(self, &values);
+                let (x, fraction) = (v[0].0, self.float_of(v[1]));
+                let rank = self.emit(Op::Group(GroupOp::BatchGroupRank, x), VT::Int);
+                let groups = self.emit(Op::Group(GroupOp::BatchGroups, x), VT::Int);
+                let (rank, groups) = (self.float_of((rank, VT::Int)), self.float_of((groups, VT::Int)));
+                let cut = self.bin(rt::BinOp::MulF, fraction, groups);
+                Val::Scalar(self.bin(rt::BinOp::LtF, rank, cut), VT::Bool)
+            }
+            "group_mean" | "group_max" | "group_min" | "group_std" | "group_std_unbiased" | "rank" | "batch_mean"
+            | "batch_std" | "batch_std_unbiased" | "batch_rank" | "batch_group_rank" => {
                 let (x, t) = scalars(self, &values)[0];
                 let (op, out) = match name {
                     "group_mean" => (GroupOp::Mean, VT::F32),
                     "group_std" => (GroupOp::Std, VT::F32),
+                    "group_std_unbiased" => (GroupOp::StdUnbiased, VT::F32),
                     "group_max" => (GroupOp::Max, t),
                     "group_min" => (GroupOp::Min, t),
+                    "batch_mean" => (GroupOp::BatchMean, VT::F32),
+                    "batch_std" => (GroupOp::BatchStd, VT::F32),
+                    "batch_std_unbiased" => (GroupOp::BatchStdUnbiased, VT::F32),
+                    "batch_rank" => (GroupOp::BatchRank, VT::Int),
+                    "batch_group_rank" => (GroupOp::BatchGroupRank, VT::Int),
                     _ => (GroupOp::Rank, VT::Int),
                 };
                 Val::Scalar(self.emit(Op::Group(op, x), out), out)
@@ -1065,10 +1083,10 @@ impl<'p> Lowerer<'p> {
                 _ => VT::Bool,
             },
             ExprKind::Call(f, args) => match f.name.as_str() {
-                "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "mean" | "var" | "std" | "group_mean" | "group_std" => {
-                    VT::F32
-                }
-                "count" | "rank" | "div" | "rem" => VT::Int,
+                "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "mean" | "var" | "std" | "group_mean" | "group_std"
+                | "group_std_unbiased" | "batch_mean" | "batch_std" | "batch_std_unbiased" => VT::F32,
+                "count" | "rank" | "div" | "rem" | "batch_rank" | "batch_group_rank" => VT::Int,
+                "batch_group_top" => VT::Bool,
                 "step" => args.get(1).map_or(VT::F32, |a| self.infer(a, env)),
                 "min" | "max" | "clamp" | "abs" | "sum" | "prev" | "total" | "group_max" | "group_min" => {
                     if args.iter().all(|a| self.infer(a, env) == VT::Int) { VT::Int } else { VT::F32 }

@@ -196,8 +196,38 @@ pub enum GroupOp {
     Mean,
     Max,
     Min,
+    /// Population standard deviation (divides by n).
     Std,
     Rank,
+    /// Sample standard deviation (divides by n - 1; 0 for one lane), as
+    /// `torch.std` and TRL's GRPO compute it.
+    StdUnbiased,
+    /// The same statistics over the whole batch: every active lane at the
+    /// same step index, whatever its group.
+    BatchMean,
+    BatchStd,
+    BatchStdUnbiased,
+    BatchRank,
+    /// The rank of the lane's group among the batch's groups by the group's
+    /// mean of the value, highest first (0), ties by smaller group id.
+    BatchGroupRank,
+    /// How many groups the batch has.
+    BatchGroups,
+}
+
+impl GroupOp {
+    /// Over the whole batch rather than one group.
+    pub fn is_batch(self) -> bool {
+        matches!(
+            self,
+            GroupOp::BatchMean
+                | GroupOp::BatchStd
+                | GroupOp::BatchStdUnbiased
+                | GroupOp::BatchRank
+                | GroupOp::BatchGroupRank
+                | GroupOp::BatchGroups
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -703,8 +733,16 @@ impl Artifact {
                 let t = slot(*x, None)?;
                 match (op, t) {
                     (_, Bool) => return bad("group term of a bool".into()),
-                    (GroupOp::Mean | GroupOp::Std, _) => F32,
-                    (GroupOp::Rank, _) => Int,
+                    (
+                        GroupOp::Mean
+                        | GroupOp::Std
+                        | GroupOp::StdUnbiased
+                        | GroupOp::BatchMean
+                        | GroupOp::BatchStd
+                        | GroupOp::BatchStdUnbiased,
+                        _,
+                    ) => F32,
+                    (GroupOp::Rank | GroupOp::BatchRank | GroupOp::BatchGroupRank | GroupOp::BatchGroups, _) => Int,
                     (_, t) => t,
                 }
             }

@@ -84,6 +84,11 @@ pub enum StepError {
     GroupTooLarge {
         size: usize,
     },
+    /// A batch (active lanes at one step index) has more than
+    /// [`MAX_BATCH`] lanes, and the program has batch terms.
+    BatchTooLarge {
+        size: usize,
+    },
     /// A checklist item with a weight that is negative or not finite, or a
     /// verdict outside [0, 1] (NaN included).
     BadCriterion {
@@ -123,6 +128,12 @@ impl fmt::Display for StepError {
                 f,
                 "an item of `{input}` in lane {lane} has weight {weight} and verdict {verdict}; weights must be finite and non-negative, verdicts in [0, 1]"
             ),
+            StepError::BatchTooLarge { size } => {
+                write!(
+                    f,
+                    "a batch has {size} lanes; batch terms take at most {MAX_BATCH} (evaluate fewer lanes at once)"
+                )
+            }
             StepError::GroupTooLarge { size } => {
                 write!(f, "a group has {size} lanes; the limit is {MAX_GROUP} (split the batch into smaller groups)")
             }
@@ -191,6 +202,13 @@ pub struct Evaluator<'p> {
     /// Group partition of the current step: lanes sorted by (group, step).
     group_order: Vec<u32>,
     group_runs: Vec<(u32, u32)>,
+    /// The batches of the current step (active lanes at one step index),
+    /// as index ranges of `group_order` (which holds them group by group)
+    /// and of `batch_order` (lane by lane).
+    batch_runs: Vec<(u32, u32)>,
+    batch_order: Vec<u32>,
+    /// Scratch for batch group ranks: (group mean, run start, run end).
+    batch_groups: Vec<(f32, u32, u32)>,
     group_ready: bool,
     scratch: Vec<(f32, u32)>,
     /// Per-lane labels of the automaton being stepped.
@@ -237,6 +255,11 @@ pub fn max_f32(a: f32, b: f32) -> f32 {
 /// checker's bounds of group terms account for the rounding of sums of at
 /// most this many values.
 pub const MAX_GROUP: u32 = 65_536;
+
+/// Most lanes one batch (the active lanes at one step index) may have when
+/// the program has batch terms (`batch_mean`, ...): their statistics add in
+/// `f32`, and the checker's bounds account for sums of at most this many.
+pub const MAX_BATCH: u32 = 1 << 24;
 
 /// Most memory one evaluator may take for its lanes' slots and registers.
 pub const MAX_EVALUATOR_BYTES: usize = 4 << 30;
@@ -287,6 +310,9 @@ impl<'p> Evaluator<'p> {
             output,
             group_order: Vec::with_capacity(lanes),
             group_runs: Vec::with_capacity(lanes),
+            batch_runs: Vec::new(),
+            batch_order: Vec::new(),
+            batch_groups: Vec::new(),
             group_ready: false,
             scratch: Vec::with_capacity(lanes),
             labels: vec![0; lanes],
@@ -489,6 +515,9 @@ impl<'p> Evaluator<'p> {
             if let Some(&(start, end)) = self.group_runs.iter().find(|(s, e)| e - s > MAX_GROUP) {
                 return Err(StepError::GroupTooLarge { size: (end - start) as usize });
             }
+            if let Some(&(start, end)) = self.batch_runs.iter().find(|(s, e)| e - s > MAX_BATCH) {
+                return Err(StepError::BatchTooLarge { size: (end - start) as usize });
+            }
         }
         for instr in &self.program.code {
             if !is_constant(&instr.op) {
@@ -588,13 +617,41 @@ impl<'p> Evaluator<'p> {
             let g = if g == u32::MAX { (1u64 << 32) | u64::from(l) } else { u64::from(g) };
             (g, self.steps[l as usize])
         };
-        // Keys are unique (the lane breaks ties): an unstable sort is deterministic and does not allocate.
-        self.group_order.sort_unstable_by_key(|&l| (key(l), l));
+        // Sorted by (step, group, lane): a batch (one step index) is a run
+        // of groups. Keys are unique (the lane breaks ties): an unstable
+        // sort is deterministic and does not allocate.
+        self.group_order.sort_unstable_by_key(|&l| {
+            let (g, step) = key(l);
+            (step, g, l)
+        });
         self.group_runs.clear();
+        self.batch_runs.clear();
         let mut start = 0;
         for k in 1..=n {
             if k == n || key(self.group_order[k]) != key(self.group_order[start]) {
                 self.group_runs.push((start as u32, k as u32));
+                start = k;
+            }
+        }
+        // Inactive lanes are alone in their group and outside every batch.
+        let inactive = |l: u32| input.active.is_some_and(|a| !a[l as usize]);
+        self.batch_order.clear();
+        if !self.program.code.iter().any(|i| matches!(i.op, Op::Group(op, _) if op.is_batch())) {
+            self.group_ready = true;
+            return;
+        }
+        // Lane by lane within each step index (inactive lanes last, as in
+        // `group_order`): the batch terms' order.
+        self.batch_order.extend_from_slice(&self.group_order);
+        let steps = &self.steps;
+        self.batch_order.sort_unstable_by_key(|&l| (steps[l as usize], inactive(l), l));
+        let mut start = 0;
+        for k in 1..=n {
+            let step = |k: usize| self.steps[self.group_order[k] as usize];
+            if k == n || step(k) != step(start) || inactive(self.group_order[k]) != inactive(self.group_order[start]) {
+                if !inactive(self.group_order[start]) {
+                    self.batch_runs.push((start as u32, k as u32));
+                }
                 start = k;
             }
         }
@@ -802,27 +859,15 @@ impl<'p> Evaluator<'p> {
     }
 
     fn group(&mut self, op: GroupOp, x: usize, ty: ValueType, dst: usize) {
-        let value = |bits: u32| if ty == ValueType::Int { i(bits) as f32 } else { f(bits) };
-        for &(start, end) in &self.group_runs {
+        if op.is_batch() {
+            return self.batch(op, x, ty, dst);
+        }
+        for run in 0..self.group_runs.len() {
+            let (start, end) = self.group_runs[run];
             let members = &self.group_order[start as usize..end as usize];
             match op {
-                GroupOp::Mean | GroupOp::Std => {
-                    let count = members.len() as f32;
-                    let mut sum = 0.0f32;
-                    for &l in members {
-                        sum += value(self.slots[x + l as usize]);
-                    }
-                    let mean = sum / count;
-                    let out = if op == GroupOp::Mean {
-                        mean
-                    } else {
-                        let mut sq = 0.0f32;
-                        for &l in members {
-                            let d = value(self.slots[x + l as usize]) - mean;
-                            sq += d * d;
-                        }
-                        (sq / count).sqrt()
-                    };
+                GroupOp::Mean | GroupOp::Std | GroupOp::StdUnbiased => {
+                    let out = moments(members.iter().map(|&l| wide(ty, self.slots[x + l as usize])), op);
                     for &l in members {
                         self.slots[dst + l as usize] = fb(out);
                     }
@@ -842,19 +887,104 @@ impl<'p> Evaluator<'p> {
                         self.slots[dst + l as usize] = best;
                     }
                 }
-                GroupOp::Rank => {
-                    self.scratch.clear();
-                    self.scratch.extend(members.iter().map(|&l| (value(self.slots[x + l as usize]), l)));
-                    self.scratch.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                    for &(v, l) in &self.scratch {
-                        // Members strictly smaller: the first index whose value is not below `v`.
-                        let smaller = self.scratch.partition_point(|(w, _)| *w < v);
-                        self.slots[dst + l as usize] = ib(smaller as i32);
-                    }
-                }
+                GroupOp::Rank => self.rank(start as usize, end as usize, x, ty, dst),
+                _ => {}
             }
         }
     }
+
+    /// `rank`: how many lanes of `group_order[start..end]` have a strictly
+    /// smaller value.
+    fn rank(&mut self, start: usize, end: usize, x: usize, ty: ValueType, dst: usize) {
+        let value = |bits: u32| if ty == ValueType::Int { i(bits) as f32 } else { f(bits) };
+        self.scratch.clear();
+        for k in start..end {
+            let l = self.group_order[k];
+            self.scratch.push((value(self.slots[x + l as usize]), l));
+        }
+        self.scratch.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for &(v, l) in &self.scratch {
+            // Members strictly smaller: the first index whose value is not below `v`.
+            let smaller = self.scratch.partition_point(|(w, _)| *w < v);
+            self.slots[dst + l as usize] = ib(smaller as i32);
+        }
+    }
+
+    /// Batch terms: over each batch (the active lanes at one step index;
+    /// the same index range of `group_order` and `batch_order`).
+    fn batch(&mut self, op: GroupOp, x: usize, ty: ValueType, dst: usize) {
+        for b in 0..self.batch_runs.len() {
+            let (start, end) = (self.batch_runs[b].0 as usize, self.batch_runs[b].1 as usize);
+            match op {
+                GroupOp::BatchMean | GroupOp::BatchStd | GroupOp::BatchStdUnbiased => {
+                    let kind = match op {
+                        GroupOp::BatchMean => GroupOp::Mean,
+                        GroupOp::BatchStd => GroupOp::Std,
+                        _ => GroupOp::StdUnbiased,
+                    };
+                    // In lane order, as a trainer's batch tensor holds them.
+                    let lanes = &self.batch_order[start..end];
+                    let out = moments(lanes.iter().map(|&l| wide(ty, self.slots[x + l as usize])), kind);
+                    for &l in lanes {
+                        self.slots[dst + l as usize] = fb(out);
+                    }
+                }
+                GroupOp::BatchRank => self.rank(start, end, x, ty, dst),
+                GroupOp::BatchGroupRank | GroupOp::BatchGroups => {
+                    // The batch's groups (runs of `group_runs` inside it, in
+                    // group id order), each with its mean of the value.
+                    self.batch_groups.clear();
+                    for &(s, e) in &self.group_runs {
+                        if s as usize >= start && e as usize <= end {
+                            let lanes = &self.group_order[s as usize..e as usize];
+                            let mean =
+                                moments(lanes.iter().map(|&l| wide(ty, self.slots[x + l as usize])), GroupOp::Mean);
+                            self.batch_groups.push((mean, s, e));
+                        }
+                    }
+                    // Highest mean first; ties (and NaN, last) by group order: a stable sort.
+                    self.batch_groups.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    let count = self.batch_groups.len();
+                    for (rank, &(_, s, e)) in self.batch_groups.iter().enumerate() {
+                        let out = if op == GroupOp::BatchGroups { count } else { rank };
+                        for &l in &self.group_order[s as usize..e as usize] {
+                            self.slots[dst + l as usize] = ib(out as i32);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Mean, population std or sample std (0 for fewer than two values) of
+/// `f32` values, computed in `f64` in the given order (two passes: the
+/// mean, then the squared deviations) and rounded to `f32` once: values
+/// that are all equal have exactly their value as mean and 0 as std, and
+/// a batch of millions of lanes loses nothing to an `f32` running sum.
+fn moments(values: impl Iterator<Item = f64> + Clone, op: GroupOp) -> f32 {
+    let (mut count, mut sum) = (0u32, 0.0f64);
+    for v in values.clone() {
+        sum += v;
+        count += 1;
+    }
+    let mean = sum / f64::from(count);
+    let out = match op {
+        GroupOp::Mean => mean,
+        _ if op == GroupOp::StdUnbiased && count < 2 => 0.0,
+        _ => {
+            let sq: f64 = values.map(|v| (v - mean) * (v - mean)).sum();
+            let divisor = if op == GroupOp::StdUnbiased { count - 1 } else { count };
+            (sq / f64::from(divisor)).sqrt()
+        }
+    };
+    out as f32
+}
+
+/// A value as f64, exactly (an `int` without going through `f32`).
+fn wide(ty: ValueType, bits: u32) -> f64 {
+    if ty == ValueType::Int { f64::from(i(bits)) } else { f64::from(f(bits)) }
 }
 
 fn is_constant(op: &Op) -> bool {

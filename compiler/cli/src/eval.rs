@@ -16,7 +16,7 @@
 
 use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, load};
 use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
-use rw_runtime::artifact::{InputKind, InputSpec, ValueType};
+use rw_runtime::artifact::{GroupOp, InputKind, InputSpec, ValueType};
 use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
 use serde_json::{Map, Value};
 use std::io::IsTerminal;
@@ -1140,6 +1140,11 @@ fn evaluate_batch(
     let mut lanes: Vec<Vec<usize>> = Vec::new();
     let mut lane_of: std::collections::HashMap<String, usize> = Default::default();
     let mut group_ids: Vec<Value> = Vec::new();
+    // Batch statistics alone (`batch_mean`, ...) need no groups.
+    let needs_groups = run.program.code.iter().any(|i| {
+        matches!(i.op, rw_runtime::artifact::Op::Group(op, _)
+            if !op.is_batch() || matches!(op, GroupOp::BatchGroupRank | GroupOp::BatchGroups))
+    });
     for item in reader {
         let (number, line) = item.map_err(Failure::Trace)?;
         let needs = |field: &str, what: &str| {
@@ -1149,7 +1154,7 @@ fn evaluate_batch(
             ));
             Failure::Trace((e, line.text.clone()))
         };
-        if line.group.is_none() {
+        if line.group.is_none() && needs_groups {
             return Err(needs(
                 "group",
                 "has group terms (`group_mean`, `group_std`, ...): their statistics need to know which lines share a group",

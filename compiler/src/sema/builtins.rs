@@ -27,8 +27,21 @@ pub const FUNCTIONS: &[&str] = &[
     "group_max",
     "group_min",
     "group_std",
+    "group_std_unbiased",
     "rank",
+    "batch_mean",
+    "batch_std",
+    "batch_std_unbiased",
+    "batch_rank",
+    "batch_group_rank",
+    "batch_group_top",
 ];
+
+/// Terms over other lanes: a group's (`group_*`, `rank`) or the batch's
+/// (`batch_*`).
+pub fn is_cross_lane(name: &str) -> bool {
+    name.starts_with("group_") || name.starts_with("batch_") || name == "rank"
+}
 
 /// Built-in values that change every step.
 pub const VALUES: &[&str] = &["steps", "episode_end"];
@@ -37,7 +50,7 @@ pub const VALUES: &[&str] = &["steps", "episode_end"];
 /// in per-step value expressions, never in guards, formulas, `fn` bodies or
 /// consts.
 pub fn is_stateful(name: &str) -> bool {
-    matches!(name, "prev" | "total" | "group_mean" | "group_max" | "group_min" | "group_std" | "rank")
+    matches!(name, "prev" | "total") || is_cross_lane(name)
 }
 
 /// A one-line signature for help text.
@@ -66,7 +79,14 @@ pub fn signature(name: &str) -> &'static str {
         "group_max" => "group_max(x)",
         "group_min" => "group_min(x)",
         "group_std" => "group_std(x) -> f32",
+        "group_std_unbiased" => "group_std_unbiased(x) -> f32",
         "rank" => "rank(x) -> int",
+        "batch_mean" => "batch_mean(x) -> f32",
+        "batch_std" => "batch_std(x) -> f32",
+        "batch_std_unbiased" => "batch_std_unbiased(x) -> f32",
+        "batch_rank" => "batch_rank(x) -> int",
+        "batch_group_rank" => "batch_group_rank(x) -> int",
+        "batch_group_top" => "batch_group_top(x, fraction: f32) -> bool",
         _ => "",
     }
 }

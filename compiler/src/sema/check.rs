@@ -874,10 +874,10 @@ impl<'p> Checker<'p> {
         }
         if types.iter().any(|t| t.is_error()) {
             return match n {
-                "count" | "rank" | "div" | "rem" => Ty::INT,
-                "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "mean" | "var" | "std" | "group_mean" | "group_std" => {
-                    Ty::F32
-                }
+                "count" | "rank" | "div" | "rem" | "batch_rank" | "batch_group_rank" => Ty::INT,
+                "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "mean" | "var" | "std" | "group_mean" | "group_std"
+                | "group_std_unbiased" | "batch_mean" | "batch_std" | "batch_std_unbiased" => Ty::F32,
+                "batch_group_top" => Ty::BOOL,
                 _ => Ty::Error,
             };
         }
@@ -921,8 +921,17 @@ impl<'p> Checker<'p> {
                 }
                 _ => join_numeric(self),
             },
+            "batch_group_top" => {
+                if types.len() != 2 {
+                    self.arity(name, span, "2 arguments", types.len());
+                    return Ty::Error;
+                }
+                join_numeric(self);
+                Ty::BOOL
+            }
             "clamp" | "abs" | "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "total" | "group_mean" | "group_max"
-            | "group_min" | "group_std" | "rank" => {
+            | "group_min" | "group_std" | "group_std_unbiased" | "rank" | "batch_mean" | "batch_std"
+            | "batch_std_unbiased" | "batch_rank" | "batch_group_rank" => {
                 let want = if n == "clamp" { 3 } else { 1 };
                 if types.len() != want {
                     self.arity(name, span, if want == 3 { "3 arguments" } else { "1 argument" }, types.len());
@@ -930,8 +939,9 @@ impl<'p> Checker<'p> {
                 }
                 let t = join_numeric(self);
                 match n {
-                    "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "group_mean" | "group_std" => Ty::F32,
-                    "rank" => Ty::INT,
+                    "exp" | "log" | "sqrt" | "sigmoid" | "tanh" | "group_mean" | "group_std" | "group_std_unbiased"
+                    | "batch_mean" | "batch_std" | "batch_std_unbiased" => Ty::F32,
+                    "rank" | "batch_rank" | "batch_group_rank" => Ty::INT,
                     _ => t,
                 }
             }

@@ -10,6 +10,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("format", include_str!("../../../stdlib/format.rw")),
     ("carl", include_str!("../../../stdlib/carl.rw")),
     ("ltl_patterns", include_str!("../../../stdlib/ltl_patterns.rw")),
+    ("grpo", include_str!("../../../stdlib/grpo.rw")),
 ];
 
 pub fn source(name: &str) -> Option<&'static str> {

@@ -642,7 +642,8 @@ impl<'p> Encoder<'p> {
             },
             _ => {
                 let ty = match name {
-                    "count" | "rank" | "div" | "rem" => Ty::INT,
+                    "count" | "rank" | "div" | "rem" | "batch_rank" | "batch_group_rank" => Ty::INT,
+                    "batch_group_top" => Ty::BOOL,
                     "prev" | "total" | "sum" | "min" | "max" | "group_max" | "group_min" => {
                         match args.first().map(|a| self.program_type_of(a)) {
                             Some(Ty::Scalar(Scalar::Int)) => Ty::INT,

@@ -161,11 +161,12 @@ fn witness(encoder: &Encoder<'_>, bad: &Bool, options: &Options) -> Answer {
 /// `None`: proved never to happen.
 fn settle(program: &Program, h: &Hazard, options: &Options) -> Option<Finding> {
     if let ExprKind::Call(f, args) = &h.operand.strip_parens().kind
-        && f.name == "group_std"
+        && is_spread(&f.name)
         && h.kind != HazardKind::Sqrt
     {
         let x = args.first().map(expr_text).unwrap_or_default();
-        return Some(Finding::Witness(format!("a group whose `{x}` values are all equal (a group of one, too)")));
+        let whose = if f.name.starts_with("batch_") { "a batch" } else { "a group" };
+        return Some(Finding::Witness(format!("{whose} whose `{x}` values are all equal (one lane, too)")));
     }
     if h.bounds.lo == 0.0 && h.bounds.hi == 0.0 && !h.bounds.nan {
         return Some(Finding::Witness("always".into()));
@@ -194,11 +195,16 @@ fn settle(program: &Program, h: &Hazard, options: &Options) -> Option<Finding> {
     }
 }
 
+/// A standard deviation across lanes: 0 whenever the lanes agree.
+fn is_spread(name: &str) -> bool {
+    matches!(name, "group_std" | "group_std_unbiased" | "batch_std" | "batch_std_unbiased")
+}
+
 fn diagnostic(h: &Hazard, finding: Finding) -> Diagnostic {
     let operand = expr_text(&h.operand);
     let sure = matches!(finding, Finding::Witness(_));
     let label = match &finding {
-        Finding::Witness(w) if w.starts_with("a group") => format!("0 for {w}"),
+        Finding::Witness(w) if w.starts_with("a group") || w.starts_with("a batch") => format!("0 for {w}"),
         Finding::Witness(w) if w == "always" => "always".to_string(),
         Finding::Witness(w) => format!("when {w}"),
         Finding::May => format!("its bounds are {}", show(h.bounds)),
@@ -209,8 +215,9 @@ fn diagnostic(h: &Hazard, finding: Finding) -> Diagnostic {
             format!("`{operand}` {} be 0 where it divides{place}", if sure { "can" } else { "may" }),
             "the quotient is then infinite, or NaN when the numerator is 0 too",
             match &h.operand.strip_parens().kind {
-                ExprKind::Call(f, args) if f.name == "group_std" => format!(
-                    "divide by `(group_std({}) + 0.0001)`, as TRL's GRPO does",
+                ExprKind::Call(f, args) if is_spread(&f.name) => format!(
+                    "divide by `({}({}) + 0.0001)`, as TRL's GRPO does",
+                    f.name,
                     args.first().map(expr_text).unwrap_or_default()
                 ),
                 _ if h.bounds.lo >= 0.0 => format!("keep the divisor away from 0: `({operand} + 0.0001)`"),

@@ -619,20 +619,25 @@ impl<'p> Analysis<'p> {
                     Interval::float(lo, hi, first.nan || (first.lo == f64::NEG_INFINITY && first.hi == f64::INFINITY))
                 }
             }
-            "var" | "std" | "group_std" => {
-                if name == "group_std" {
-                    self.raise(4, format!("group term `{name}`"));
-                }
-                let a = first.to_f32();
-                let n = if name == "group_std" {
-                    f64::from(rw_runtime::eval::MAX_GROUP)
+            "var" | "std" | "group_std" | "group_std_unbiased" | "batch_std" | "batch_std_unbiased" => {
+                let n = if name.starts_with("group_") || name.starts_with("batch_") {
+                    // Computed in f64 and rounded once: a few ulps of f32
+                    // at most, which the 2-ulp widening below and the
+                    // n = 2 rounding term cover.
+                    let kind = if name.starts_with("group_") { "group" } else { "batch" };
+                    self.raise(4, format!("{kind} term `{name}`"));
+                    2.0
                 } else {
                     args.first().map_or(1.0, |e| self.vector_len(e))
                 };
+                // The sample std divides by n - 1: at most sqrt(2) times the
+                // population std's bound (two lanes at the two ends).
+                let unbiased = if name.ends_with("_unbiased") { std::f64::consts::SQRT_2 } else { 1.0 };
+                let a = first.to_f32();
                 let rounding = n * f64::from(f32::EPSILON);
                 let half = (a.hi - a.lo) / 2.0;
                 let m = a.lo.abs().max(a.hi.abs());
-                let spread = half * (1.0 + rounding) + m * rounding;
+                let spread = (half * (1.0 + rounding) + m * rounding) * unbiased;
                 // The sum of squared deviations overflows first.
                 let overflow = (2.0 * spread).powi(2) * n >= f64::from(f32::MAX) * 0.5 || a.infinite();
                 let hi = if overflow {
@@ -717,9 +722,20 @@ impl<'p> Analysis<'p> {
                 self.raise(1, "history (`total`)".into());
                 first.unbounded_sum()
             }
-            "group_mean" => {
-                self.raise(4, format!("group term `{name}`"));
-                first.mean_of(f64::from(rw_runtime::eval::MAX_GROUP))
+            "group_mean" | "batch_mean" => {
+                // An f64 mean of values in [lo, hi], rounded to f32: in [lo, hi].
+                let kind = if name == "group_mean" { "group" } else { "batch" };
+                self.raise(4, format!("{kind} term `{name}`"));
+                let a = first.to_f32();
+                Interval { nan: a.nan || a.infinite(), ..a }
+            }
+            "batch_rank" | "batch_group_rank" => {
+                self.raise(4, format!("batch term `{name}`"));
+                Interval::int(0.0, f64::from(rw_runtime::eval::MAX_BATCH))
+            }
+            "batch_group_top" => {
+                self.raise(4, format!("batch term `{name}`"));
+                Interval::boolean()
             }
             "group_max" | "group_min" => {
                 self.raise(4, format!("group term `{name}`"));
