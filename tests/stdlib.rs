@@ -36,7 +36,7 @@ fn dapo_overlong_is_zero_then_linear_then_minus_one() {
     assert_eq!(eval(LENGTH, "overlong(n, 8192, 1024)", 0.0, 0.0, 100_000), -1.0);
 }
 
-const SHAPING: &str = "use std::shaping::{par, par2, par3, switch_on_ratio}";
+const SHAPING: &str = "use std::shaping::{par, par_k, par2, par3, switch_on_ratio}";
 
 #[test]
 fn par_is_the_sigmoid_of_the_centred_reward_and_never_nan() {
@@ -71,8 +71,19 @@ fn ensembles_mean_worst_case_and_uncertainty_weighted() {
     let s = [1.0, 2.0, 3.0, 4.0];
     assert_eq!(run("ensemble_mean4(s)", s), 2.5);
     assert_eq!(run("worst_case4(s)", s), 1.0);
-    // Population variance of 1..4 is 1.25: UWO = 2.5 - 0.5 * 1.25.
-    assert_eq!(run("uwo4(s, 0.5)", s), 2.5 - 0.5 * 1.25);
+    // Coste et al.'s code: `torch.mean(s) - coeff * torch.var(s)`, the
+    // sample variance: 5/3 for 1..4.
+    assert_eq!(run("uwo4(s, 0.5)", s), 2.5 - 0.5 * (1.25 * (4.0 / 3.0)));
+    let mut rng = rw_tests::Rng(0x75_770);
+    for _ in 0..200 {
+        let s: [f32; 4] = std::array::from_fn(|_| (rng.below(4001) as f32 - 2000.0) / 300.0);
+        let v: Vec<f64> = s.iter().map(|&x| f64::from(x)).collect();
+        let mean = v.iter().sum::<f64>() / 4.0;
+        let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / 3.0;
+        let want = mean - 0.7 * var;
+        let got = f64::from(run("uwo4(s, 0.7)", s));
+        assert!((got - want).abs() <= 1e-5 * want.abs().max(1.0), "{s:?}: rw {got}, reference {want}");
+    }
     // All scores equal: no uncertainty penalty.
     assert_eq!(run("uwo4(s, 0.5)", [0.7; 4]), 0.7);
 }
@@ -88,17 +99,6 @@ fn format_and_tool_call_rewards() {
     assert_eq!(eval(uses, "tool_call(x > 0.0, y > 0.0)", -1.0, 1.0, 0), -1.0);
     assert_eq!(eval(uses, "tool_call(x > 0.0, y > 0.0)", 1.0, -1.0, 0), 0.2);
     assert_eq!(eval(uses, "tool_call(x > 0.0, y > 0.0)", 1.0, 1.0, 0), 1.0);
-}
-
-#[test]
-fn carl_progress_times_penalty_factors() {
-    let uses = "use std::carl::{soft_penalty, linear_penalty, carl_reward}";
-    assert_eq!(eval(uses, "soft_penalty(x > 0.0, 0.5)", 1.0, 0.0, 0), 0.5);
-    assert_eq!(eval(uses, "soft_penalty(x > 0.0, 0.5)", 0.0, 0.0, 0), 1.0);
-    // The linear factor stays in [0, 1] even for large violations.
-    assert_eq!(eval(uses, "linear_penalty(x, 1.0)", 0.25, 0.0, 0), 0.75);
-    assert_eq!(eval(uses, "linear_penalty(x, 1.0)", 5.0, 0.0, 0), 0.0);
-    assert_eq!(eval(uses, "carl_reward(x, 0.5, 0.8, 1.0)", 0.1, 0.0, 0), 0.1 * 0.5 * 0.8 * 1.0);
 }
 
 #[test]
@@ -165,4 +165,208 @@ fn constraint_multipliers_follow_the_documented_update() {
     // The trainer may also set it.
     assert!(e.set_param("lambda_toxicity", 0.0f32.to_bits()));
     assert_eq!(step(&mut e, [1.0, 1.0]), [1.0, 1.0]);
+}
+
+/// A transcription of TRL's `get_soft_overlong_punishment` (DAPO eq. 13):
+/// 0 up to `max - cache`, `((max - cache) - len) / cache` up to `max`, -1
+/// beyond; and of verl's DAPORewardManager term, `min(-(len - (max -
+/// cache)) / cache * factor, 0)`, which agrees up to `max` for factor 1.
+#[test]
+fn overlong_equals_trl_and_verl() {
+    let trl = |len: i64, max: i64, cache: i64| -> f64 {
+        if len <= max - cache {
+            0.0
+        } else if len <= max {
+            ((max - cache - len) as f64) / cache as f64
+        } else {
+            -1.0
+        }
+    };
+    let verl = |len: i64, max: i64, cache: i64| -> f64 { (-((len - (max - cache)) as f64) / cache as f64).min(0.0) };
+    for (max, cache) in [(8192i64, 1024i64), (20480, 4096), (4096, 512), (100, 1)] {
+        let mut lens: Vec<i64> = vec![0, 1, max - cache - 1, max - cache, max - cache + 1, max - 1, max, max + 1, 2 * max];
+        lens.extend((0..50).map(|k| k * (max + cache) / 50));
+        for len in lens.into_iter().filter(|&l| l >= 0) {
+            let got = eval(LENGTH, &format!("overlong(n, {max}, {cache})"), 0.0, 0.0, len as i32);
+            let want = trl(len, max, cache);
+            assert!((f64::from(got) - want).abs() <= 1e-7, "len {len}, max {max}, cache {cache}: rw {got}, TRL {want}");
+            if len <= max {
+                assert!((f64::from(got) - verl(len, max, cache)).abs() <= 1e-7, "len {len}: verl");
+            }
+        }
+    }
+}
+
+/// LASER (`compute_length_reward_larse`, type "reward"): a correct
+/// response (score 1.0) within the target gains the scalar. LASER-D
+/// (`compute_length_reward_larse_d`): the target is that of the group's
+/// accuracy tier (>= 2/3 high, >= 1/3 medium, else low). Random groups of
+/// 1 to 9 completions, against the transcription.
+#[test]
+fn laser_and_laser_d_equal_the_reference() {
+    let larse = |correct: bool, len: i32, target: i32, scalar: f64| -> f64 {
+        let mut score = if correct { 1.0 } else { 0.0 };
+        if correct && len <= target {
+            score += scalar;
+        }
+        score
+    };
+    for (len, correct) in [(4096, true), (4097, true), (0, true), (100, false)] {
+        let c = if correct { "1.0" } else { "0.0" };
+        let expr = format!("(if n > -1 then {c} else 0.0) + (if {c} > 0.5 then laser(n, 4096, 0.5) else 0.0)");
+        assert_eq!(f64::from(eval(LENGTH, &expr, 0.0, 0.0, len)), larse(correct, len, 4096, 0.5), "len {len}");
+    }
+
+    let src = "use std::length::{laser_d}\ninput correct: bool\ninput n: int in 0..=10000\n\
+               let c = if correct then 1.0 else 0.0\n\
+               reward = c + laser_d(correct, n, group_mean(c), 1000, 2000, 3000, 0.5)\n";
+    let checked = rw_compiler::sema::check_text("laser_d.rw", src, None);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let artifact = rw_compiler::compile(&checked).expect("compiles");
+    let mut rng = rw_tests::Rng(0x1a5e_d);
+    for round in 0..30 {
+        let (mut correct, mut lens, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+        let mut group_of = Vec::new();
+        for g in 0..12u32 {
+            let size = 1 + rng.below(9);
+            let start = correct.len();
+            for _ in 0..size {
+                correct.push(rng.chance(50));
+                lens.push(rng.below(3500) as i32);
+                ids.push(g);
+            }
+            group_of.push(start..correct.len());
+        }
+        let mut e = Evaluator::new(&artifact, correct.len(), Options::default());
+        let columns: Vec<Column<'_>> = artifact
+            .inputs
+            .iter()
+            .map(|i| if i.name == "correct" { Column::Bool(&correct) } else { Column::Int(&lens) })
+            .collect();
+        let out = e.step(&StepInput { columns: &columns, last: None, groups: Some(&ids), active: None }).expect("step");
+        for range in group_of {
+            // id2acc, in float64 as the reference computes it.
+            let acc = correct[range.clone()].iter().filter(|&&c| c).count() as f64 / range.len() as f64;
+            let target = if acc >= 2.0 / 3.0 {
+                1000
+            } else if acc >= 1.0 / 3.0 {
+                2000
+            } else {
+                3000
+            };
+            for lane in range {
+                let want = larse(correct[lane], lens[lane], target, 0.5);
+                assert_eq!(f64::from(out.reward[lane]), want, "round {round} lane {lane}: acc {acc}, len {}", lens[lane]);
+            }
+        }
+    }
+}
+
+/// PAR (`calculate_relative_sigmoid`): the mean over the references of
+/// `1 / (1 + exp(-k * (r - ref)))`, in order.
+#[test]
+fn par_equals_calculate_relative_sigmoid() {
+    let reference = |r: f64, refs: &[f64], k: f64| refs.iter().map(|x| 1.0 / (1.0 + (-k * (r - x)).exp())).sum::<f64>() / refs.len() as f64;
+    let mut rng = rw_tests::Rng(0x9a2);
+    for _ in 0..300 {
+        let (r, a) = ((rng.below(2001) as f32 - 1000.0) / 97.0, (rng.below(2001) as f32 - 1000.0) / 89.0);
+        let (x, y) = (f64::from(r), f64::from(a));
+        for (expr, want) in [
+            ("par(x, y)", reference(x, &[y], 1.0)),
+            ("par_k(x, y, 2.5)", reference(x, &[y], 2.5)),
+            ("par2(x, y, 0.5)", reference(x, &[y, 0.5], 1.0)),
+            ("par3(x, y, 0.5, -1.0)", reference(x, &[y, 0.5, -1.0], 1.0)),
+        ] {
+            let got = f64::from(eval(SHAPING, expr, r, a, 0));
+            assert!((got - want).abs() <= 1e-6, "{expr} at r {r}, ref {a}: rw {got}, PAR {want}");
+        }
+    }
+}
+
+/// CaRL's `SimpleReward.get` with the default configuration, transcribed
+/// (single reward, termination hint including red lights, outside-lanes
+/// zeroing, speed, TTC, comfort and lane-centre factors in its order).
+#[allow(clippy::too_many_arguments)]
+fn carl_simple_reward(
+    progress: f64,
+    over: f64,
+    ttc: bool,
+    comfort_violations: i32,
+    lane_penalty: bool,
+    outside_lanes: bool,
+    collision: bool,
+    red_light: bool,
+    other_termination: bool,
+) -> f64 {
+    let termination = collision || red_light || other_termination;
+    let mut terminal_reward = 0.0; // config.terminal_reward
+    if termination && (collision || red_light) {
+        terminal_reward -= 1.0; // config.terminal_hint
+    }
+    let mut progress_reward = progress;
+    if outside_lanes {
+        progress_reward = 0.0;
+    }
+    let agent_too_fast = over > 0.0;
+    let speed_penalty = if agent_too_fast { (1.0 - over / 2.23).max(0.0) } else { 1.0 };
+    if agent_too_fast {
+        progress_reward *= speed_penalty;
+    }
+    if ttc {
+        progress_reward *= 0.5;
+    }
+    let comfort_penalty = 1.0 - 0.5 * (f64::from(comfort_violations) / 6.0);
+    if comfort_penalty < 1.0 {
+        progress_reward *= comfort_penalty;
+    }
+    progress_reward *= if lane_penalty { 0.5 } else { 1.0 };
+    progress_reward + terminal_reward
+}
+
+#[test]
+fn carl_equals_simple_reward() {
+    let (_, checked) = rw_tests::check(&rw_tests::root().join("examples/carl_driving.rw"));
+    let artifact = rw_compiler::compile(&checked).expect("compiles");
+    let mut rng = rw_tests::Rng(0xca71);
+    let n = 2000;
+    let progress: Vec<f32> = (0..n).map(|_| rng.below(1001) as f32 / 1000.0).collect();
+    let over: Vec<f32> = (0..n).map(|k| if k % 5 == 0 { 0.0 } else { (rng.below(801) as f32 - 400.0) / 100.0 }).collect();
+    let comfort: Vec<i32> = (0..n).map(|_| rng.below(7) as i32).collect();
+    let flags: Vec<Vec<bool>> = (0..7).map(|k| (0..n).map(|_| rng.chance(if k == 0 { 40 } else { 15 })).collect()).collect();
+    let columns: Vec<Column<'_>> = artifact
+        .inputs
+        .iter()
+        .map(|i| match i.name.as_str() {
+            "route_progress" => Column::F32(&progress),
+            "over_speed" => Column::F32(&over),
+            "comfort_violations" => Column::Int(&comfort),
+            "ttc_violation" => Column::Bool(&flags[0]),
+            "lane_penalty" => Column::Bool(&flags[1]),
+            "outside_lanes" => Column::Bool(&flags[2]),
+            "collided" => Column::Bool(&flags[3]),
+            "ran_red_light" => Column::Bool(&flags[4]),
+            "ran_stop_sign" => Column::Bool(&flags[5]),
+            _ => Column::Bool(&flags[6]),
+        })
+        .collect();
+    let mut e = Evaluator::new(&artifact, n, Options::default());
+    let out = e.step(&StepInput { columns: &columns, last: None, groups: None, active: None }).expect("step");
+    for k in 0..n {
+        let want = carl_simple_reward(
+            f64::from(progress[k]),
+            f64::from(over[k]),
+            flags[0][k],
+            comfort[k],
+            flags[1][k],
+            flags[2][k],
+            flags[3][k],
+            flags[4][k],
+            flags[5][k] || flags[6][k],
+        );
+        let got = f64::from(out.reward[k]);
+        assert!((got - want).abs() <= 1e-6, "lane {k}: rw {got}, SimpleReward {want}");
+        assert_eq!(out.done[k], flags[3][k] || flags[4][k] || flags[5][k] || flags[6][k]);
+    }
+    // Off road ends the episode without the -1: it pays its progress.
+    assert!(flags[6].iter().zip(&flags[3]).zip(&flags[4]).any(|((o, c), r)| *o && !c && !r));
 }
