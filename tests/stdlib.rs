@@ -184,7 +184,8 @@ fn overlong_equals_trl_and_verl() {
     };
     let verl = |len: i64, max: i64, cache: i64| -> f64 { (-((len - (max - cache)) as f64) / cache as f64).min(0.0) };
     for (max, cache) in [(8192i64, 1024i64), (20480, 4096), (4096, 512), (100, 1)] {
-        let mut lens: Vec<i64> = vec![0, 1, max - cache - 1, max - cache, max - cache + 1, max - 1, max, max + 1, 2 * max];
+        let mut lens: Vec<i64> =
+            vec![0, 1, max - cache - 1, max - cache, max - cache + 1, max - 1, max, max + 1, 2 * max];
         lens.extend((0..50).map(|k| k * (max + cache) / 50));
         for len in lens.into_iter().filter(|&l| l >= 0) {
             let got = eval(LENGTH, &format!("overlong(n, {max}, {cache})"), 0.0, 0.0, len as i32);
@@ -256,7 +257,12 @@ fn laser_and_laser_d_equal_the_reference() {
             };
             for lane in range {
                 let want = larse(correct[lane], lens[lane], target, 0.5);
-                assert_eq!(f64::from(out.reward[lane]), want, "round {round} lane {lane}: acc {acc}, len {}", lens[lane]);
+                assert_eq!(
+                    f64::from(out.reward[lane]),
+                    want,
+                    "round {round} lane {lane}: acc {acc}, len {}",
+                    lens[lane]
+                );
             }
         }
     }
@@ -266,7 +272,9 @@ fn laser_and_laser_d_equal_the_reference() {
 /// `1 / (1 + exp(-k * (r - ref)))`, in order.
 #[test]
 fn par_equals_calculate_relative_sigmoid() {
-    let reference = |r: f64, refs: &[f64], k: f64| refs.iter().map(|x| 1.0 / (1.0 + (-k * (r - x)).exp())).sum::<f64>() / refs.len() as f64;
+    let reference = |r: f64, refs: &[f64], k: f64| {
+        refs.iter().map(|x| 1.0 / (1.0 + (-k * (r - x)).exp())).sum::<f64>() / refs.len() as f64
+    };
     let mut rng = rw_tests::Rng(0x9a2);
     for _ in 0..300 {
         let (r, a) = ((rng.below(2001) as f32 - 1000.0) / 97.0, (rng.below(2001) as f32 - 1000.0) / 89.0);
@@ -330,9 +338,11 @@ fn carl_equals_simple_reward() {
     let mut rng = rw_tests::Rng(0xca71);
     let n = 2000;
     let progress: Vec<f32> = (0..n).map(|_| rng.below(1001) as f32 / 1000.0).collect();
-    let over: Vec<f32> = (0..n).map(|k| if k % 5 == 0 { 0.0 } else { (rng.below(801) as f32 - 400.0) / 100.0 }).collect();
+    let over: Vec<f32> =
+        (0..n).map(|k| if k % 5 == 0 { 0.0 } else { (rng.below(801) as f32 - 400.0) / 100.0 }).collect();
     let comfort: Vec<i32> = (0..n).map(|_| rng.below(7) as i32).collect();
-    let flags: Vec<Vec<bool>> = (0..7).map(|k| (0..n).map(|_| rng.chance(if k == 0 { 40 } else { 15 })).collect()).collect();
+    let flags: Vec<Vec<bool>> =
+        (0..7).map(|k| (0..n).map(|_| rng.chance(if k == 0 { 40 } else { 15 })).collect()).collect();
     let columns: Vec<Column<'_>> = artifact
         .inputs
         .iter()

@@ -744,7 +744,15 @@ impl<'p> Checker<'p> {
         if self.program.failed_import {
             d = d.note("an import above failed; it may have declared this name");
         }
-        if let Some(s) = suggest::closest(&name.name, candidates) {
+        let python = match name.name.as_str() {
+            "True" | "TRUE" => Some("booleans are written `true` and `false`".to_string()),
+            "False" | "FALSE" => Some("booleans are written `false` and `true`".to_string()),
+            "None" | "null" | "nil" => Some("rw has no null value: every value is a number or a bool".to_string()),
+            _ => None,
+        };
+        if let Some(help) = python {
+            d = d.help(help);
+        } else if let Some(s) = suggest::closest(&name.name, candidates) {
             d = d.help(format!("did you mean `{s}`?"));
         } else if scope.ctx == Ctx::Guard || scope.ctx == Ctx::Formula {
             d = d.help(format!("declare it with `props {}` (or as an input)", name.name));

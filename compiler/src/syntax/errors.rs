@@ -124,6 +124,9 @@ fn hint(text: &str, pos: usize) -> Option<String> {
     if rest.starts_with(';') {
         return Some("items end at the next item: remove the `;`".to_string());
     }
+    if let Some(help) = slip(text, pos) {
+        return Some(help);
+    }
     if rest.starts_with('=') && !rest.starts_with("==") && before.ends_with("reward") {
         return Some("an edge pays with `reward EXPR` (no `=`), for example `u0 -> u1 when a reward 1`".to_string());
     }
@@ -131,6 +134,63 @@ fn hint(text: &str, pos: usize) -> Option<String> {
         return Some("a guard is a condition such as `a & !b`; use `if` inside reward expressions".to_string());
     }
     None
+}
+
+/// What people coming from Python and other languages type, with rw's way.
+fn slip(text: &str, pos: usize) -> Option<String> {
+    let rest = &text[pos..];
+    let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    let here = &rest[..end];
+    // The word just before the error.
+    let before = text[..pos].trim_end();
+    let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    let previous = &before[start..];
+    let help = match here {
+        "and" => "rw writes `and` as `&`: `a & b`",
+        "or" => "rw writes `or` as `|`: `a | b`",
+        "elif" => "rw writes `elif` as `else if`: `if a then 1.0 else if b then 0.5 else 0.0`",
+        "if" if !before.ends_with("then") && !before.ends_with("else") && !before.ends_with('=') => {
+            "a conditional value is `if c then a else b` (Python's `a if c else b` reads the other way round)"
+        }
+        _ if previous == "not" => "rw writes `not x` as `!x`",
+        _ if rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>") => {
+            "compare with `==`; a single `=` defines (`let x = ...`, `reward = ...`)"
+        }
+        _ if rest.starts_with('*') && before.ends_with('*') => {
+            "rw has no power operator: write `x * x`, or `exp(k * log(x))` for a positive `x`"
+        }
+        _ => {
+            // A keyword misspelt: `terminals` for `terminal`.
+            const KEYWORDS: &[&str] = &[
+                "start",
+                "terminal",
+                "states",
+                "priority",
+                "strict",
+                "when",
+                "reward",
+                "then",
+                "else",
+                "gamma",
+                "potential",
+                "term",
+                "weight",
+                "lagrange",
+            ];
+            let candidates = ITEM_KEYWORDS.iter().chain(KEYWORDS).copied();
+            for word in [previous, here] {
+                if word.len() > 2
+                    && !ITEM_KEYWORDS.contains(&word)
+                    && !KEYWORDS.contains(&word)
+                    && let Some(keyword) = crate::sema::suggest::closest(word, candidates.clone())
+                {
+                    return Some(format!("did you mean the keyword `{keyword}` instead of `{word}`?"));
+                }
+            }
+            return None;
+        }
+    };
+    Some(help.to_string())
 }
 
 /// The byte offset where the item loop should continue: the first line after
