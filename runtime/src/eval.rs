@@ -351,6 +351,21 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// Ends the lane's episode after the step it last took, as a truncation
+    /// would have (for a trace that stops before its episode ends): its
+    /// episodic constraint sums count for the next multiplier update, and
+    /// the lane starts a fresh episode.
+    pub fn end_episode(&mut self, lane: usize) {
+        for (k, c) in self.program.constraints.iter().enumerate() {
+            if c.episodic {
+                let sums = &mut self.constraint_sums[k];
+                sums.0 += std::mem::take(&mut self.episode_sums[k][lane]);
+                sums.1 += 1;
+            }
+        }
+        self.reset_lane(lane);
+    }
+
     /// Starts a fresh episode in one lane.
     pub fn reset_lane(&mut self, lane: usize) {
         for (a, spec) in self.program.automata.iter().enumerate() {

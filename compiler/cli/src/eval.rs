@@ -484,6 +484,11 @@ pub const MAX_LINE_BYTES: usize = 16 << 20;
 /// `done` step or `"truncated": true` line.
 pub const MAX_OPEN_EPISODES: usize = 1 << 21;
 
+/// For specs that read the episode's end: most lines that may wait at once
+/// (a line waits for its episode's next line; rows after it wait to keep
+/// the input order).
+pub const MAX_WAITING_LINES: usize = 1 << 20;
+
 /// The trace's lines, read one at a time and parsed; an error carries the
 /// offending line's text for the report. `\n`, `\r\n` and a lone `\r` end a
 /// line; a leading byte order mark is skipped.
@@ -795,14 +800,6 @@ pub fn run(args: &EvalArgs) -> u8 {
     match result {
         Ok(()) => {
             run.sink.finish();
-            let reads_end = program.code.iter().any(|i| matches!(i.op, rw_runtime::artifact::Op::EpisodeEnd(..)));
-            if run.unfinished > 0 && reads_end {
-                eprintln!(
-                    "note: {} episode{} had no end in the trace (no `done` step, no `\"truncated\": true` line): their last steps were evaluated as ordinary steps, so what the spec pays at an episode's end was not paid",
-                    run.unfinished,
-                    if run.unfinished == 1 { "" } else { "s" }
-                );
-            }
             0
         }
         Err(failure) => {
@@ -876,8 +873,6 @@ struct Run<'p> {
     batch_episodes: Option<u64>,
     /// Episodes ended since the last multiplier update.
     ended_in_batch: u64,
-    /// Episodes the trace stopped before their end.
-    unfinished: u64,
     /// Ended episodes: where each ended and why (a later line is an error).
     ended: std::collections::HashMap<String, (usize, End)>,
 }
@@ -902,7 +897,6 @@ impl<'p> Run<'p> {
             summary: args.summary,
             batch_episodes: args.batch_episodes,
             ended_in_batch: 0,
-            unfinished: 0,
             ended: Default::default(),
         }
     }
@@ -937,11 +931,6 @@ impl<'p> Run<'p> {
     /// multiplier update when a batch is complete.
     fn episode_ended(&mut self, key: String, episode: &Value, line: usize, end: End, totals: &Totals) {
         self.ended.insert(key, (line, end));
-        if end == End::EndOfTrace {
-            // Not an end: nothing is paid or updated for it.
-            self.unfinished += 1;
-            return self.summary_row(episode, end, totals);
-        }
         self.summary_row(episode, end, totals);
         self.ended_in_batch += 1;
         if let Some(n) = self.batch_episodes
@@ -976,13 +965,24 @@ impl<'p> Run<'p> {
         let why = match end {
             End::Done => "its `done` held",
             End::Truncated => "it was marked `\"truncated\": true`",
-            End::EndOfTrace => "its lines ended",
+            End::EndOfTrace => "the trace ended it",
         };
-        let mut e = error(number, Some("episode"), format!("episode {episode} already ended at line {at} ({why})"));
-        e.help = Some(
-            "an episode ends at its `done` step or at a line with `\"truncated\": true`; give the next episode a new `episode` id"
-                .into(),
-        );
+        let e = if episode.is_null() {
+            let mut e = error(
+                number,
+                None,
+                format!("the trace gives no `episode` ids, so it is one episode, which ended at line {at} ({why})"),
+            );
+            e.help = Some("give each episode's lines an `episode` id: `{\"episode\": 2, ...}`".into());
+            e
+        } else {
+            let mut e = error(number, Some("episode"), format!("episode {episode} already ended at line {at} ({why})"));
+            e.help = Some(
+                "an episode ends at its `done` step or at a line with `\"truncated\": true`; give the next episode a new `episode` id"
+                    .into(),
+            );
+            e
+        };
         Some(Failure::Trace((e, text)))
     }
 }
@@ -1019,13 +1019,18 @@ impl StepRow {
     }
 }
 
-/// The key of a line's episode; lines without `episode` belong to the
-/// unnamed episodes of one environment, one after the other.
-fn episode_key(id: &Option<Value>, unnamed: u64) -> (String, Value) {
-    match id {
-        Some(v) => (v.to_string(), v.clone()),
-        None => (format!("#{unnamed}"), Value::from(unnamed)),
-    }
+/// The key of a line's episode: its id as written; every line without
+/// `episode` belongs to the one unnamed episode (`null`).
+fn episode_key(id: &Option<Value>) -> (String, Value) {
+    let id = id.clone().unwrap_or(Value::Null);
+    (id.to_string(), id)
+}
+
+/// Whether some step's outputs depend on the episode's end (`gated`
+/// payouts, `episode_end`): then a line's row waits until its episode's
+/// next line (or the end of the trace) tells whether it was the last.
+fn reads_episode_end(program: &Artifact) -> bool {
+    program.code.iter().any(|i| matches!(i.op, rw_runtime::artifact::Op::EpisodeEnd(..)))
 }
 
 /// An open episode of the streaming order.
@@ -1037,94 +1042,182 @@ struct Open {
     state: Option<rw_runtime::LaneState>,
     step: u32,
     totals: Totals,
+    /// (Specs that read the episode's end) its latest line and that line's
+    /// position, stepped once the next line or the trace's end says
+    /// whether it is the last.
+    waiting: Option<(usize, usize, Line)>,
+}
+
+/// The streaming order's state: the open episodes, which has the lane, and
+/// rows held back to keep the input order.
+#[derive(Default)]
+struct Streams {
+    open: std::collections::HashMap<String, Open>,
+    current: Option<String>,
+    rows: std::collections::BTreeMap<usize, Option<Vec<Cell>>>,
+    next_row: usize,
+}
+
+impl Streams {
+    /// Gives the lane to episode `key` (saving the previous episode's state).
+    fn switch_to(&mut self, run: &mut Run<'_>, key: &str) {
+        if self.current.as_deref() == Some(key) {
+            return;
+        }
+        if let Some(previous) = self.current.take()
+            && let Some(p) = self.open.get_mut(&previous)
+        {
+            p.state = Some(run.evaluator.save_lane(0));
+        }
+        match self.open.get_mut(key).and_then(|e| e.state.take()) {
+            Some(state) => run.evaluator.restore_lane(0, &state),
+            None => run.evaluator.reset_lane(0),
+        }
+        self.current = Some(key.to_string());
+    }
+
+    /// Writes the rows that no earlier row waits for.
+    fn flush(&mut self, run: &mut Run<'_>) {
+        while let Some(row) = self.rows.remove(&self.next_row) {
+            if let Some(cells) = row {
+                run.sink.row(cells);
+            }
+            self.next_row += 1;
+        }
+    }
+
+    /// Steps one line of episode `key`; returns how the episode ended, if
+    /// it did. `last`: no line of the episode follows.
+    fn step(
+        &mut self,
+        run: &mut Run<'_>,
+        key: &str,
+        (number, position, line): (usize, usize, &Line),
+        last: bool,
+    ) -> Result<Option<End>, Failure> {
+        self.switch_to(run, key);
+        let multipliers = run.multipliers();
+        let owned = owned_columns(run.program, &[Some(line)]);
+        let columns = borrowed(run.program, &owned);
+        let last_flags = [last || line.truncated];
+        let input = StepInput { columns: &columns, last: Some(&last_flags), groups: None, active: None };
+        let out = run.evaluator.step(&input).map_err(|e| Failure::Step(Some(number), e))?;
+        let row = StepRow::of(out, 0);
+        let Some(episode) = self.open.get_mut(key) else { return Ok(None) };
+        let step = episode.step;
+        episode.step += 1;
+        row.add_to(&mut episode.totals, run.program);
+        let id = episode.id.clone();
+        self.rows.insert(position, run.step_row(&id, step, &row, &multipliers));
+        self.flush(run);
+        if !row.end {
+            return Ok(None);
+        }
+        let end = if row.done {
+            End::Done
+        } else if line.truncated {
+            End::Truncated
+        } else {
+            End::EndOfTrace
+        };
+        let totals = self.open.remove(key).map(|e| e.totals).unwrap_or_default();
+        // The evaluator reset the lane: nobody's state is in it.
+        self.current = None;
+        run.episode_ended(key.to_string(), &id, number, end, &totals);
+        Ok(Some(end))
+    }
 }
 
 /// Specs without group terms: one lane, lent to each episode in turn (its
-/// state saved and restored), every line stepped as it is read, rows
-/// written at once. Memory is the open episodes' states.
+/// state saved and restored); rows in input order. A line is stepped as it
+/// is read, unless the spec reads the episode's end: then it waits for its
+/// episode's next line, or the trace's end, which ends the episode as a
+/// truncation would. Memory is the open episodes and, for specs that read
+/// the end, the rows that wait.
 fn evaluate_streaming(
     run: &mut Run<'_>,
     reader: impl Iterator<Item = Result<(usize, Line), (TraceError, String)>>,
 ) -> Result<(), Failure> {
-    let mut open: std::collections::HashMap<String, Open> = Default::default();
-    // The episode whose state is in the lane.
-    let mut current: Option<String> = None;
-    let mut unnamed = 1u64;
+    let delayed = reads_episode_end(run.program);
+    let mut streams = Streams::default();
     let mut named = None;
-    for item in reader {
+    for (position, item) in reader.enumerate() {
         let (number, line) = item.map_err(Failure::Trace)?;
         let has_id = line.episode.is_some();
         if *named.get_or_insert(has_id) != has_id {
             let mut e = error(number, None, "some lines give `episode` and others do not".into());
-            e.help = Some(
-                "give every line an `episode` id, or none (one environment's episodes, one after the other)".into(),
-            );
+            e.help = Some("give every line an `episode` id, or none (the whole trace is then one episode)".into());
             return Err(Failure::Trace((e, line.text)));
         }
-        let (key, id) = episode_key(&line.episode, unnamed);
+        let (key, id) = episode_key(&line.episode);
         if let Some(failure) = run.after_end(&key, &id, number, line.text.clone()) {
             return Err(failure);
         }
-        if current.as_deref() != Some(key.as_str()) {
-            if !open.contains_key(&key) && open.len() >= MAX_OPEN_EPISODES {
-                let oldest = open.values().min_by_key(|e| e.first_line).map(|e| (e.first_line, e.id.clone()));
-                let mut e = error(number, None, format!("more than {MAX_OPEN_EPISODES} episodes are open at once"));
+        if !streams.open.contains_key(&key) {
+            let limit = if delayed { MAX_WAITING_LINES } else { MAX_OPEN_EPISODES };
+            let waiting = if delayed { streams.open.len() + streams.rows.len() } else { streams.open.len() };
+            if waiting >= limit {
+                let oldest = streams.open.values().min_by_key(|e| e.first_line).map(|e| (e.first_line, e.id.clone()));
+                let what =
+                    if delayed { "lines wait for their episodes' next line" } else { "episodes are open at once" };
+                let mut e = error(number, None, format!("more than {limit} {what}"));
                 e.help = Some(format!(
-                    "episodes end at their `done` step or a line with `\"truncated\": true`{}; mark each episode's last line so that its state can be dropped",
+                    "an episode ends at its `done` step or a line with `\"truncated\": true`{}; mark each episode's last line",
                     oldest
                         .map(|(at, id)| format!(" (episode {id}, open since line {at}, has not ended)"))
                         .unwrap_or_default()
                 ));
                 return Err(Failure::Trace((e, line.text)));
             }
-            if let Some(previous) = current.take()
-                && let Some(p) = open.get_mut(&previous)
-            {
-                p.state = Some(run.evaluator.save_lane(0));
-            }
-            let episode = open.entry(key.clone()).or_insert_with(|| Open {
-                id: id.clone(),
-                first_line: number,
-                state: None,
-                step: 0,
-                totals: Totals::default(),
-            });
-            match episode.state.take() {
-                Some(state) => run.evaluator.restore_lane(0, &state),
-                None => run.evaluator.reset_lane(0),
-            }
-            current = Some(key.clone());
+            streams.open.insert(
+                key.clone(),
+                Open {
+                    id: id.clone(),
+                    first_line: number,
+                    state: None,
+                    step: 0,
+                    totals: Totals::default(),
+                    waiting: None,
+                },
+            );
         }
-        let multipliers = run.multipliers();
-        let owned = owned_columns(run.program, &[Some(&line)]);
-        let columns = borrowed(run.program, &owned);
-        let last = [line.truncated];
-        let input = StepInput { columns: &columns, last: Some(&last), groups: None, active: None };
-        let out = run.evaluator.step(&input).map_err(|e| Failure::Step(Some(number), e))?;
-        let row = StepRow::of(out, 0);
-        let Some(episode) = open.get_mut(&key) else { continue };
-        let step = episode.step;
-        episode.step += 1;
-        row.add_to(&mut episode.totals, run.program);
-        if let Some(cells) = run.step_row(&id, step, &row, &multipliers) {
-            run.sink.row(cells);
+        if !delayed {
+            streams.step(run, &key, (number, position, &line), false)?;
+            continue;
         }
-        if row.end {
-            let end = if row.done { End::Done } else { End::Truncated };
-            let totals = open.remove(&key).map(|e| e.totals).unwrap_or_default();
-            // The evaluator reset the lane: nobody's state is in it.
-            current = None;
-            run.episode_ended(key, &id, number, end, &totals);
-            if !has_id {
-                unnamed += 1;
+        // The episode's previous line is not its last: step it now.
+        let previous = streams.open.get_mut(&key).and_then(|e| e.waiting.take());
+        if let Some((at, at_position, waiting)) = previous
+            && streams.step(run, &key, (at, at_position, &waiting), false)?.is_some()
+        {
+            return Err(run.after_end(&key, &id, number, line.text.clone()).unwrap_or(Failure::Usage(String::new())));
+        }
+        if line.truncated {
+            streams.step(run, &key, (number, position, &line), true)?;
+        } else if let Some(episode) = streams.open.get_mut(&key) {
+            episode.waiting = Some((number, position, line));
+        }
+    }
+    // The trace ended: every open episode ends as a truncation would.
+    let mut open: Vec<(usize, String)> = streams.open.iter().map(|(k, e)| (e.first_line, k.clone())).collect();
+    open.sort();
+    for (_, key) in open {
+        let waiting = streams.open.get_mut(&key).and_then(|e| e.waiting.take());
+        match waiting {
+            Some((number, position, line)) => {
+                streams.step(run, &key, (number, position, &line), true)?;
+            }
+            None => {
+                streams.switch_to(run, &key);
+                run.evaluator.end_episode(0);
+                streams.current = None;
+                if let Some(e) = streams.open.remove(&key) {
+                    run.episode_ended(key, &e.id, 0, End::EndOfTrace, &e.totals);
+                }
             }
         }
     }
-    let mut unfinished: Vec<Open> = open.into_values().collect();
-    unfinished.sort_by_key(|e| e.first_line);
-    for episode in unfinished {
-        run.episode_ended(episode.id.to_string(), &episode.id, 0, End::EndOfTrace, &episode.totals);
-    }
+    streams.flush(run);
     Ok(())
 }
 
@@ -1221,11 +1314,13 @@ fn evaluate_batch(
         .collect();
     let mut totals = vec![Totals::default(); lane_count];
     let mut rows: Vec<Option<Vec<Cell>>> = std::iter::repeat_with(|| None).take(lines.len()).collect();
-    let mut unfinished = Vec::new();
     for t in 0..horizon {
         let at: Vec<Option<&Line>> = lanes.iter().map(|l| l.get(t).map(|&k| &lines[k].1)).collect();
         let active: Vec<bool> = lanes.iter().map(|l| t < l.len()).collect();
-        let last: Vec<bool> = at.iter().map(|line| line.is_some_and(|l| l.truncated)).collect();
+        // A truncated line, or the episode's last line in the trace (the
+        // trace's end ends it as a truncation would).
+        let last: Vec<bool> =
+            lanes.iter().zip(&at).map(|(l, line)| t + 1 == l.len() || line.is_some_and(|l| l.truncated)).collect();
         let owned = owned_columns(run.program, &at);
         let columns = borrowed(run.program, &owned);
         let multipliers = run.multipliers();
@@ -1255,21 +1350,20 @@ fn evaluate_batch(
                         .after_end(&key, &id, *next_number, next_line.text.clone())
                         .unwrap_or(Failure::Usage(String::new())));
                 }
-                let end = if row.done { End::Done } else { End::Truncated };
+                let end = if row.done {
+                    End::Done
+                } else if line.truncated {
+                    End::Truncated
+                } else {
+                    End::EndOfTrace
+                };
                 let lane_totals = std::mem::take(&mut totals[lane]);
                 run.episode_ended(id.to_string(), &id, *number, end, &lane_totals);
-            } else if t + 1 == lanes[lane].len() {
-                unfinished.push(lane);
             }
         }
     }
     for cells in rows.into_iter().flatten() {
         run.sink.row(cells);
-    }
-    unfinished.sort_unstable();
-    for lane in unfinished {
-        let id = lines[lanes[lane][0]].1.episode.clone().unwrap_or(Value::Null);
-        run.episode_ended(id.to_string(), &id, 0, End::EndOfTrace, &totals[lane]);
     }
     Ok(())
 }

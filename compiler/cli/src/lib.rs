@@ -64,7 +64,8 @@ pub enum Command {
         rwc eval task.rw --trace run.jsonl --summary --param lambda_cost=0.5\n\n\
         A trace line: {\"episode\": 1, \"props\": [\"coffee\"], \"length\": 120}. Props not listed are false; \
         every other input must be given. Lines of one `episode` id form an episode wherever they are \
-        (interleaved envs); it ends where the spec's `done` holds or at a line with \"truncated\": true. \
+        (interleaved envs); it ends where the spec's `done` holds, at a line with \"truncated\": true, or, \
+        as a truncation, where the trace ends. Without `episode` the trace is one episode. \
         The contract: docs/traces.md.")]
     Eval(eval::EvalArgs),
     /// Print a spec's machines as Graphviz graphs

@@ -319,10 +319,10 @@ fn machine_guards_read_ltlf_formulas() {
     std::fs::write(&trace, "{\"props\": [\"office\"]}\n{\"props\": [\"coffee\"]}\n{\"props\": [\"office\"]}\n")
         .unwrap();
     let o = rwc(&["eval", spec, "--trace", trace.to_str().unwrap(), "--format", "csv"]);
-    assert_eq!(text(&o.stdout), "episode,step,reward,done\n1,0,0,false\n1,1,0,false\n1,2,1,true\n");
+    assert_eq!(text(&o.stdout), "episode,step,reward,done\nnull,0,0,false\nnull,1,0,false\nnull,2,1,true\n");
     std::fs::write(&trace, "{\"props\": [\"decoration\"]}\n").unwrap();
     let o = rwc(&["eval", spec, "--trace", trace.to_str().unwrap(), "--format", "csv"]);
-    assert_eq!(text(&o.stdout), "episode,step,reward,done\n1,0,-1,true\n");
+    assert_eq!(text(&o.stdout), "episode,step,reward,done\nnull,0,-1,true\n");
 }
 
 /// A deliberately hard query (is there a cube that is the sum of two cubes?

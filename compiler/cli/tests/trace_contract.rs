@@ -103,17 +103,14 @@ fn truncated_ends_an_episode_without_done_and_a_later_line_is_an_error() {
     assert_eq!(code, Some(1));
     assert!(err.contains("episode \"a\" already ended at line 1 (its `done` held)"), "{err}");
 
-    // Without ids: one environment's episodes, one after the other.
-    let (code, rows, err) = eval(
-        "unnamed",
-        spec,
-        "{\"props\": []}\n{\"props\": [\"g\"]}\n{\"props\": []}\n{\"props\": [], \"truncated\": true}\n{\"props\": []}\n",
-        &[],
-    );
+    // Without ids the trace is one episode (`null`): a line after its end is an error.
+    let (code, rows, err) = eval("unnamed", spec, "{\"props\": []}\n{\"props\": []}\n{\"props\": [\"g\"]}\n", &[]);
     assert_eq!(code, Some(0), "{err}");
-    let ids: Vec<(i64, i64)> =
-        rows.iter().map(|r| (r["episode"].as_i64().unwrap(), r["step"].as_i64().unwrap())).collect();
-    assert_eq!(ids, [(1, 0), (1, 1), (2, 0), (2, 1), (3, 0)]);
+    let ids: Vec<(bool, i64)> = rows.iter().map(|r| (r["episode"].is_null(), r["step"].as_i64().unwrap())).collect();
+    assert_eq!(ids, [(true, 0), (true, 1), (true, 2)]);
+    let (code, rows, err) = eval("unnamed_after", spec, "{\"props\": [\"g\"]}\n{\"props\": []}\n", &[]);
+    assert_eq!((code, rows.len()), (Some(1), 1));
+    assert!(err.contains("the trace gives no `episode` ids, so it is one episode, which ended at line 1"), "{err}");
 
     let (code, _, err) = eval("mixed", spec, "{\"episode\": 1, \"props\": []}\n{\"props\": []}\n", &[]);
     assert_eq!(code, Some(1));
@@ -183,7 +180,7 @@ fn non_finite_values_in_and_out() {
         Ok(out) => assert_eq!(text(&out.stdout).trim(), "ok", "{}", text(&out.stderr)),
         Err(e) => eprintln!("skipped reading the output back in Python: {e}"),
     }
-    assert_eq!(csv.lines().nth(2), Some("1,1,-Infinity,false,-Infinity"));
+    assert_eq!(csv.lines().nth(2), Some("null,1,-Infinity,false,-Infinity"));
 
     // NaN where the range excludes it, and in int and bool fields.
     let (code, _, err) = eval("nan_range", "input x: f32 in 0.0..=1.0\nreward = x\n", "{\"x\": NaN}\n", &[]);
@@ -334,4 +331,38 @@ fn potential_shaping_pays_the_documented_amounts() {
     );
     let got: Vec<f64> = rows.iter().map(|r| r["reward"].as_f64().unwrap()).collect();
     assert_eq!(got, [0.0 - 2.0, 4.0 - 1.0, 0.0 - 3.0]);
+}
+
+/// An episode whose lines stop without `done` or `truncated` ends with the
+/// trace, as a truncation would: a G-RA spec (which pays at the episode's
+/// end) gives the same rows as with an explicit `"truncated": true`, for
+/// interleaved episodes too.
+#[test]
+fn the_trace_end_truncates_open_episodes() {
+    let spec = "input ok: bool\ninput x: f32 in 0.0..=1.0\nreward = gated(ok) { x }\nlog ended = episode_end\n";
+    let lines = [(1, true, 0.25), (2, true, 0.5), (1, true, 0.5), (2, false, 0.25), (1, true, 0.125)];
+    let write = |mark_last: bool| -> String {
+        let mut text = String::new();
+        for (k, (ep, ok, x)) in lines.iter().enumerate() {
+            let last = lines[k + 1..].iter().all(|(e, _, _)| e != ep);
+            let truncated = if mark_last && last { ", \"truncated\": true" } else { "" };
+            text += &format!("{{\"episode\": {ep}, \"ok\": {ok}, \"x\": {x}{truncated}}}\n");
+        }
+        text
+    };
+    let (code, implicit, err) = eval("trace_end", spec, &write(false), &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, explicit, _) = eval("trace_end_marked", spec, &write(true), &[]);
+    assert_eq!(implicit, explicit);
+    // Episode 1 pays its sum 0.875 on its last line; episode 2's gate closed.
+    let rewards: Vec<f64> = implicit.iter().map(|r| r["reward"].as_f64().unwrap()).collect();
+    assert_eq!(rewards, [0.0, 0.0, 0.0, 0.0, 0.875]);
+    let ended: Vec<bool> = implicit.iter().map(|r| r["ended"].as_bool().unwrap()).collect();
+    assert_eq!(ended, [false, false, false, true, true]);
+    // Rows keep the input order although lines 1-3 waited for their episodes' next lines.
+    let order: Vec<i64> = implicit.iter().map(|r| r["episode"].as_i64().unwrap()).collect();
+    assert_eq!(order, [1, 2, 1, 2, 1]);
+    let (_, summary, _) = eval("trace_end", spec, &write(false), &["--summary"]);
+    let ends: Vec<&str> = summary.iter().map(|r| r["end"].as_str().unwrap()).collect();
+    assert_eq!(ends, ["end of trace", "end of trace"]);
 }
