@@ -57,6 +57,11 @@ pub fn schema(a: &Artifact) -> Value {
         .automata
         .iter()
         .map(|m| {
+            let names = |flags: &[bool]| -> Vec<&str> {
+                m.states.iter().zip(flags).filter(|(_, f)| **f).map(|(s, _)| s.as_str()).collect()
+            };
+            let state = |k: u32| m.states.get(k as usize).map_or("?", String::as_str);
+            // The counts of CLI.md, then the automaton itself.
             json!({
                 "name": m.name,
                 "kind": match m.kind { AutomatonKind::Machine => "machine", AutomatonKind::Ltlf => "ltlf" },
@@ -64,6 +69,25 @@ pub fn schema(a: &Artifact) -> Value {
                 "edges": m.edges.len(),
                 "terminal": m.terminal.iter().filter(|t| **t).count(),
                 "accepting": m.accepting.iter().filter(|t| **t).count(),
+                "state_names": m.states,
+                "start": state(m.start),
+                "terminal_states": names(&m.terminal),
+                "accepting_states": names(&m.accepting),
+                "transitions": m.edges.iter().map(|e| json!({"from": state(e.from), "to": state(e.to), "pays": e.reward.is_some()})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let constraints: Vec<Value> = a
+        .constraints
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "multiplier": a.params.get(c.param as usize).map(|p| p.name.as_str()),
+                "limit": c.limit,
+                "upper": c.upper,
+                "lr": c.lr,
+                "episodic": c.episodic,
             })
         })
         .collect();
@@ -74,6 +98,7 @@ pub fn schema(a: &Artifact) -> Value {
         "params": params,
         "outputs": outputs,
         "automata": automata,
+        "constraints": constraints,
         "instructions": a.code.len(),
     })
 }
@@ -127,6 +152,17 @@ pub fn run(args: &InspectArgs) -> u8 {
             m.states.get(m.start as usize).map_or("?", String::as_str),
             m.edges.len(),
             terminal.join(" ")
+        );
+    }
+    for c in &a.constraints {
+        println!(
+            "constraint {}{} {} {} (multiplier `{}`, lr {})",
+            if c.episodic { "episode " } else { "" },
+            c.name,
+            if c.upper { "<=" } else { ">=" },
+            c.limit,
+            a.params.get(c.param as usize).map_or("?", |p| p.name.as_str()),
+            c.lr
         );
     }
     println!("{} instructions, {} registers", a.code.len(), a.registers);

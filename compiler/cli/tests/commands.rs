@@ -21,6 +21,19 @@ fn compile_writes_an_artifact_that_inspect_and_eval_read() {
     assert_eq!(automaton["kind"], "machine");
     assert_eq!((automaton["states"].as_u64(), automaton["edges"].as_u64()), (Some(6), Some(10)));
     assert_eq!((automaton["terminal"].as_u64(), automaton["accepting"].as_u64()), (Some(2), Some(1)));
+    // The automaton itself: state names, start, terminal states, edges.
+    assert_eq!(automaton["start"], "idle");
+    assert_eq!(automaton["state_names"][4], "delivered");
+    assert_eq!(automaton["terminal_states"], serde_json::json!(["delivered", "broken"]));
+    assert_eq!(automaton["transitions"].as_array().unwrap().len(), 10);
+    let paying: Vec<(&str, &str)> = automaton["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["pays"] == true)
+        .map(|e| (e["from"].as_str().unwrap(), e["to"].as_str().unwrap()))
+        .collect();
+    assert!(paying.contains(&("got_both", "delivered")), "{paying:?}");
     let inputs: Vec<&str> = schema["inputs"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(inputs, ["coffee", "mail", "office", "decoration"]);
 

@@ -1135,6 +1135,24 @@ fn literal_zero(e: &Expr) -> bool {
     }
 }
 
+/// "declare a range, for example `input n: int in 0..=100`", in the type
+/// and kind (input or param) the name has.
+fn range_suggestion(program: &Program, name: &str) -> String {
+    let id = program.lookup(name);
+    let kind = match id.map(|id| &program.decl(id).kind) {
+        Some(DeclKind::Param(_)) => "param",
+        _ => "input",
+    };
+    let example = match id.and_then(|id| program.types.get(&id)) {
+        Some(Ty::Scalar(rw_compiler::sema::Scalar::Int)) => "int in 0..=100".to_string(),
+        Some(Ty::Vector(rw_compiler::sema::Scalar::Int, n)) => format!("int[{n}] in 0..=100"),
+        Some(Ty::Vector(_, n)) => format!("f32[{n}] in 0.0..=1.0"),
+        _ => "f32 in 0.0..=1.0".to_string(),
+    };
+    let default = if kind == "param" { if example.starts_with("int") { " = 0" } else { " = 0.0" } } else { "" };
+    format!("declare a range, for example `{kind} {name}: {example}{default}`")
+}
+
 /// Warnings about outputs: unbounded because an input or param lacks a
 /// range, or constant.
 pub fn check(program: &Program, options: &Options) -> Vec<Diagnostic> {
@@ -1156,7 +1174,7 @@ pub fn check_explained(program: &Program, explained: &[Explained]) -> Vec<Diagno
             out.push(
                 Diagnostic::warning(code::UNBOUNDED, format!("{what} is unbounded: {}", show(e.bounds)))
                     .primary(span, format!("depends on {} without a declared range", names.join(", ")))
-                    .help(format!("declare a range, for example `input {}: f32 in 0.0..=1.0`", e.unranged[0])),
+                    .help(range_suggestion(program, &e.unranged[0])),
             );
         } else if e.bounds.lo == e.bounds.hi && !e.bounds.nan && e.class == "markov" {
             out.push(
