@@ -143,7 +143,8 @@ fn slip(text: &str, pos: usize) -> Option<String> {
     let here = &rest[..end];
     // The word just before the error.
     let before = text[..pos].trim_end();
-    let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = before.char_indices().rev().find(|&(_, c)| !word(c)).map_or(0, |(i, c)| i + c.len_utf8());
     let previous = &before[start..];
     let help = match here {
         "and" => "rw writes `and` as `&`: `a & b`",
