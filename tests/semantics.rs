@@ -25,7 +25,7 @@ fn episodic_constraints_update_from_ended_episodes() {
     );
     let columns_of = |cost: &[f32], q: &[f32]| -> Vec<(Vec<f32>, Vec<f32>)> { vec![(cost.to_vec(), q.to_vec())] };
     let mut eval = Evaluator::new(&artifact, 3, Options::default());
-    let mut step = |eval: &mut Evaluator<'_>, cost: [f32; 3], q: [f32; 3], last: [bool; 3]| -> Vec<f32> {
+    let step = |eval: &mut Evaluator<'_>, cost: [f32; 3], q: [f32; 3], last: [bool; 3]| -> Vec<f32> {
         let data = columns_of(&cost, &q);
         let (c, qv) = (&data[0].0, &data[0].1);
         let columns: Vec<Column<'_>> =

@@ -842,7 +842,7 @@ enum End {
     /// The line said `"truncated": true`.
     Truncated,
     /// The trace has no more lines for it.
-    EndOfTrace,
+    Trace,
 }
 
 impl End {
@@ -850,7 +850,7 @@ impl End {
         match self {
             End::Done => "done",
             End::Truncated => "truncated",
-            End::EndOfTrace => "end of trace",
+            End::Trace => "end of trace",
         }
     }
 }
@@ -965,7 +965,7 @@ impl<'p> Run<'p> {
         let why = match end {
             End::Done => "its `done` held",
             End::Truncated => "it was marked `\"truncated\": true`",
-            End::EndOfTrace => "the trace ended it",
+            End::Trace => "the trace ended it",
         };
         let e = if episode.is_null() {
             let mut e = error(
@@ -1118,7 +1118,7 @@ impl Streams {
         } else if line.truncated {
             End::Truncated
         } else {
-            End::EndOfTrace
+            End::Trace
         };
         let totals = self.open.remove(key).map(|e| e.totals).unwrap_or_default();
         // The evaluator reset the lane: nobody's state is in it.
@@ -1212,7 +1212,7 @@ fn evaluate_streaming(
                 run.evaluator.end_episode(0);
                 streams.current = None;
                 if let Some(e) = streams.open.remove(&key) {
-                    run.episode_ended(key, &e.id, 0, End::EndOfTrace, &e.totals);
+                    run.episode_ended(key, &e.id, 0, End::Trace, &e.totals);
                 }
             }
         }
@@ -1242,9 +1242,9 @@ fn evaluate_batch(
         let (number, line) = item.map_err(Failure::Trace)?;
         let needs = |field: &str, what: &str| {
             let mut e = error(number, None, format!("this line has no `{field}`, and the spec {what}"));
-            e.help = Some(format!(
-                "give every line an `episode` id and a `group` id (completions of one prompt share a group): `{{\"episode\": 1, \"group\": 1, ...}}`"
-            ));
+            e.help = Some(
+                "give every line an `episode` id and a `group` id (completions of one prompt share a group): `{\"episode\": 1, \"group\": 1, ...}`".into(),
+            );
             Failure::Trace((e, line.text.clone()))
         };
         if line.group.is_none() && needs_groups {
@@ -1355,7 +1355,7 @@ fn evaluate_batch(
                 } else if line.truncated {
                     End::Truncated
                 } else {
-                    End::EndOfTrace
+                    End::Trace
                 };
                 let lane_totals = std::mem::take(&mut totals[lane]);
                 run.episode_ended(id.to_string(), &id, *number, end, &lane_totals);

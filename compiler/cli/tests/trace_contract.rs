@@ -2,7 +2,7 @@
 //! episode ends, groups, non-finite values, params and multipliers, and the
 //! per-episode summary, each against a hand computation.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::needless_range_loop, clippy::neg_multiply)]
 
 mod common;
 use common::{rwc, temp, text};

@@ -559,8 +559,8 @@ impl<'p> Encoder<'p> {
                     return Some(self.vars[k].term.clone());
                 }
                 let var = Float::new_const_float32(name.as_str());
-                self.constraints.push(var.ge(&f32_const(0.0)));
-                self.constraints.push(var.le(&f32_const(1.0)));
+                self.constraints.push(var.ge(f32_const(0.0)));
+                self.constraints.push(var.le(f32_const(1.0)));
                 let samples = vec![Term::F(f32_const(0.0)), Term::F(f32_const(1.0))];
                 self.by_name.insert(name.clone(), self.vars.len());
                 self.vars.push(Var { name, term: Term::F(var.clone()), samples });

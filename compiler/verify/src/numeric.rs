@@ -181,8 +181,8 @@ fn settle(program: &Program, h: &Hazard, options: &Options) -> Option<Finding> {
     }
     let bad = match (&term, h.kind) {
         (Term::F(x), HazardKind::Division) => x.is_zero(),
-        (Term::F(x), HazardKind::Log) => Bool::or(&[x.is_zero(), x.lt(&f32_const(0.0))]),
-        (Term::F(x), HazardKind::Sqrt) => x.lt(&f32_const(0.0)),
+        (Term::F(x), HazardKind::Log) => Bool::or(&[x.is_zero(), x.lt(f32_const(0.0))]),
+        (Term::F(x), HazardKind::Sqrt) => x.lt(f32_const(0.0)),
         (Term::I(x), HazardKind::Division) => x.eq(int_const(0)),
         (Term::I(x), HazardKind::Log) => x.bvsle(int_const(0)),
         (Term::I(x), HazardKind::Sqrt) => x.bvslt(int_const(0)),
