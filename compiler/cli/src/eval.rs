@@ -846,6 +846,17 @@ enum End {
 }
 
 impl End {
+    /// How a step that ended its episode ended it.
+    fn of(done: bool, truncated: bool) -> End {
+        if done {
+            End::Done
+        } else if truncated {
+            End::Truncated
+        } else {
+            End::Trace
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             End::Done => "done",
@@ -1113,13 +1124,7 @@ impl Streams {
         if !row.end {
             return Ok(None);
         }
-        let end = if row.done {
-            End::Done
-        } else if line.truncated {
-            End::Truncated
-        } else {
-            End::Trace
-        };
+        let end = End::of(row.done, line.truncated);
         let totals = self.open.remove(key).map(|e| e.totals).unwrap_or_default();
         // The evaluator reset the lane: nobody's state is in it.
         self.current = None;
@@ -1350,13 +1355,7 @@ fn evaluate_batch(
                         .after_end(&key, &id, *next_number, next_line.text.clone())
                         .unwrap_or(Failure::Usage(String::new())));
                 }
-                let end = if row.done {
-                    End::Done
-                } else if line.truncated {
-                    End::Truncated
-                } else {
-                    End::Trace
-                };
+                let end = End::of(row.done, line.truncated);
                 let lane_totals = std::mem::take(&mut totals[lane]);
                 run.episode_ended(id.to_string(), &id, *number, end, &lane_totals);
             }
