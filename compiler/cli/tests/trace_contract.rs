@@ -366,3 +366,15 @@ fn the_trace_end_truncates_open_episodes() {
     let ends: Vec<&str> = summary.iter().map(|r| r["end"].as_str().unwrap()).collect();
     assert_eq!(ends, ["end of trace", "end of trace"]);
 }
+
+/// One name per format: `--format json` (JSON Lines), with `jsonl` as its alias.
+#[test]
+fn json_and_its_jsonl_alias_print_the_same() {
+    let args = |format: &'static str| {
+        ["eval", "examples/office.rw", "--trace", "examples/traces/office.jsonl", "--format", format]
+    };
+    let (json, jsonl) = (rwc(&args("json")), rwc(&args("jsonl")));
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json.stderr));
+    assert_eq!(json.stdout, jsonl.stdout);
+    assert_eq!(text(&json.stdout).lines().count(), 6);
+}
