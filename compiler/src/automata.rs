@@ -131,6 +131,9 @@ pub struct EdgeView {
 /// Most cubes one machine's guards may expand to.
 pub const MAX_CUBES: usize = 65_536;
 
+/// Most sweeps of value iteration (`m.value(gamma)`).
+pub const MAX_VALUE_SWEEPS: usize = 100_000;
+
 impl Automaton {
     /// Builds the automaton of a checked machine.
     pub fn from_machine(program: &Program, m: &ast::Machine, states: &[String]) -> Result<Automaton, Diagnostic> {
@@ -404,6 +407,44 @@ impl Automaton {
             }
         }
         distance
+    }
+
+    /// The optimal value of each state, by value iteration with discount
+    /// `gamma`: `V(s) = max over edges e out of s of r(e) + gamma * V(target)`,
+    /// with `r(e)` the edge's reward when `reward` folds it to a constant
+    /// (0 otherwise), 0 for terminal states and states without edges. As
+    /// the reward_machines code computes it (its `value_iteration`, the
+    /// potentials of its automated shaping): Gauss–Seidel sweeps in state
+    /// order until no value moves by more than 1e-7. Edges proved never
+    /// taken are left out. `None` when it does not settle within
+    /// [`MAX_VALUE_SWEEPS`] sweeps (a rewarding cycle with gamma 1).
+    pub fn value_iteration(&self, gamma: f64, reward: impl Fn(&Expr) -> Option<f64>) -> Option<Vec<f64>> {
+        let n = self.state_count();
+        let mut v = vec![0.0f64; n];
+        let edges: Vec<Vec<(usize, f64)>> = (0..n)
+            .map(|s| {
+                self.graph
+                    .edges(NodeIndex::new(s))
+                    .filter(|e| !e.weight().never)
+                    .map(|e| (e.target().index(), e.weight().reward.as_ref().and_then(&reward).unwrap_or(0.0)))
+                    .collect()
+            })
+            .collect();
+        for _ in 0..MAX_VALUE_SWEEPS {
+            let mut error: f64 = 0.0;
+            for s in 0..n {
+                if self.graph[NodeIndex::new(s)].terminal || edges[s].is_empty() {
+                    continue;
+                }
+                let best = edges[s].iter().map(|&(t, r)| r + gamma * v[t]).fold(f64::NEG_INFINITY, f64::max);
+                error = error.max((best - v[s]).abs());
+                v[s] = best;
+            }
+            if error <= 1e-7 {
+                return Some(v);
+            }
+        }
+        None
     }
 
     /// An LTLf formula's minimal DFA as an automaton: one edge per pair of

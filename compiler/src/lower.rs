@@ -256,6 +256,7 @@ impl<'p> Lowerer<'p> {
             terminal: Vec::new(),
             accepting: Vec::new(),
             distance: Vec::new(),
+            values: Vec::new(),
             atoms: Vec::new(),
             edges: Vec::new(),
             transitions: rt::Transitions::Dense { table: Vec::new() },
@@ -492,10 +493,40 @@ impl<'p> Lowerer<'p> {
         }
     }
 
+    /// The index of automaton `a`'s value table for `gamma` (computed once).
+    fn value_table(&mut self, a: u32, gamma: f64) -> Option<u32> {
+        self.ensure_step(a);
+        let p = self.program;
+        let automaton = &self.automata[a as usize].1;
+        let Some(values) = automaton
+            .value_iteration(gamma, |r| crate::sema::fold_const(r, p).and_then(ConstValue::as_f32).map(f64::from))
+        else {
+            let name = automaton.name.clone();
+            self.diagnostics.push(
+                Diagnostic::error(
+                    code::TOO_DEEP,
+                    format!(
+                        "value iteration over machine `{name}` with discount {gamma} does not settle within {} sweeps",
+                        crate::automata::MAX_VALUE_SWEEPS
+                    ),
+                )
+                .help("a cycle of edges that pay a positive reward has no finite value with discount 1: use a discount below 1"),
+            );
+            return None;
+        };
+        let table: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+        let spec = &mut self.artifact.automata[a as usize];
+        if let Some(k) = spec.values.iter().position(|t| *t == table) {
+            return Some(k as u32);
+        }
+        spec.values.push(table);
+        Some(spec.values.len() as u32 - 1)
+    }
+
     fn member(&mut self, a: u32, member: AutomatonMember, mode: Mode) -> (Slot, VT) {
         let ty = match member {
             AutomatonMember::State | AutomatonMember::Distance => VT::Int,
-            AutomatonMember::Reward => VT::F32,
+            AutomatonMember::Reward | AutomatonMember::Value(_) => VT::F32,
             _ => VT::Bool,
         };
         if mode == Mode::AtStart {
@@ -511,6 +542,7 @@ impl<'p> Lowerer<'p> {
                 AutomatonMember::Violated => u32::from(spec.distance[s] as usize >= spec.states.len()),
                 AutomatonMember::In(q) => u32::from(q as usize == s),
                 AutomatonMember::Reward => 0f32.to_bits(),
+                AutomatonMember::Value(k) => spec.values[k as usize][s].to_bits(),
             };
             return (self.constant(value, ty), ty);
         }
@@ -757,6 +789,13 @@ impl<'p> Lowerer<'p> {
                     "distance" => AutomatonMember::Distance,
                     "sat" | "accepting" => AutomatonMember::Accepting,
                     "violated" => AutomatonMember::Violated,
+                    "value" => {
+                        let gamma = args.and_then(|a| a.first()).and_then(|g| crate::sema::const_number(g, p));
+                        match self.value_table(a, gamma.unwrap_or(1.0)) {
+                            Some(k) => AutomatonMember::Value(k),
+                            None => return self.zero(),
+                        }
+                    }
                     _ => {
                         let state = args.and_then(|a| a.first()).and_then(|e| match &e.strip_parens().kind {
                             ExprKind::Name(n) => Some(n.name.clone()),
@@ -1115,32 +1154,7 @@ fn bits(v: ConstValue, ty: VT) -> u32 {
 
 /// A constant expression's value (literals, consts, arithmetic on them).
 fn fold_literal(e: &Expr, p: &Program) -> Option<ConstValue> {
-    Some(match &e.kind {
-        ExprKind::Int(v) => ConstValue::Int(*v as i32),
-        ExprKind::Float(v) => ConstValue::F32(*v as f32),
-        ExprKind::Bool(b) => ConstValue::Bool(*b),
-        ExprKind::Paren(inner) => fold_literal(inner, p)?,
-        ExprKind::Unary(UnOp::Neg, inner) => match fold_literal(inner, p)? {
-            ConstValue::Int(i) => ConstValue::Int(i.wrapping_neg()),
-            ConstValue::F32(f) => ConstValue::F32(-f),
-            b => b,
-        },
-        ExprKind::Name(n) => *p.consts.get(&p.lookup(&n.name)?)?,
-        ExprKind::Binary(op, a, b) => {
-            let (a, b) = (fold_literal(a, p)?, fold_literal(b, p)?);
-            match (op, a, b) {
-                (BinOp::Add, ConstValue::Int(x), ConstValue::Int(y)) => ConstValue::Int(x.wrapping_add(y)),
-                (BinOp::Sub, ConstValue::Int(x), ConstValue::Int(y)) => ConstValue::Int(x.wrapping_sub(y)),
-                (BinOp::Mul, ConstValue::Int(x), ConstValue::Int(y)) => ConstValue::Int(x.wrapping_mul(y)),
-                (BinOp::Add, x, y) => ConstValue::F32(x.as_f32()? + y.as_f32()?),
-                (BinOp::Sub, x, y) => ConstValue::F32(x.as_f32()? - y.as_f32()?),
-                (BinOp::Mul, x, y) => ConstValue::F32(x.as_f32()? * y.as_f32()?),
-                (BinOp::Div, x, y) => ConstValue::F32(x.as_f32()? / y.as_f32()?),
-                _ => return None,
-            }
-        }
-        _ => return None,
-    })
+    crate::sema::fold_const(e, p)
 }
 
 fn const_ref_value(r: &ast::ConstRef, p: &Program) -> f32 {

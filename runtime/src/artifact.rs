@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub const MAGIC: [u8; 4] = *b"RWC\0";
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 const HEADER_LEN: usize = 4 + 2 + 2 + 8 + 8;
 /// Edge index meaning "no edge matched".
 pub const NO_EDGE: u32 = u32::MAX;
@@ -136,6 +136,8 @@ pub struct AutomatonSpec {
     /// Fewest transitions to a goal (machines) or accepting (formulas) state;
     /// the number of states when none is reachable.
     pub distance: Vec<u32>,
+    /// Per-state tables of `f32` values (`m.value(gamma)`), one per table.
+    pub values: Vec<Vec<f32>>,
     /// Bool slots whose values form the label, atom `k` at bit `k`.
     pub atoms: Vec<Slot>,
     pub edges: Vec<EdgeSpec>,
@@ -241,6 +243,8 @@ pub enum AutomatonMember {
     Violated,
     Reward,
     In(u32),
+    /// The state's entry of value table `k`.
+    Value(u32),
 }
 
 /// One instruction: computes `dst` for every lane.
@@ -481,6 +485,7 @@ impl Artifact {
                 || a.terminal.len() != states
                 || a.accepting.len() != states
                 || a.distance.len() != states
+                || a.values.iter().any(|t| t.len() != states)
             {
                 return bad(format!("automaton {i}: state tables disagree with {states} states"));
             }
@@ -691,6 +696,8 @@ impl Artifact {
                     AutomatonMember::State | AutomatonMember::Distance => Int,
                     AutomatonMember::Terminal | AutomatonMember::Accepting | AutomatonMember::Violated => Bool,
                     AutomatonMember::In(s) if (*s as usize) < spec.states.len() => Bool,
+                    AutomatonMember::Value(k) if (*k as usize) < spec.values.len() => F32,
+                    AutomatonMember::Value(k) => return bad(format!("value table {k} out of range")),
                     AutomatonMember::In(s) => return bad(format!("state {s} out of range")),
                     AutomatonMember::Reward => {
                         for e in &spec.edges {

@@ -759,6 +759,7 @@ impl<'p> Evaluator<'p> {
                         AutomatonMember::Accepting => bb(spec.accepting[s]),
                         AutomatonMember::Violated => bb(spec.distance[s] as usize >= spec.states.len()),
                         AutomatonMember::In(q) => bb(state == *q),
+                        AutomatonMember::Value(k) => fb(spec.values[*k as usize][s]),
                         AutomatonMember::Reward => match self.taken[*m as usize][l] {
                             NO_EDGE => fb(0.0),
                             e => match spec.edges[e as usize].reward {

@@ -191,6 +191,27 @@ fn explain_shaping(program: &sema::Program, timeout_ms: u32, out: &mut impl Writ
             },
         };
         let _ = writeln!(out, "{line}");
+        // What each `m.value(gamma)` in the term is, state by state.
+        let mut tables = Vec::new();
+        s.value.walk(&mut |e| {
+            if let rw_compiler::syntax::ast::ExprKind::Member(base, m, Some(args)) = &e.kind
+                && m.name == "value"
+                && let rw_compiler::syntax::ast::ExprKind::Name(n) = &base.strip_parens().kind
+                && let Some(gamma) = args.first().and_then(|g| rw_compiler::sema::const_number(g, program))
+                && let Some(values) = rw_verify::outputs::machine_values(program, &n.name, gamma)
+            {
+                let text = values.iter().map(|(s, v)| format!("{s} {}", *v as f32)).collect::<Vec<_>>().join(", ");
+                let g = gamma as f32;
+                tables.push(format!(
+                    "    `{}.value({g})` by state: {text} (value iteration with discount {g}: each state's best edge, constant rewards only, terminal states 0)",
+                    n.name
+                ));
+            }
+        });
+        tables.dedup();
+        for t in tables {
+            let _ = writeln!(out, "{t}");
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod import;
 pub mod inspect;
 pub mod load;
 pub mod render;
+pub mod rm;
 
 use clap::{Parser, Subcommand, ValueEnum};
 

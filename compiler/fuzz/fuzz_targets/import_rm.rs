@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    if let Ok(spec) = rwc::import::rm_to_rw(&text, "fuzz.txt") {
-        let _ = rw_compiler::sema::check_text("imported.rw", &spec, None);
+    if let Ok(spec) = rwc::import::rm_to_rw(&text, "fuzz.txt", rwc::rm::Semantics::Original, "", Some((0.9, 0.9)), true) {
+        let _ = rw_compiler::sema::check_text("imported.rw", &spec.spec, None);
     }
 });

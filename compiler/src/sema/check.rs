@@ -1133,7 +1133,7 @@ impl<'p> Checker<'p> {
             return Ty::Error;
         }
         let members: &[&str] = match &decl.kind {
-            DeclKind::Machine(_) => &["reward", "state", "in", "terminal", "distance"],
+            DeclKind::Machine(_) => &["reward", "state", "in", "terminal", "distance", "value"],
             DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => &["accepting"],
             DeclKind::Formula(_) => &["sat", "violated", "distance", "state"],
             DeclKind::Criteria(_) => &["score", "all", "failed"],
@@ -1180,6 +1180,30 @@ impl<'p> Checker<'p> {
         if !is_automaton && !matches!(scope.ctx, Ctx::Value) {
             self.not_allowed(span, &format!("`{}.{}`", base_name.name, member.name), scope.ctx);
             return Ty::Error;
+        }
+        if member.name == "value" {
+            // `m.value(gamma)`: the optimal value by value iteration, a
+            // table over states; gamma a constant in (0, 1].
+            let gamma = match args {
+                Some([g]) => crate::sema::const_number(g, self.program),
+                _ => None,
+            };
+            match gamma {
+                Some(g) if g > 0.0 && g <= 1.0 => {}
+                _ => {
+                    self.report(
+                        Diagnostic::error(
+                            code::ARITY,
+                            format!("`{}.value` takes one constant discount in (0, 1]", base_name.name),
+                        )
+                        .primary(span, "write `.value(0.9)`")
+                        .help("the value of each state by value iteration over the machine with that discount"),
+                    );
+                }
+            }
+            // Computed from the machine's edge rewards.
+            self.add_edge(id, base_name.span);
+            return Ty::F32;
         }
         let takes_args = member.name == "in";
         match (takes_args, args) {

@@ -596,3 +596,38 @@ fn dependency_closure(items: &[ast::Item], mut wanted: Vec<usize>) -> Vec<usize>
     out.sort_unstable();
     out
 }
+
+/// A constant expression's value (literals, consts, arithmetic on them).
+pub fn fold_const(e: &ast::Expr, p: &Program) -> Option<ConstValue> {
+    Some(match &e.kind {
+        ast::ExprKind::Int(v) => ConstValue::Int(*v as i32),
+        ast::ExprKind::Float(v) => ConstValue::F32(*v as f32),
+        ast::ExprKind::Bool(b) => ConstValue::Bool(*b),
+        ast::ExprKind::Paren(inner) => fold_const(inner, p)?,
+        ast::ExprKind::Unary(ast::UnOp::Neg, inner) => match fold_const(inner, p)? {
+            ConstValue::Int(i) => ConstValue::Int(i.wrapping_neg()),
+            ConstValue::F32(f) => ConstValue::F32(-f),
+            b => b,
+        },
+        ast::ExprKind::Name(n) => *p.consts.get(&p.lookup(&n.name)?)?,
+        ast::ExprKind::Binary(op, a, b) => {
+            let (a, b) = (fold_const(a, p)?, fold_const(b, p)?);
+            match (op, a, b) {
+                (ast::BinOp::Add, ConstValue::Int(x), ConstValue::Int(y)) => ConstValue::Int(x.wrapping_add(y)),
+                (ast::BinOp::Sub, ConstValue::Int(x), ConstValue::Int(y)) => ConstValue::Int(x.wrapping_sub(y)),
+                (ast::BinOp::Mul, ConstValue::Int(x), ConstValue::Int(y)) => ConstValue::Int(x.wrapping_mul(y)),
+                (ast::BinOp::Add, x, y) => ConstValue::F32(x.as_f32()? + y.as_f32()?),
+                (ast::BinOp::Sub, x, y) => ConstValue::F32(x.as_f32()? - y.as_f32()?),
+                (ast::BinOp::Mul, x, y) => ConstValue::F32(x.as_f32()? * y.as_f32()?),
+                (ast::BinOp::Div, x, y) => ConstValue::F32(x.as_f32()? / y.as_f32()?),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// A constant number (for discounts and the like), as f64.
+pub fn const_number(e: &ast::Expr, p: &Program) -> Option<f64> {
+    fold_const(e, p).and_then(ConstValue::as_f32).map(f64::from)
+}

@@ -14,6 +14,7 @@
 use crate::Options;
 use crate::encode::{Encoder, Term};
 use rw_compiler::diagnostic::{Diagnostic, code};
+use rw_compiler::sema::const_number;
 use rw_compiler::sema::{ConstValue, DeclId, DeclKind, Output, Program, Ty};
 use rw_compiler::syntax::ast::{self, BinOp, Expr, ExprKind, ShapeKind, UnOp};
 use std::collections::{BTreeSet, HashMap};
@@ -437,7 +438,7 @@ impl<'p> Analysis<'p> {
                 x.hull(y)
             }
             ExprKind::Call(f, args) => self.call(&f.name, args, env, e.span),
-            ExprKind::Member(base, member, _) => {
+            ExprKind::Member(base, member, args) => {
                 let ExprKind::Name(n) = &base.strip_parens().kind else { return Interval::all() };
                 let Some(id) = p.lookup(&n.name) else { return Interval::all() };
                 match &p.decl(id).kind {
@@ -457,6 +458,18 @@ impl<'p> Analysis<'p> {
                             }
                             "state" => Interval::int(0.0, states - 1.0),
                             "distance" => Interval::int(0.0, states),
+                            "value" => {
+                                let gamma = args.as_deref().and_then(|a| a.first()).and_then(|g| const_number(g, p));
+                                match gamma.and_then(|g| machine_values(p, &n.name, g)) {
+                                    // The f32 table the runtime reads.
+                                    Some(values) => values
+                                        .iter()
+                                        .map(|(_, v)| Interval::point(f64::from(*v as f32)))
+                                        .reduce(Interval::hull)
+                                        .unwrap_or(Interval::point(0.0)),
+                                    None => Interval::all(),
+                                }
+                            }
                             _ => Interval::boolean(),
                         }
                     }
@@ -1211,4 +1224,18 @@ pub fn show(iv: Interval) -> String {
     };
     let nan = if iv.nan { " or NaN" } else { "" };
     format!("[{}, {}]{nan}", end(iv.lo), end(iv.hi))
+}
+
+/// `m.value(gamma)` of machine `name` per state, as lowering computes it
+/// (value iteration over the edges that can be taken).
+pub fn machine_values(program: &Program, name: &str, gamma: f64) -> Option<Vec<(String, f64)>> {
+    let id = program.lookup(name)?;
+    let DeclKind::Machine(m) = &program.decl(id).kind else { return None };
+    let states = program.machine_states.get(&id).cloned().unwrap_or_default();
+    let mut automaton = rw_compiler::automata::Automaton::from_machine(program, m, &states).ok()?;
+    automaton.mark_never_taken(program);
+    let values = automaton.value_iteration(gamma, |r| {
+        rw_compiler::sema::fold_const(r, program).and_then(ConstValue::as_f32).map(f64::from)
+    })?;
+    Some(automaton.state_names().into_iter().zip(values).collect())
 }
