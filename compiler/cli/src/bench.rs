@@ -466,12 +466,14 @@ pub fn ltlf_corpus(count: usize, seed: u64) -> Vec<(String, String)> {
 }
 
 fn bench_ltlf(args: &LtlfArgs) -> Result<(), (u8, String)> {
-    let corpus: Vec<String> = match &args.formulas {
+    // (line number in the file, formula)
+    let corpus: Vec<(usize, String)> = match &args.formulas {
         Some(path) => crate::files::read_text(path, crate::files::MAX_BENCH_BYTES)
             .map_err(|e| (EXIT_USAGE, e))?
             .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(str::to_string)
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with("//"))
+            .map(|(k, l)| (k + 1, l.to_string()))
             .collect(),
         None => {
             let corpus = ltlf_corpus(args.count, args.seed);
@@ -479,20 +481,31 @@ fn bench_ltlf(args: &LtlfArgs) -> Result<(), (u8, String)> {
                 let text: String = corpus.iter().map(|(_, spot)| format!("{spot}\n")).collect();
                 crate::files::write_output(out, text.as_bytes(), &[]).map_err(|e| (EXIT_USAGE, e))?;
             }
-            corpus.into_iter().map(|(rw, _)| rw).collect()
+            corpus.into_iter().enumerate().map(|(k, (rw, _))| (k + 1, rw)).collect()
         }
     };
     // Parse once, outside the timing: the benchmark measures translation.
+    // Every word that is not an operator is a proposition.
+    const OPERATORS: &[&str] = &["X", "WX", "F", "G", "U", "R", "W", "last", "true", "false"];
     let mut formulas = Vec::with_capacity(corpus.len());
-    for (k, text) in corpus.iter().enumerate() {
-        let src = format!("props a, b, c\nltlf f = {text}\n");
+    for (line, text) in &corpus {
+        let props: std::collections::BTreeSet<&str> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && !OPERATORS.contains(w))
+            .collect();
+        let decl = if props.is_empty() {
+            String::new()
+        } else {
+            format!("props {}\n", props.iter().copied().collect::<Vec<_>>().join(", "))
+        };
+        let src = format!("{decl}ltlf f = {text}\n");
         let checked = rw_compiler::sema::check_text("corpus.rw", &src, None);
-        if checked.has_errors() {
-            return Err((EXIT_INPUT_ERRORS, format!("formula {} does not parse: {text}", k + 1)));
+        if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {
+            return Err((EXIT_INPUT_ERRORS, format!("line {line}: `{}`: {}", text.trim(), d.message)));
         }
         let decl = checked.program.lookup("f").map(|id| checked.program.decl(id).kind.clone());
         let Some(rw_compiler::sema::DeclKind::Formula(f)) = decl else {
-            return Err((EXIT_INPUT_ERRORS, format!("formula {} is not a formula: {text}", k + 1)));
+            return Err((EXIT_INPUT_ERRORS, format!("line {line}: `{}` is not a formula", text.trim())));
         };
         formulas.push(f.formula);
     }

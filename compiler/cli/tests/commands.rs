@@ -499,3 +499,19 @@ fn a_trl_reward_in_under_twenty_lines_shows_its_components() {
          3,0,-0.8,false,0,0.2,-1\n"
     );
 }
+
+/// `rwc bench ltlf --formulas FILE` takes formulas over any propositions,
+/// and names the line of one that does not parse, with the reason.
+#[test]
+fn bench_ltlf_reads_formulas_over_any_props() {
+    let file = temp("formulas.txt");
+    std::fs::write(&file, "G (req -> F grant)\n\n// a comment\nsafe_zone U done_1\n").unwrap();
+    let o = rwc(&["bench", "ltlf", "--formulas", file.to_str().unwrap(), "--repeat", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(line["formulas"], 2);
+    std::fs::write(&file, "G (req -> F grant)\nG (a ->\n").unwrap();
+    let o = rwc(&["bench", "ltlf", "--formulas", file.to_str().unwrap(), "--repeat", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("line 2: `G (a ->`: unclosed `(`"), "{}", text(&o.stderr));
+}
