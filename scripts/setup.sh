@@ -5,6 +5,9 @@
 #     for bindgen, pkg-config),
 #   - Python 3 and numpy for the benchmark data generator (bench/gen_data.py),
 #     which the test suite runs,
+#   - a virtual environment `.venv` in the checkout with Spot's Python
+#     bindings (`spottl`), against which the suite checks `rwc import ltlf
+#     --from spot` (the test skips with one line without it),
 #   - a Rust toolchain check (rustup is not installed by this script).
 set -euo pipefail
 
@@ -46,5 +49,22 @@ elif say "installing numpy with pip (python3 is not the system's)" &&
 else
   say "error: python3 cannot import numpy (bench/gen_data.py and the test suite need it)" >&2
   exit 1
+fi
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -x "$here/.venv/bin/python" ] && "$here/.venv/bin/python" -c "import spot" >/dev/null 2>&1; then
+  say "Spot present in .venv"
+else
+  say "installing Spot's Python bindings (spottl) into .venv"
+  if ! python3 -m venv "$here/.venv" >/dev/null 2>&1; then
+    # Debian ships venv separately.
+    dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "install ok installed" ||
+      { ${sudo:-} apt-get install -y -qq python3-venv >/dev/null 2>&1 || true; }
+    python3 -m venv "$here/.venv" >/dev/null 2>&1 || say "warning: cannot create .venv (the Spot corpus test will be skipped)"
+  fi
+  if [ -x "$here/.venv/bin/pip" ]; then
+    "$here/.venv/bin/pip" install --quiet spottl >/dev/null 2>&1 ||
+      say "warning: could not install spottl (the Spot corpus test will be skipped)"
+  fi
 fi
 say "done"

@@ -47,9 +47,187 @@ impl fmt::Display for ImportError {
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
     Name(String),
+    /// A double-quoted proposition (Spot).
+    Quoted(String),
     Op(&'static str),
     Open,
     Close,
+}
+
+/// Spot's lexer (its `scantl.ll`, as Spot 2.13 reads formulas): operator
+/// letters chain without spaces (`GFa` is `G F a`, `Fab` is `F ab`), since a
+/// proposition cannot start with `F`, `G` or `X` unless a digit follows;
+/// after an operand a word starting with `U`, `R`, `V`, `W` or `M` is that
+/// binary operator followed by the rest (`(a)Ub`); a lone `U R V W M` is the
+/// operator; `true`/`false` in any case, `1`, `0`; `xor` after an operand;
+/// double-quoted propositions; `/* */` comments; the ASCII spellings of
+/// every operator and the common Unicode ones.
+fn lex_spot(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
+    const SYMBOLS: &[(&str, &str)] = &[
+        ("<-->", "<->"),
+        ("<->", "<->"),
+        ("<=>", "<->"),
+        ("-->", "->"),
+        ("->", "->"),
+        ("=>", "->"),
+        ("&&", "&"),
+        ("||", "|"),
+        ("/\\", "&"),
+        ("\\/", "|"),
+        ("[]", "[]"),
+        ("<>", "<>"),
+        ("()", "X"),
+        ("&", "&"),
+        ("|", "|"),
+        ("+", "|"),
+        ("^", "xor"),
+        ("!", "!"),
+        ("~", "!"),
+        ("¬", "!"),
+        ("∧", "&"),
+        ("∨", "|"),
+        ("→", "->"),
+        ("⟶", "->"),
+        ("⇒", "->"),
+        ("↔", "<->"),
+        ("⇔", "<->"),
+        ("⊕", "xor"),
+        ("□", "[]"),
+        ("◇", "<>"),
+        ("○", "X"),
+    ];
+    let mut out = Vec::new();
+    let mut i = 0;
+    // Whether an operand is expected (Spot's INITIAL start condition) or
+    // one was just read (`not_prop`).
+    let mut operand = true;
+    let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    while i < text.len() {
+        let rest = &text[i..];
+        let Some(c) = rest.chars().next() else { break };
+        if c.is_whitespace() {
+            i += c.len_utf8();
+            continue;
+        }
+        if rest.starts_with("/*") {
+            let end = rest.find("*/").ok_or(ImportError { at: i, message: "unclosed comment".into() })?;
+            i += end + 2;
+            continue;
+        }
+        if let Some((sym, op)) = SYMBOLS.iter().find(|(s, _)| rest.starts_with(*s)) {
+            out.push((i, Tok::Op(op)));
+            i += sym.len();
+            operand = true;
+            continue;
+        }
+        if c == '(' || c == ')' {
+            out.push((i, if c == '(' { Tok::Open } else { Tok::Close }));
+            operand = c == '(';
+            i += 1;
+            continue;
+        }
+        if c == '"' {
+            let mut name = String::new();
+            let mut chars = rest[1..].char_indices();
+            let mut end = None;
+            while let Some((k, d)) = chars.next() {
+                match d {
+                    '"' => {
+                        end = Some(k + 2);
+                        break;
+                    }
+                    '\\' => {
+                        if let Some((_, e)) = chars.next() {
+                            name.push(e);
+                        }
+                    }
+                    d => name.push(d),
+                }
+            }
+            let end = end.ok_or(ImportError { at: i, message: "unclosed string".into() })?;
+            out.push((i, Tok::Quoted(name)));
+            i += end;
+            operand = false;
+            continue;
+        }
+        if c.is_ascii_digit() {
+            let len = rest.find(|d: char| !d.is_ascii_digit()).unwrap_or(rest.len());
+            match &rest[..len] {
+                "1" => out.push((i, Tok::Name("true".into()))),
+                "0" => out.push((i, Tok::Name("false".into()))),
+                n => {
+                    return Err(ImportError {
+                        at: i,
+                        message: format!("`{n}` is not a proposition (Spot reads only 0 and 1 as numbers)"),
+                    });
+                }
+            }
+            i += len;
+            operand = false;
+            continue;
+        }
+        if !(c.is_ascii_alphabetic() || c == '_' || c == '.') {
+            return Err(ImportError { at: i, message: format!("unexpected `{c}`") });
+        }
+        let len = rest.find(|d: char| !word_char(d)).unwrap_or(rest.len());
+        let word = &rest[..len];
+        let lower = word.to_ascii_lowercase();
+        let first = word.as_bytes()[0] as char;
+        let digit_follows = word.as_bytes().get(1).is_some_and(u8::is_ascii_digit);
+        if lower == "true" || lower == "false" {
+            out.push((i, Tok::Name(lower)));
+            i += len;
+            operand = false;
+        } else if operand && (lower.starts_with("true") || lower.starts_with("false")) {
+            out.push((i, Tok::Quoted(word.to_string())));
+            i += len;
+            operand = false;
+        } else if !operand && word == "xor" {
+            out.push((i, Tok::Op("xor")));
+            i += len;
+            operand = true;
+        } else if matches!(first, 'F' | 'G' | 'X') && !(operand && digit_follows) {
+            // `X[!]`, with spaces allowed before the bracket, is strong next.
+            let after = text[i + 1..].trim_start();
+            if first == 'X' && after.starts_with("[!]") {
+                out.push((i, Tok::Op("X[!]")));
+                i = text.len() - after.len() + 3;
+            } else if matches!(first, 'F' | 'G' | 'X') && after.starts_with('[') && !after.starts_with("[]") {
+                return Err(ImportError {
+                    at: i,
+                    message: format!("`{first}[...]` (repetition) is not supported: write the operators out"),
+                });
+            } else {
+                out.push((
+                    i,
+                    Tok::Op(match first {
+                        'F' => "F",
+                        'G' => "G",
+                        _ => "X",
+                    }),
+                ));
+                i += 1;
+            }
+            operand = true;
+        } else if matches!(first, 'U' | 'R' | 'V' | 'W' | 'M') && (!operand || len == 1) {
+            out.push((
+                i,
+                Tok::Op(match first {
+                    'U' => "U",
+                    'R' | 'V' => "R",
+                    'W' => "W",
+                    _ => "M",
+                }),
+            ));
+            i += 1;
+            operand = true;
+        } else {
+            out.push((i, Tok::Quoted(word.to_string())));
+            i += len;
+            operand = false;
+        }
+    }
+    Ok(out)
 }
 
 fn lex(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
@@ -96,11 +274,17 @@ struct Parser {
     pos: usize,
     dialect: Dialect,
     end: usize,
+    /// Propositions renamed to valid rw names: (as written, rw name).
+    renamed: Vec<(String, String)>,
 }
+
+/// Words rw reads as operators or keywords in a formula.
+const RW_RESERVED: &[&str] =
+    &["X", "WX", "F", "G", "U", "R", "W", "last", "true", "false", "if", "then", "else", "any", "ltlf", "ltl"];
 
 /// Binding strength of binary operators (higher binds tighter) and whether
 /// they associate to the right.
-fn binary(dialect: Dialect, tok: &Tok) -> Option<(Op, u8, bool)> {
+fn binary(dialect: Dialect, tok: &Tok) -> Option<(Bin, u8, bool)> {
     let op = match tok {
         Tok::Op("&" | "&&") => Op::And,
         Tok::Op("|" | "||") => Op::Or,
@@ -109,10 +293,21 @@ fn binary(dialect: Dialect, tok: &Tok) -> Option<(Op, u8, bool)> {
         Tok::Name(n) if n == "U" => Op::Until,
         Tok::Name(n) if n == "R" || n == "V" => Op::Release,
         Tok::Name(n) if n == "W" => Op::WeakUntil,
+        Tok::Op("U") => Op::Until,
+        Tok::Op("R") => Op::Release,
+        Tok::Op("W") => Op::WeakUntil,
+        // Spot's strong release and exclusive or, written out when printed.
+        Tok::Op("M") => return Some((Bin::StrongRelease, 5, true)),
+        Tok::Op("xor") => return Some((Bin::Xor, 3, false)),
         _ => return None,
     };
     let temporal = matches!(op, Op::Until | Op::Release | Op::WeakUntil);
     let (level, right) = match (dialect, op) {
+        // Spot: -> and <-> share the lowest level, right-associative;
+        // then |, xor, &, and U R W M.
+        (Dialect::Spot, Op::Iff | Op::Implies) => (1, true),
+        (Dialect::Spot, Op::Or) => (2, false),
+        (Dialect::Spot, Op::And) => (4, false),
         (_, Op::Iff) => (1, false),
         (Dialect::Flloat, Op::Implies) => (2, false),
         (_, Op::Implies) => (2, true),
@@ -123,10 +318,48 @@ fn binary(dialect: Dialect, tok: &Tok) -> Option<(Op, u8, bool)> {
         (_, Op::And) => (4, false),
         _ => (5, true),
     };
-    Some((op, level, right))
+    Some((Bin::Rw(op), level, right))
+}
+
+/// A binary operator as read: one of rw's, or one that rw writes out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Bin {
+    Rw(Op),
+    /// `a M b` = `b U (a & b)`.
+    StrongRelease,
+    /// `a xor b` = `!(a <-> b)`.
+    Xor,
 }
 
 impl Parser {
+    /// A proposition's rw name: itself when it is a valid rw name, else the
+    /// characters rw does not allow replaced by `_` (and a `p_` prefix for
+    /// a leading digit or a reserved word), distinct from other names.
+    fn rw_name(&mut self, name: &str) -> String {
+        if let Some((_, rw)) = self.renamed.iter().find(|(n, _)| n == name) {
+            return rw.clone();
+        }
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !RW_RESERVED.contains(&name);
+        if valid {
+            return name.to_string();
+        }
+        let mut rw: String =
+            name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+        if rw.is_empty() || rw.starts_with(|c: char| c.is_ascii_digit()) || RW_RESERVED.contains(&rw.as_str()) {
+            rw = format!("p_{rw}");
+        }
+        let base = rw.clone();
+        let mut k = 2;
+        while self.renamed.iter().any(|(_, r)| *r == rw) {
+            rw = format!("{base}_{k}");
+            k += 1;
+        }
+        self.renamed.push((name.to_string(), rw.clone()));
+        rw
+    }
+
     fn peek(&self) -> Option<&Tok> {
         self.tokens.get(self.pos).map(|(_, t)| t)
     }
@@ -146,7 +379,14 @@ impl Parser {
             }
             self.pos += 1;
             let rhs = self.expr(if right { level } else { level + 1 }, depth + 1)?;
-            lhs = T::Bin(op, Box::new(lhs), Box::new(rhs));
+            lhs = match op {
+                Bin::Rw(op) => T::Bin(op, Box::new(lhs), Box::new(rhs)),
+                Bin::StrongRelease => {
+                    let both = T::Bin(Op::And, Box::new(lhs), Box::new(rhs.clone()));
+                    T::Bin(Op::Until, Box::new(rhs), Box::new(both))
+                }
+                Bin::Xor => T::Not(Box::new(T::Bin(Op::Iff, Box::new(lhs), Box::new(rhs)))),
+            };
         }
         Ok(lhs)
     }
@@ -165,6 +405,10 @@ impl Parser {
         Ok(match tok {
             Tok::Op("!" | "~") => T::Not(sub(self)?),
             Tok::Op("X[!]") => T::Next(sub(self)?),
+            Tok::Op("X") => T::WeakNext(sub(self)?),
+            Tok::Op("F") => T::Eventually(sub(self)?),
+            Tok::Op("G") => T::Always(sub(self)?),
+            Tok::Quoted(name) => T::Name(self.rw_name(&name)),
             Tok::Op("[]") => T::Always(sub(self)?),
             Tok::Op("<>") => T::Eventually(sub(self)?),
             Tok::Open => {
@@ -194,7 +438,7 @@ impl Parser {
                 "U" | "R" | "W" | "V" => {
                     return Err(ImportError { at, message: format!("`{n}` needs a left operand") });
                 }
-                _ if n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') => T::Name(n),
+                _ if n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') => T::Name(self.rw_name(&n)),
                 _ => return Err(ImportError { at, message: format!("`{n}` is not a proposition") }),
             },
             Tok::Close => return Err(ImportError { at, message: "unexpected `)`".into() }),
@@ -260,15 +504,21 @@ fn print(t: &T, min: u8, out: &mut String) {
 
 /// Rewrites a formula written for another tool into rw syntax.
 pub fn import(dialect: Dialect, text: &str) -> Result<String, ImportError> {
-    let tokens = lex(text)?;
-    let mut parser = Parser { tokens, pos: 0, dialect, end: text.len() };
+    import_with_names(dialect, text).map(|(formula, _)| formula)
+}
+
+/// [`import`], with the propositions that were renamed to valid rw names
+/// (as written, rw name).
+pub fn import_with_names(dialect: Dialect, text: &str) -> Result<(String, Vec<(String, String)>), ImportError> {
+    let tokens = if dialect == Dialect::Spot { lex_spot(text)? } else { lex(text)? };
+    let mut parser = Parser { tokens, pos: 0, dialect, end: text.len(), renamed: Vec::new() };
     let t = parser.expr(0, 0)?;
     if parser.pos < parser.tokens.len() {
         return Err(ImportError { at: parser.here(), message: "unexpected text after the formula".into() });
     }
     let mut out = String::new();
     print(&t, 0, &mut out);
-    Ok(out)
+    Ok((out, parser.renamed))
 }
 
 #[cfg(test)]
@@ -309,6 +559,30 @@ mod tests {
         assert_eq!(ok(Spot, "!(a && b) || c"), "!(a & b) | c");
         assert_eq!(ok(Spot, "a V b"), "a R b");
         assert_eq!(ok(Flloat, "a <-> b"), "a <-> b");
+    }
+
+    #[test]
+    fn spot_chains_operator_letters_and_knows_all_its_operators() {
+        assert_eq!(ok(Spot, "Ga"), "G a");
+        assert_eq!(ok(Spot, "GF a"), "G F a");
+        assert_eq!(ok(Spot, "GFa"), "G F a");
+        assert_eq!(ok(Spot, "Fab"), "F ab");
+        assert_eq!(ok(Spot, "F1a"), "F1a");
+        assert_eq!(ok(Spot, "F(a & XF b)"), "F (a & WX F b)");
+        assert_eq!(ok(Spot, "a M b"), "b U (a & b)");
+        assert_eq!(ok(Spot, "a xor b"), "!(a <-> b)");
+        assert_eq!(ok(Spot, "a | b ^ c & d"), "a | !(b <-> c & d)");
+        assert_eq!(ok(Spot, "a -> b <-> c"), "a -> (b <-> c)");
+        assert_eq!(ok(Spot, "aUb"), "aUb");
+        assert_eq!(ok(Spot, "(a)Ub"), "a U b");
+        assert_eq!(ok(Spot, "a /\\ b \\/ c"), "a & b | c");
+        assert_eq!(ok(Spot, "X [!] a"), "X a");
+        assert_eq!(ok(Spot, "TRUE U 0"), "true U false");
+        assert_eq!(ok(Spot, "Falsex"), "Falsex");
+        let (rw, renamed) = super::import_with_names(Spot, "\"a.b\" U \"X\"").unwrap();
+        assert_eq!(rw, "a_b U p_X");
+        assert_eq!(renamed, vec![("a.b".to_string(), "a_b".to_string()), ("X".to_string(), "p_X".to_string())]);
+        assert!(import(Spot, "W U a").unwrap_err().message.contains("`W` needs a left operand"));
     }
 
     #[test]

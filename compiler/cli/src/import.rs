@@ -99,15 +99,20 @@ pub fn import_file(path: &Path) -> Result<String, u8> {
 pub fn run(command: &ImportCommand) -> u8 {
     match command {
         ImportCommand::Ltlf { from, formula } => {
-            use rw_compiler::ltl_import::{Dialect, import};
+            use rw_compiler::ltl_import::{Dialect, import_with_names};
             let dialect = match from {
                 DialectArg::Flloat => Dialect::Flloat,
                 DialectArg::Spot => Dialect::Spot,
                 DialectArg::Lydia => Dialect::Lydia,
             };
-            match import(dialect, formula) {
-                Ok(rw) => {
+            match import_with_names(dialect, formula) {
+                Ok((rw, renamed)) => {
                     println!("{rw}");
+                    for (written, name) in renamed {
+                        eprintln!(
+                            "note: the proposition `{written}` is `{name}` in rw (rw names are letters, digits and `_`, and not operators)"
+                        );
+                    }
                     0
                 }
                 Err(e) => {
