@@ -6,8 +6,9 @@
 #   - Python 3 and numpy for the benchmark data generator (bench/gen_data.py),
 #     which the test suite runs,
 #   - a virtual environment `.venv` in the checkout with Spot's Python
-#     bindings (`spottl`), against which the suite checks `rwc import ltlf
-#     --from spot` (the test skips with one line without it),
+#     bindings (`spottl`) and flloat 0.3.0, against which the suite checks
+#     `rwc import ltlf --from spot` and `--from flloat` (the tests skip with
+#     one line without them),
 #   - a Rust toolchain check (rustup is not installed by this script).
 set -euo pipefail
 
@@ -52,10 +53,10 @@ else
 fi
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
-if [ -x "$here/.venv/bin/python" ] && "$here/.venv/bin/python" -c "import spot" >/dev/null 2>&1; then
-  say "Spot present in .venv"
+if [ -x "$here/.venv/bin/python" ] && "$here/.venv/bin/python" -c "import spot, flloat" >/dev/null 2>&1; then
+  say "Spot and flloat present in .venv"
 else
-  say "installing Spot's Python bindings (spottl) into .venv"
+  say "installing Spot's Python bindings (spottl) and flloat into .venv"
   if ! python3 -m venv "$here/.venv" >/dev/null 2>&1; then
     # Debian ships venv separately.
     dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "install ok installed" ||
@@ -65,6 +66,8 @@ else
   if [ -x "$here/.venv/bin/pip" ]; then
     "$here/.venv/bin/pip" install --quiet spottl >/dev/null 2>&1 ||
       say "warning: could not install spottl (the Spot corpus test will be skipped)"
+    "$here/.venv/bin/pip" install --quiet flloat==0.3.0 >/dev/null 2>&1 ||
+      say "warning: could not install flloat (the flloat corpus test will be skipped)"
   fi
 fi
 say "done"

@@ -46,9 +46,9 @@ impl fmt::Display for ImportError {
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
-    Name(String),
-    /// A double-quoted proposition (Spot).
-    Quoted(String),
+    /// A proposition, as written (without quotes).
+    Prop(String),
+    /// An operator or a constant (`true`, `false`, `last`, `end`).
     Op(&'static str),
     Open,
     Close,
@@ -145,7 +145,7 @@ fn lex_spot(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
                 }
             }
             let end = end.ok_or(ImportError { at: i, message: "unclosed string".into() })?;
-            out.push((i, Tok::Quoted(name)));
+            out.push((i, Tok::Prop(name)));
             i += end;
             operand = false;
             continue;
@@ -153,8 +153,8 @@ fn lex_spot(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
         if c.is_ascii_digit() {
             let len = rest.find(|d: char| !d.is_ascii_digit()).unwrap_or(rest.len());
             match &rest[..len] {
-                "1" => out.push((i, Tok::Name("true".into()))),
-                "0" => out.push((i, Tok::Name("false".into()))),
+                "1" => out.push((i, Tok::Op("true"))),
+                "0" => out.push((i, Tok::Op("false"))),
                 n => {
                     return Err(ImportError {
                         at: i,
@@ -175,11 +175,11 @@ fn lex_spot(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
         let first = word.as_bytes()[0] as char;
         let digit_follows = word.as_bytes().get(1).is_some_and(u8::is_ascii_digit);
         if lower == "true" || lower == "false" {
-            out.push((i, Tok::Name(lower)));
+            out.push((i, Tok::Op(if lower == "true" { "true" } else { "false" })));
             i += len;
             operand = false;
         } else if operand && (lower.starts_with("true") || lower.starts_with("false")) {
-            out.push((i, Tok::Quoted(word.to_string())));
+            out.push((i, Tok::Prop(word.to_string())));
             i += len;
             operand = false;
         } else if !operand && word == "xor" {
@@ -222,7 +222,7 @@ fn lex_spot(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
             i += 1;
             operand = true;
         } else {
-            out.push((i, Tok::Quoted(word.to_string())));
+            out.push((i, Tok::Prop(word.to_string())));
             i += len;
             operand = false;
         }
@@ -230,15 +230,23 @@ fn lex_spot(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
     Ok(out)
 }
 
-fn lex(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
-    const SYMBOLS: &[&str] = &["<->", "<=>", "->", "=>", "&&", "||", "[]", "<>", "&", "|", "!", "~"];
+/// flloat's lexer (flloat 0.3.0's `ltlf.lark` and `pl.lark`, as Lark
+/// runs them): propositions are `[a-z][a-z0-9_]*`; `U`, `R`, `G`, `F`,
+/// `X`, `WX` are operators only when no lowercase letter follows (`Ga` is a
+/// syntax error in flloat, not `G a`); `true`, `false`, `last`, `end` in any
+/// case are keywords wherever a word starts with them (so `trueish` is an
+/// error there too); `!`, `&`/`&&`, `|`/`||`, `->`, `<->`.
+fn lex_flloat(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
+    const SYMBOLS: &[(&str, &str)] =
+        &[("<->", "<->"), ("->", "->"), ("&&", "&"), ("||", "|"), ("&", "&"), ("|", "|"), ("!", "!")];
+    const KEYWORDS: &[&str] = &["true", "false", "last", "end"];
     let mut out = Vec::new();
-    let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i] as char;
+    while i < text.len() {
+        let rest = &text[i..];
+        let Some(c) = rest.chars().next() else { break };
         if c.is_whitespace() {
-            i += 1;
+            i += c.len_utf8();
             continue;
         }
         if c == '(' || c == ')' {
@@ -246,25 +254,136 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
             i += 1;
             continue;
         }
-        if text[i..].starts_with("X[!]") {
-            out.push((i, Tok::Op("X[!]")));
-            i += 4;
-            continue;
-        }
-        if let Some(sym) = SYMBOLS.iter().find(|s| text[i..].starts_with(**s)) {
-            out.push((i, Tok::Op(sym)));
+        if let Some((sym, op)) = SYMBOLS.iter().find(|(s, _)| rest.starts_with(*s)) {
+            out.push((i, Tok::Op(op)));
             i += sym.len();
             continue;
         }
-        if c.is_ascii_alphanumeric() || c == '_' {
-            let start = i;
-            while i < bytes.len() && ((bytes[i] as char).is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
-            out.push((start, Tok::Name(text[start..i].to_string())));
+        let lowercase_at = |k: usize| rest.as_bytes().get(k).is_some_and(u8::is_ascii_lowercase);
+        if let Some(keyword) = KEYWORDS.iter().find(|k| rest.get(..k.len()).is_some_and(|w| w.eq_ignore_ascii_case(k)))
+        {
+            out.push((i, Tok::Op(keyword)));
+            i += keyword.len();
             continue;
         }
-        return Err(ImportError { at: i, message: format!("unexpected `{c}`") });
+        let operator = if rest.starts_with("WX") && !lowercase_at(2) {
+            Some("WX")
+        } else {
+            ["U", "R", "G", "F", "X"].into_iter().find(|op| rest.starts_with(op) && !lowercase_at(1))
+        };
+        if let Some(op) = operator {
+            out.push((i, Tok::Op(op)));
+            i += op.len();
+            continue;
+        }
+        if c.is_ascii_lowercase() {
+            let len =
+                rest.find(|d: char| !(d.is_ascii_lowercase() || d.is_ascii_digit() || d == '_')).unwrap_or(rest.len());
+            out.push((i, Tok::Prop(rest[..len].to_string())));
+            i += len;
+            continue;
+        }
+        let word_len =
+            rest.find(|d: char| !(d.is_ascii_alphanumeric() || d == '_')).unwrap_or(rest.len()).max(c.len_utf8());
+        let word = &rest[..word_len];
+        let message = if matches!(c, 'U' | 'R' | 'G' | 'F' | 'X') || word.starts_with("WX") {
+            let op = if word.starts_with("WX") { "WX" } else { &word[..1] };
+            format!(
+                "flloat does not read `{word}`: an operator letter must not be followed by a lowercase letter (write `{op} {}`)",
+                &word[op.len()..]
+            )
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            format!(
+                "flloat does not read `{word}`: its propositions are lowercase letters, digits and `_`, starting with a letter"
+            )
+        } else {
+            format!(
+                "unexpected `{c}` (flloat's operators are `!`, `&`, `|`, `->`, `<->`, `X`, `WX`, `F`, `G`, `U`, `R`)"
+            )
+        };
+        return Err(ImportError { at: i, message });
+    }
+    Ok(out)
+}
+
+/// Lydia's lexer (its `lexer.l`; flex takes the longest match, the first
+/// rule on a tie): `X[!]` strong next, `X` weak next, `U`, `R`/`V`, `F`,
+/// `G`, `<->`/`<=>`, `->`/`=>`, `&`/`&&`, `|`/`||`, `!`/`~`, `tt`, `ff`,
+/// `true`, `false`, `last`, `end`; propositions are `[a-z_][a-z0-9_]*` or
+/// double-quoted, so an uppercase letter always starts an operator (`Ga`
+/// is `G a`, `aUb` is `a U b`).
+fn lex_lydia(text: &str) -> Result<Vec<(usize, Tok)>, ImportError> {
+    const SYMBOLS: &[(&str, &str)] = &[
+        ("X[!]", "X[!]"),
+        ("<=>", "<->"),
+        ("<->", "<->"),
+        ("=>", "->"),
+        ("->", "->"),
+        ("&&", "&"),
+        ("||", "|"),
+        ("&", "&"),
+        ("|", "|"),
+        ("!", "!"),
+        ("~", "!"),
+        ("X", "X"),
+        ("U", "U"),
+        ("R", "R"),
+        ("V", "R"),
+        ("F", "F"),
+        ("G", "G"),
+    ];
+    const KEYWORDS: &[(&str, &str)] =
+        &[("tt", "true"), ("ff", "false"), ("true", "true"), ("false", "false"), ("last", "last"), ("end", "end")];
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        let Some(c) = rest.chars().next() else { break };
+        if c.is_whitespace() {
+            i += c.len_utf8();
+            continue;
+        }
+        if c == '(' || c == ')' {
+            out.push((i, if c == '(' { Tok::Open } else { Tok::Close }));
+            i += 1;
+            continue;
+        }
+        if let Some((sym, op)) = SYMBOLS.iter().find(|(s, _)| rest.starts_with(*s)) {
+            out.push((i, Tok::Op(op)));
+            i += sym.len();
+            continue;
+        }
+        if c == '"' {
+            let len = rest[1..].find(|d: char| !(d.is_ascii_alphanumeric() || d == '_')).map_or(0, |k| k + 1);
+            if len > 1 && rest[len..].starts_with('"') {
+                out.push((i, Tok::Prop(rest[1..len].to_string())));
+                i += len + 1;
+                continue;
+            }
+            return Err(ImportError {
+                at: i,
+                message: "a quoted proposition in Lydia is letters, digits and `_` between `\"`".into(),
+            });
+        }
+        if c.is_ascii_lowercase() || c == '_' {
+            let len =
+                rest.find(|d: char| !(d.is_ascii_lowercase() || d.is_ascii_digit() || d == '_')).unwrap_or(rest.len());
+            let word = &rest[..len];
+            match KEYWORDS.iter().find(|(k, _)| *k == word) {
+                Some((_, op)) => out.push((i, Tok::Op(op))),
+                None => out.push((i, Tok::Prop(word.to_string()))),
+            }
+            i += len;
+            continue;
+        }
+        let message = if c.is_ascii_alphanumeric() {
+            format!(
+                "Lydia does not read `{c}` here: its propositions are lowercase letters, digits and `_`, and its only uppercase words are the operators `X`, `F`, `G`, `U`, `R`, `V`"
+            )
+        } else {
+            format!("unexpected `{c}`")
+        };
+        return Err(ImportError { at: i, message });
     }
     Ok(out)
 }
@@ -283,40 +402,53 @@ const RW_RESERVED: &[&str] =
     &["X", "WX", "F", "G", "U", "R", "W", "last", "true", "false", "if", "then", "else", "any", "ltlf", "ltl"];
 
 /// Binding strength of binary operators (higher binds tighter) and whether
-/// they associate to the right.
+/// they associate to the right, as each tool's grammar has it.
 fn binary(dialect: Dialect, tok: &Tok) -> Option<(Bin, u8, bool)> {
-    let op = match tok {
-        Tok::Op("&" | "&&") => Op::And,
-        Tok::Op("|" | "||") => Op::Or,
-        Tok::Op("->" | "=>") => Op::Implies,
-        Tok::Op("<->" | "<=>") => Op::Iff,
-        Tok::Name(n) if n == "U" => Op::Until,
-        Tok::Name(n) if n == "R" || n == "V" => Op::Release,
-        Tok::Name(n) if n == "W" => Op::WeakUntil,
-        Tok::Op("U") => Op::Until,
-        Tok::Op("R") => Op::Release,
-        Tok::Op("W") => Op::WeakUntil,
+    let Tok::Op(op) = tok else { return None };
+    let op = match *op {
+        "&" => Op::And,
+        "|" => Op::Or,
+        "->" => Op::Implies,
+        "<->" => Op::Iff,
+        "U" => Op::Until,
+        "R" => Op::Release,
+        "W" => Op::WeakUntil,
         // Spot's strong release and exclusive or, written out when printed.
-        Tok::Op("M") => return Some((Bin::StrongRelease, 5, true)),
-        Tok::Op("xor") => return Some((Bin::Xor, 3, false)),
+        "M" => return Some((Bin::StrongRelease, 5, true)),
+        "xor" => return Some((Bin::Xor, 3, false)),
         _ => return None,
     };
-    let temporal = matches!(op, Op::Until | Op::Release | Op::WeakUntil);
-    let (level, right) = match (dialect, op) {
-        // Spot: -> and <-> share the lowest level, right-associative;
-        // then |, xor, &, and U R W M.
-        (Dialect::Spot, Op::Iff | Op::Implies) => (1, true),
-        (Dialect::Spot, Op::Or) => (2, false),
-        (Dialect::Spot, Op::And) => (4, false),
-        (_, Op::Iff) => (1, false),
-        (Dialect::Flloat, Op::Implies) => (2, false),
-        (_, Op::Implies) => (2, true),
-        (Dialect::Lydia, _) if temporal => (3, true),
-        (Dialect::Lydia, Op::Or) => (4, false),
-        (Dialect::Lydia, _) => (5, false),
-        (_, Op::Or) => (3, false),
-        (_, Op::And) => (4, false),
-        _ => (5, true),
+    let (level, right) = match dialect {
+        // Spot (its `parsetl.yy`): -> and <-> share the lowest level,
+        // right-associative; then |, xor, &, and U R W M.
+        Dialect::Spot => match op {
+            Op::Iff | Op::Implies => (1, true),
+            Op::Or => (2, false),
+            Op::And => (4, false),
+            _ => (5, true),
+        },
+        // flloat 0.3.0 (`ltlf.lark`): <-> < -> < | < & < U < R, each a flat
+        // chain: -> folds to the left, U and R to the right, and a chain of
+        // <-> means "all equal" (see `Parser::all_equal`).
+        Dialect::Flloat => match op {
+            Op::Iff => (1, false),
+            Op::Implies => (2, false),
+            Op::Or => (3, false),
+            Op::And => (4, false),
+            Op::Until => (5, true),
+            _ => (6, true),
+        },
+        // Lydia (`parser.yy`, bison declarations from loosest): %left <->,
+        // %right ->, %left U, %left R, %left |, %left &. (Its lexer has no
+        // weak until.)
+        Dialect::Lydia => match op {
+            Op::Iff => (1, false),
+            Op::Implies => (2, true),
+            Op::Until => (3, false),
+            Op::Or => (5, false),
+            Op::And => (6, false),
+            _ => (4, false),
+        },
     };
     Some((Bin::Rw(op), level, right))
 }
@@ -379,6 +511,10 @@ impl Parser {
             }
             self.pos += 1;
             let rhs = self.expr(if right { level } else { level + 1 }, depth + 1)?;
+            if self.dialect == Dialect::Flloat && op == Bin::Rw(Op::Iff) {
+                lhs = self.all_equal(lhs, rhs, level, depth)?;
+                continue;
+            }
             lhs = match op {
                 Bin::Rw(op) => T::Bin(op, Box::new(lhs), Box::new(rhs)),
                 Bin::StrongRelease => {
@@ -391,6 +527,24 @@ impl Parser {
         Ok(lhs)
     }
 
+    /// flloat reads `a <-> b <-> c` as one equivalence of all its operands
+    /// ("all true or all false"), not as nested binary ones.
+    fn all_equal(&mut self, first: T, second: T, level: u8, depth: usize) -> Result<T, ImportError> {
+        let mut operands = vec![first, second];
+        while self.peek() == Some(&Tok::Op("<->")) {
+            self.pos += 1;
+            operands.push(self.expr(level + 1, depth + 1)?);
+        }
+        let conjunction = |items: Vec<T>| {
+            items.into_iter().reduce(|a, b| T::Bin(Op::And, Box::new(a), Box::new(b))).unwrap_or(T::True)
+        };
+        if let [a, b] = operands.as_slice() {
+            return Ok(T::Bin(Op::Iff, Box::new(a.clone()), Box::new(b.clone())));
+        }
+        let negated = operands.iter().cloned().map(|t| T::Not(Box::new(t))).collect();
+        Ok(T::Bin(Op::Or, Box::new(conjunction(operands)), Box::new(conjunction(negated))))
+    }
+
     fn unary(&mut self, depth: usize) -> Result<T, ImportError> {
         let at = self.here();
         if depth > 500 {
@@ -401,16 +555,24 @@ impl Parser {
         };
         self.pos += 1;
         let sub = |p: &mut Self| p.unary(depth + 1).map(Box::new);
-        let weak_x = matches!(self.dialect, Dialect::Spot | Dialect::Lydia);
         Ok(match tok {
-            Tok::Op("!" | "~") => T::Not(sub(self)?),
+            Tok::Op("!") => T::Not(sub(self)?),
             Tok::Op("X[!]") => T::Next(sub(self)?),
-            Tok::Op("X") => T::WeakNext(sub(self)?),
-            Tok::Op("F") => T::Eventually(sub(self)?),
-            Tok::Op("G") => T::Always(sub(self)?),
-            Tok::Quoted(name) => T::Name(self.rw_name(&name)),
-            Tok::Op("[]") => T::Always(sub(self)?),
-            Tok::Op("<>") => T::Eventually(sub(self)?),
+            // Spot's and Lydia's `X` is weak next, flloat's strong.
+            Tok::Op("X") if self.dialect == Dialect::Flloat => T::Next(sub(self)?),
+            Tok::Op("X" | "WX") => T::WeakNext(sub(self)?),
+            Tok::Op("F" | "<>") => T::Eventually(sub(self)?),
+            Tok::Op("G" | "[]") => T::Always(sub(self)?),
+            Tok::Op("true") => T::True,
+            Tok::Op("false") => T::False,
+            Tok::Op("last") => T::Last,
+            Tok::Op("end") => {
+                return Err(ImportError {
+                    at,
+                    message: "`end` (the empty trace) has no rw equivalent: rw traces have at least one step".into(),
+                });
+            }
+            Tok::Prop(name) => T::Name(self.rw_name(&name)),
             Tok::Open => {
                 let inner = self.expr(0, depth + 1)?;
                 if self.peek() != Some(&Tok::Close) {
@@ -419,28 +581,6 @@ impl Parser {
                 self.pos += 1;
                 inner
             }
-            Tok::Name(n) => match n.as_str() {
-                "X" if weak_x => T::WeakNext(sub(self)?),
-                "X" => T::Next(sub(self)?),
-                "WX" | "N" => T::WeakNext(sub(self)?),
-                "F" => T::Eventually(sub(self)?),
-                "G" => T::Always(sub(self)?),
-                "true" | "tt" | "1" | "True" => T::True,
-                "false" | "ff" | "0" | "False" => T::False,
-                "last" => T::Last,
-                "end" => {
-                    return Err(ImportError {
-                        at,
-                        message: "`end` (the empty trace) has no rw equivalent: rw traces have at least one step"
-                            .into(),
-                    });
-                }
-                "U" | "R" | "W" | "V" => {
-                    return Err(ImportError { at, message: format!("`{n}` needs a left operand") });
-                }
-                _ if n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') => T::Name(self.rw_name(&n)),
-                _ => return Err(ImportError { at, message: format!("`{n}` is not a proposition") }),
-            },
             Tok::Close => return Err(ImportError { at, message: "unexpected `)`".into() }),
             Tok::Op(op) => return Err(ImportError { at, message: format!("`{op}` needs a left operand") }),
         })
@@ -510,7 +650,11 @@ pub fn import(dialect: Dialect, text: &str) -> Result<String, ImportError> {
 /// [`import`], with the propositions that were renamed to valid rw names
 /// (as written, rw name).
 pub fn import_with_names(dialect: Dialect, text: &str) -> Result<(String, Vec<(String, String)>), ImportError> {
-    let tokens = if dialect == Dialect::Spot { lex_spot(text)? } else { lex(text)? };
+    let tokens = match dialect {
+        Dialect::Spot => lex_spot(text)?,
+        Dialect::Flloat => lex_flloat(text)?,
+        Dialect::Lydia => lex_lydia(text)?,
+    };
     let mut parser = Parser { tokens, pos: 0, dialect, end: text.len(), renamed: Vec::new() };
     let t = parser.expr(0, 0)?;
     if parser.pos < parser.tokens.len() {
@@ -583,6 +727,58 @@ mod tests {
         assert_eq!(rw, "a_b U p_X");
         assert_eq!(renamed, vec![("a.b".to_string(), "a_b".to_string()), ("X".to_string(), "p_X".to_string())]);
         assert!(import(Spot, "W U a").unwrap_err().message.contains("`W` needs a left operand"));
+    }
+
+    #[test]
+    fn flloat_reads_its_grammar() {
+        // ltlf.lark: <-> < -> < | < & < U < R < unary; U and R chains fold
+        // to the right, -> chains to the left.
+        assert_eq!(ok(Flloat, "a & b U c"), "a & b U c");
+        assert_eq!(ok(Flloat, "a U b R c"), "a U b R c");
+        assert_eq!(ok(Flloat, "a R b U c"), "(a R b) U c");
+        assert_eq!(ok(Flloat, "a U b U c"), "a U b U c");
+        assert_eq!(ok(Flloat, "a -> b -> c"), "(a -> b) -> c");
+        assert_eq!(ok(Flloat, "a || b && c"), "a | b & c");
+        // A chain of <-> is "all equal", not nested equivalences.
+        assert_eq!(ok(Flloat, "a <-> b <-> c"), "a & b & c | !a & !b & !c");
+        assert_eq!(ok(Flloat, "a <-> b"), "a <-> b");
+        assert_eq!(ok(Flloat, "!G a & last"), "!G a & last");
+        assert_eq!(ok(Flloat, "TRUE U False"), "true U false");
+        assert_eq!(ok(Flloat, "WX(a) & X(b)"), "WX a & X b");
+        assert_eq!(ok(Flloat, "GF(a)"), "G F a");
+        // What flloat rejects is rejected, with the reason.
+        assert!(import(Flloat, "Ga").unwrap_err().message.contains("write `G a`"));
+        assert!(import(Flloat, "A").unwrap_err().message.contains("lowercase"));
+        assert!(import(Flloat, "trueish").is_err());
+        assert!(import(Flloat, "~a").is_err());
+        assert!(import(Flloat, "a => b").is_err());
+        assert!(import(Flloat, "X[!] a").is_err());
+        assert!(import(Flloat, "1").is_err());
+    }
+
+    #[test]
+    fn lydia_reads_its_grammar() {
+        // parser.yy: %left <->, %right ->, %left U, %left R, %left |,
+        // %left &, then the prefix operators.
+        assert_eq!(ok(Lydia, "a U b U c"), "(a U b) U c");
+        assert_eq!(ok(Lydia, "a R b R c"), "(a R b) R c");
+        assert_eq!(ok(Lydia, "a U b R c"), "a U b R c");
+        assert_eq!(ok(Lydia, "a R b U c"), "(a R b) U c");
+        assert_eq!(ok(Lydia, "a | b R c"), "(a | b) R c");
+        assert_eq!(ok(Lydia, "a -> b -> c"), "a -> b -> c");
+        assert_eq!(ok(Lydia, "a <-> b <-> c"), "a <-> b <-> c");
+        assert_eq!(ok(Lydia, "!a U b"), "!a U b");
+        assert_eq!(ok(Lydia, "G a U b"), "G a U b");
+        // lexer.l: an uppercase letter is always an operator; keywords only
+        // as whole words.
+        assert_eq!(ok(Lydia, "GFa"), "G F a");
+        assert_eq!(ok(Lydia, "aUb"), "a U b");
+        assert_eq!(ok(Lydia, "Xa & X[!]b"), "WX a & X b");
+        assert_eq!(ok(Lydia, "a V b"), "a R b");
+        assert_eq!(ok(Lydia, "trueish & tt & last"), "trueish & true & last");
+        assert_eq!(ok(Lydia, "\"ab\" <=> ~_c"), "ab <-> !_c");
+        assert!(import(Lydia, "a W b").unwrap_err().message.contains("`W`"));
+        assert!(import(Lydia, "A").is_err());
     }
 
     #[test]
