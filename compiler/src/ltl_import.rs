@@ -2,10 +2,12 @@
 //!
 //! The tools disagree (see docs/language.md, "Other tools"): Spot and Lydia
 //! read `X` as *weak* next (`X[!]` is their strong next), rw and flloat as
-//! strong; flloat reads `->` left-associative, rw right-associative; Lydia
-//! binds `U`, `R`, `W` looser than `&` and `|`. Each dialect is parsed with
-//! its own table, then printed in rw syntax with the parentheses rw's
-//! precedence needs, so the meaning is kept.
+//! strong; flloat folds `->` chains to the left and reads a `<->` chain as
+//! "all equal"; Lydia binds `U`, `R` looser than `&` and `|` and folds them
+//! to the left; the lexers disagree on what `Ga` is. Each dialect has its
+//! own lexer (a transcription of the tool's) and precedence table; the tree
+//! is printed in rw syntax with the parentheses rw's precedence needs, so
+//! the meaning is kept.
 
 use crate::syntax::ast::FBinary as Op;
 use std::fmt;
