@@ -181,46 +181,59 @@ fn columns<'a>(artifact: &Artifact, b: &'a Batch, props: &'a [Vec<bool>]) -> Vec
         .collect()
 }
 
-/// Checks `count` random expression specs from `seed`: (specs compiled,
-/// points evaluated, specs with exact bounds, unsound findings).
-fn expression_specs(seed: u64, count: usize) -> (usize, usize, usize, Vec<String>) {
+/// What checking one expression spec found.
+#[derive(Default)]
+struct Findings {
+    compiled: usize,
+    points: usize,
+    exact: usize,
+    unsound: Vec<String>,
+}
+
+/// Compiles `reward = body` over `vars`, evaluates it on a batch of
+/// boundary and random inputs and records every value outside the bounds.
+fn check_expression(vars: &[Var], body: &str, rng: &mut Rng, label: &str, found: &mut Findings) {
+    let decls: Vec<String> = vars.iter().map(Var::decl).collect();
+    let src = format!("{}\nreward = {body}\n", decls.join("\n"));
+    // The bounds are what is under test: `explain` computes them (the
+    // full `verify` would compute them a second time for its warnings).
+    let Some((checked, artifact)) = compile(&src, false) else { return };
+    let explained = rw_verify::outputs::explain(&checked.program, &limits());
+    let bounds = explained[0].bounds;
+    found.exact += usize::from(explained[0].exact);
+    let b = batch(vars, rng);
+    let cols = columns(&artifact, &b, &[]);
+    let mut eval = Evaluator::new(&artifact, LANES, Options::default());
+    let input = StepInput { columns: &cols, last: None, groups: None, active: None };
+    let out = eval.step(&input).expect("inputs match the schema");
+    found.compiled += 1;
+    for (lane, &r) in out.reward.iter().enumerate() {
+        found.points += 1;
+        let ok = if r.is_nan() { bounds.nan } else { bounds.lo <= f64::from(r) && f64::from(r) <= bounds.hi };
+        if !ok && found.unsound.len() < 5 {
+            found.unsound.push(format!(
+                "{label}, lane {lane}: reward {r} outside {}\n  x={} y={} n={} m={}\n{src}",
+                rw_verify::outputs::show(bounds),
+                b.floats[0][lane],
+                b.floats[1][lane],
+                b.ints[0][lane],
+                b.ints[1][lane]
+            ));
+        }
+    }
+}
+
+/// Checks `count` random expression specs from `seed`.
+fn expression_specs(seed: u64, count: usize) -> Findings {
     let mut rng = Rng(seed);
-    let (mut checked_specs, mut points, mut exact) = (0usize, 0usize, 0usize);
-    let mut unsound = Vec::new();
+    let mut found = Findings::default();
     for case in 0..count {
         let vars = random_vars(&mut rng);
         let depth = 1 + rng.below(4);
         let body = expr(&mut rng, depth);
-        let decls: Vec<String> = vars.iter().map(Var::decl).collect();
-        let src = format!("{}\nreward = {body}\n", decls.join("\n"));
-        // The bounds are what is under test: `explain` computes them (the
-        // full `verify` would compute them a second time for its warnings).
-        let Some((checked, artifact)) = compile(&src, false) else { continue };
-        let explained = rw_verify::outputs::explain(&checked.program, &limits());
-        let bounds = explained[0].bounds;
-        exact += usize::from(explained[0].exact);
-        let b = batch(&vars, &mut rng);
-        let cols = columns(&artifact, &b, &[]);
-        let mut eval = Evaluator::new(&artifact, LANES, Options::default());
-        let input = StepInput { columns: &cols, last: None, groups: None, active: None };
-        let out = eval.step(&input).expect("inputs match the schema");
-        checked_specs += 1;
-        for (lane, &r) in out.reward.iter().enumerate() {
-            points += 1;
-            let ok = if r.is_nan() { bounds.nan } else { bounds.lo <= f64::from(r) && f64::from(r) <= bounds.hi };
-            if !ok && unsound.len() < 5 {
-                unsound.push(format!(
-                    "seed {seed} case {case}, lane {lane}: reward {r} outside {}\n  x={} y={} n={} m={}\n{src}",
-                    rw_verify::outputs::show(bounds),
-                    b.floats[0][lane],
-                    b.floats[1][lane],
-                    b.ints[0][lane],
-                    b.ints[1][lane]
-                ));
-            }
-        }
+        check_expression(&vars, &body, &mut rng, &format!("seed {seed} case {case}"), &mut found);
     }
-    (checked_specs, points, exact, unsound)
+    found
 }
 
 fn seed() -> u64 {
@@ -231,19 +244,56 @@ fn seed() -> u64 {
 fn bounds_contain_every_value_the_runtime_computes() {
     let specs: usize = std::env::var("RW_SOUNDNESS_SPECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     // Two workers (CI has two cores); each solver context is per thread.
-    let results: Vec<(usize, usize, usize, Vec<String>)> = std::thread::scope(|scope| {
+    let results: Vec<Findings> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..2u64)
             .map(|w| scope.spawn(move || expression_specs(seed() + w, specs / 2 + (specs % 2) * w as usize)))
             .collect();
         workers.into_iter().map(|h| h.join().expect("worker finished")).collect()
     });
-    let checked_specs: usize = results.iter().map(|r| r.0).sum();
-    let points: usize = results.iter().map(|r| r.1).sum();
-    let exact: usize = results.iter().map(|r| r.2).sum();
-    let unsound: Vec<String> = results.into_iter().flat_map(|r| r.3).collect();
+    let checked_specs: usize = results.iter().map(|r| r.compiled).sum();
+    let points: usize = results.iter().map(|r| r.points).sum();
+    let exact: usize = results.iter().map(|r| r.exact).sum();
+    let unsound: Vec<String> = results.into_iter().flat_map(|r| r.unsound).collect();
     println!("{checked_specs} specs, {points} evaluated points, {exact} with exact bounds");
     assert!(checked_specs * 10 >= specs * 9, "too few specs compiled: {checked_specs} of {specs}");
     assert!(unsound.is_empty(), "unsound bounds:\n{}", unsound.join("\n"));
+}
+
+/// Specs that longer runs (`RW_SOUNDNESS_SPECS=200000`) found unsound,
+/// kept so that they stay fixed: an `if` whose condition narrows away its
+/// `f32` branch is still an `f32` (its `int` branch is converted before
+/// the product, which then does not wrap).
+#[test]
+fn bounds_found_unsound_by_long_runs_stay_fixed() {
+    let var = |name, int, lo, hi, inclusive| Var { name, int, lo, hi, inclusive };
+    let cases = [
+        (
+            [(0.0, 1.0, false), (-1e30, 1e30, true), (0.0, 10.0, true), (-2_147_483_648.0, -2_147_483_000.0, true)],
+            "(0.1 * ((if 2147483647 < n then 1.0e-30 else m) * (n + 2147483647)))",
+        ),
+        (
+            [
+                (0.0, 1.0, false),
+                (0.0, 10.0, true),
+                (-2_147_483_648.0, -2_147_483_000.0, true),
+                (2_147_483_000.0, 2_147_483_647.0, true),
+            ],
+            "((((if m < -3 then mean(v) else n) * n) - sqrt(abs((-2147483647)))) * ((min(m, m) + min(n, 3.0e30)) * (x - clamp(n, -1.0, 1.0))))",
+        ),
+    ];
+    let mut found = Findings::default();
+    for (k, ([x, y, n, m], body)) in cases.into_iter().enumerate() {
+        let vars = [
+            var("x", false, x.0, x.1, x.2),
+            var("y", false, y.0, y.1, y.2),
+            var("n", true, n.0, n.1, n.2),
+            var("m", true, m.0, m.1, m.2),
+            var("v", false, 0.5, 0.75, false),
+        ];
+        check_expression(&vars, body, &mut Rng(k as u64), &format!("case {k}"), &mut found);
+    }
+    assert_eq!(found.compiled, 2);
+    assert!(found.unsound.is_empty(), "unsound bounds:\n{}", found.unsound.join("\n"));
 }
 
 fn random_guard(rng: &mut Rng, props: usize) -> String {

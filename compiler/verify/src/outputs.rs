@@ -328,6 +328,17 @@ impl<'p> Analysis<'p> {
         }
     }
 
+    /// Runs `f` for its result only: hazards it finds and the class it
+    /// raises are dropped (used for code no value reaches).
+    fn quietly<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        let (hazards, class, reason) = (self.hazards.len(), self.class, self.reason.clone());
+        let result = f(self);
+        self.hazards.truncate(hazards);
+        self.class = class;
+        self.reason = reason;
+        result
+    }
+
     fn raise(&mut self, class: usize, reason: String) {
         if class > self.class {
             self.class = class;
@@ -423,15 +434,22 @@ impl<'p> Analysis<'p> {
                 // a branch no value reaches adds nothing.
                 if let Some((name, then_range, else_range)) = self.split(c, env) {
                     let mut branches = Vec::new();
+                    let mut any_f32 = false;
                     for (range, branch) in [(then_range, a), (else_range, b)] {
                         if let Some(range) = range {
                             let mut narrowed = env.to_vec();
                             narrowed.push((name.clone(), range));
                             branches.push(self.interval(branch, &narrowed));
+                        } else {
+                            // Unreached, but its type still decides the
+                            // `if`'s: an `int` branch beside an `f32` one
+                            // is converted (`if c then 1e-30 else m` is an
+                            // f32 even when only `m` is reached).
+                            any_f32 |= !self.quietly(|s| s.interval(branch, env)).int;
                         }
                     }
                     if let Some(iv) = branches.into_iter().reduce(Interval::hull) {
-                        return iv;
+                        return if any_f32 { iv.to_f32() } else { iv };
                     }
                 }
                 let (x, y) = (self.interval(a, env), self.interval(b, env));
