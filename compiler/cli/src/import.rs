@@ -65,7 +65,10 @@ pub struct Imported {
 }
 
 /// Translates a reward_machines file's text. `merge_terminals`: the
-/// original code's rule (see [`crate::rm::Machine::build`]).
+/// original code's rule (see [`crate::rm::Machine::build`]); `rwc import
+/// rm` merges them for `original` semantics and keeps them apart for
+/// `intended`, where the warnings still name every place the file meets a
+/// rule of the original code.
 pub fn rm_to_rw(
     text: &str,
     name: &str,
@@ -75,7 +78,10 @@ pub fn rm_to_rw(
     merge_terminals: bool,
 ) -> Result<Imported, crate::rm::RmError> {
     let file = crate::rm::parse(text)?;
-    let machine = crate::rm::Machine::build(&file, merge_terminals);
+    let mut machine = crate::rm::Machine::build(&file, merge_terminals);
+    if semantics == Semantics::Intended && !merge_terminals {
+        machine.report_against_original(&crate::rm::Machine::build(&file, true));
+    }
     Ok(Imported {
         spec: machine.to_rw(name, semantics, events, shaping),
         warnings: machine.warnings(semantics, shaping),
@@ -138,7 +144,8 @@ pub fn run(command: &ImportCommand) -> u8 {
             }
             let name =
                 file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
-            let imported = match rm_to_rw(&text, &name, *semantics, events, *shaping, true) {
+            let merge_terminals = *semantics == Semantics::Original;
+            let imported = match rm_to_rw(&text, &name, *semantics, events, *shaping, merge_terminals) {
                 Ok(i) => i,
                 Err(e) => {
                     eprintln!("error: {}:{}: {}", file.display(), e.line, e.message);

@@ -449,10 +449,12 @@ pub enum Quirk {
     EdgeFromTerminal { line: usize, state: u32 },
     /// A later edge with the same (from, to) — all terminal states count as
     /// one — replaces the earlier one, keeping its position.
-    Replaced { line: usize, earlier: usize, from: u32 },
+    /// `two_terminals`: the two edges go to different terminal states, so
+    /// they collide only because the original merges them.
+    Replaced { line: usize, earlier: usize, from: u32, two_terminals: bool },
     /// Labels no edge of `state` matches end the episode; the original pays
     /// the reward of the state's edge into a terminal state for them.
-    FallOffPays { state: u32, line: usize, labels: Vec<String> },
+    FallOffPays { state: u32, line: usize, reward: String, labels: Vec<String> },
     /// A non-terminal state with no outgoing edge: the original raises
     /// `KeyError` when an episode reaches it.
     NoOutgoingEdge { state: u32 },
@@ -469,16 +471,24 @@ impl Quirk {
                     "line {line}: edge out of terminal state {state}: the original code ignores it, and so does the import"
                 )
             }
-            Quirk::Replaced { line, earlier, from } => format!(
-                "line {line}: state {from} already has an edge to this target (line {earlier}; every terminal state counts as one): the original code keeps this line's guard and reward at line {earlier}'s place, and so does the import"
-            ),
-            Quirk::FallOffPays { state, line, labels } => match semantics {
+            Quirk::Replaced { line, earlier, from, two_terminals: true } => match semantics {
                 Semantics::Original => format!(
-                    "state {state}: labels no edge matches ({}) end the episode and, as in the original code, pay the reward of the edge into a terminal state (line {line}); `--semantics intended` pays 0 there, as the code's comment says",
+                    "line {line}: state {from} already has an edge into a terminal state (line {earlier}), and the original code counts every terminal state as one: it keeps this line's guard and reward at line {earlier}'s place, and so does the import; `--semantics intended` keeps both edges"
+                ),
+                Semantics::Intended => format!(
+                    "line {line}: state {from} has edges into two terminal states (lines {earlier} and {line}): the import keeps both, as the file says (the original code counts every terminal state as one and keeps only line {line}'s guard and reward, at line {earlier}'s place)"
+                ),
+            },
+            Quirk::Replaced { line, earlier, from, two_terminals: false } => format!(
+                "line {line}: state {from} already has an edge to this target (line {earlier}): the original code keeps this line's guard and reward at line {earlier}'s place, and so does the import"
+            ),
+            Quirk::FallOffPays { state, line, reward, labels } => match semantics {
+                Semantics::Original => format!(
+                    "state {state}: labels no edge matches ({}) end the episode and, as in the original code, pay the reward of the edge into a terminal state (`{reward}`, line {line}); `--semantics intended` pays 0 there, as the code's comment says",
                     labels.join(", ")
                 ),
                 Semantics::Intended => format!(
-                    "state {state}: labels no edge matches ({}) end the episode with reward 0 (the original code would pay the reward of line {line})",
+                    "state {state}: labels no edge matches ({}) end the episode with reward 0 (the original code would pay `{reward}`, the reward of line {line})",
                     labels.join(", ")
                 ),
             },
@@ -532,8 +542,10 @@ impl Machine {
             let edge = Edge { key, to: e.to, guard: e.guard.clone(), reward: e.reward.clone(), line: e.line };
             match edges.iter_mut().find(|x| x.key == key) {
                 Some(existing) => {
-                    quirks.push(Quirk::Replaced { line: e.line, earlier: existing.line, from: e.from });
-                    *existing = Edge { line: existing.line, ..edge };
+                    let two_terminals = existing.to != e.to;
+                    quirks.push(Quirk::Replaced { line: e.line, earlier: existing.line, from: e.from, two_terminals });
+                    // The later line's guard and reward, at the earlier one's place.
+                    *existing = edge;
                 }
                 None => edges.push(edge),
             }
@@ -578,11 +590,38 @@ impl Machine {
                 machine.quirks.push(Quirk::FallOffPays {
                     state: u,
                     line: term.line,
+                    reward: term.reward.rw().unwrap_or_else(|| "0".into()),
                     labels: labels.into_iter().chain(more).collect(),
                 });
             }
         }
         machine
+    }
+
+    /// For a machine built with terminal states apart (`--semantics
+    /// intended`): the places where `original` (the same file, terminals
+    /// merged) behaves otherwise — edges into two terminal states that the
+    /// original collapses into one, and labels that fall off this machine
+    /// where the original would pay a reward for them.
+    pub fn report_against_original(&mut self, original: &Machine) {
+        let mut quirks = Vec::new();
+        for quirk in &original.quirks {
+            match quirk {
+                Quirk::FallOffPays { state, line, reward, .. } => {
+                    let edges = self.delta.get(state).map(Vec::as_slice).unwrap_or(&[]);
+                    let uncovered = self.uncovered_labels(edges);
+                    if !uncovered.is_empty() {
+                        let mut labels: Vec<String> = uncovered.iter().take(3).cloned().collect();
+                        if uncovered.len() > 3 {
+                            labels.push(format!("{} more", uncovered.len() - 3));
+                        }
+                        quirks.push(Quirk::FallOffPays { state: *state, line: *line, reward: reward.clone(), labels });
+                    }
+                }
+                other => quirks.push(other.clone()),
+            }
+        }
+        self.quirks = quirks;
     }
 
     /// Labels (as `{a, f}`) no edge matches; every label when there are too

@@ -141,7 +141,7 @@ fn import_rm_keeps_state_numbers_and_semantics() {
     // into 5 (line 17) replaces its edge into 4 (line 16) in place: the
     // import does the same, and says so.
     assert!(
-        text(&o.stderr).contains("line 17: state 3 already has an edge to this target (line 16"),
+        text(&o.stderr).contains("line 17: state 3 already has an edge into a terminal state (line 16)"),
         "{}",
         text(&o.stderr)
     );

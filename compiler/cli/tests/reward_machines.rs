@@ -32,12 +32,17 @@ struct Original {
     states: Vec<i64>,
     potentials: BTreeMap<i64, f64>,
     gamma: f64,
+    /// Terminal states kept apart (`--semantics intended`); empty when
+    /// they are merged into -1 as in the original.
+    separate_terminals: BTreeSet<i64>,
 }
 
 const TERMINAL: i64 = -1;
 
 impl Original {
-    fn load(text: &str) -> Original {
+    /// `merge_terminals`: the original's rule; without it (intended
+    /// semantics) each terminal state stays its own target.
+    fn load(text: &str, merge_terminals: bool) -> Original {
         let file = rwc::rm::parse(text).expect("the file parses");
         let terminal: BTreeSet<i64> = file.terminal.iter().map(|&t| i64::from(t)).collect();
         let mut o = Original {
@@ -47,17 +52,18 @@ impl Original {
             states: Vec::new(),
             potentials: BTreeMap::new(),
             gamma: 0.0,
+            separate_terminals: if merge_terminals { BTreeSet::new() } else { terminal.clone() },
         };
         for e in &file.edges {
             let (u1, mut u2) = (i64::from(e.from), i64::from(e.to));
             if terminal.contains(&u1) {
                 continue;
             }
-            if terminal.contains(&u2) {
+            if terminal.contains(&u2) && merge_terminals {
                 u2 = TERMINAL;
             }
             for u in [u1, u2] {
-                if !o.states.contains(&u) && u != TERMINAL {
+                if !o.states.contains(&u) && u != TERMINAL && !terminal.contains(&u) {
                     o.states.push(u);
                 }
             }
@@ -92,7 +98,7 @@ impl Original {
     }
 
     fn value_iteration(&self, gamma: f64) -> BTreeMap<i64, f64> {
-        let mut v: BTreeMap<i64, f64> = self.states.iter().map(|&u| (u, 0.0)).collect();
+        let mut v: BTreeMap<i64, f64> = self.states.iter().chain(&self.separate_terminals).map(|&u| (u, 0.0)).collect();
         v.insert(TERMINAL, 0.0);
         let mut error = 1.0;
         while error > 0.0000001 {
@@ -138,7 +144,7 @@ impl Original {
         let edges = self.delta_u.get(&u1)?;
         let matched = edges.iter().find(|(_, phi)| Self::evaluate_dnf(phi, true_props));
         let u2 = matched.map_or(TERMINAL, |(u2, _)| *u2);
-        let done = u2 == TERMINAL;
+        let done = u2 == TERMINAL || self.separate_terminals.contains(&u2);
         let mut reward = 0.0;
         let pays = matched.is_some() || !intended;
         if let Some(rf) = self.delta_r.get(&u1).and_then(|d| d.get(&u2)).filter(|_| pays) {
@@ -178,14 +184,15 @@ impl Rng {
 /// Imports `text`, then checks the spec against the transcription on
 /// random episodes; returns the import's warnings.
 fn differential(name: &str, text: &str, semantics: Semantics, shaping: Option<(f64, f64)>, seed: u64) -> Vec<String> {
-    let imported = rwc::import::rm_to_rw(text, name, semantics, "", shaping, true).expect("imports");
+    let merge_terminals = semantics == Semantics::Original;
+    let imported = rwc::import::rm_to_rw(text, name, semantics, "", shaping, merge_terminals).expect("imports");
     let spec = format!("{}log state = rm.state\n", imported.spec);
     let mut checked = rw_compiler::sema::check_text("imported.rw", &spec, None);
     rw_verify::verify(&mut checked, &rw_verify::Options::default());
     assert!(!checked.has_errors(), "{name}: {:?}\n{spec}", checked.diagnostics);
     let warnings: Vec<String> = checked.diagnostics.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();
     let artifact = rw_compiler::compile(&checked).expect("compiles");
-    let mut original = Original::load(text);
+    let mut original = Original::load(text, merge_terminals);
     if let Some((gamma, rs_gamma)) = shaping {
         original.add_reward_shaping(gamma, rs_gamma);
     }
@@ -268,12 +275,11 @@ fn all_modes(name: &str, text: &str) -> Vec<String> {
     let mut warnings = Vec::new();
     // The original's value iteration raises (KeyError) on a state without
     // outgoing edges: there is no shaping to compare with.
-    let original = Original::load(text);
+    let original = Original::load(text, true);
     let shaping_defined = original.states.iter().all(|u| original.delta_u.contains_key(u));
     for (k, semantics) in [Semantics::Original, Semantics::Intended].into_iter().enumerate() {
         for shaping in [None, Some((0.9, 0.9)), Some((0.99, 0.5))] {
-            if (semantics == Semantics::Intended || !shaping_defined) && shaping.is_some() {
-                // The transcription is the original code; intended differs only on falling off.
+            if !shaping_defined && shaping.is_some() {
                 continue;
             }
             warnings.extend(differential(name, text, semantics, shaping, 0x5eed + k as u64));
@@ -313,18 +319,26 @@ fn synthetic_files_reproduce_the_original_code() {
                   (3,0,'True',ConstantRewardFunction(9))\n";
     let imported = rwc::import::rm_to_rw(quirky, "quirky", Semantics::Original, "", None, true).unwrap();
     let w = imported.warnings.join("\n");
-    assert!(w.contains("line 7: state 1 already has an edge to this target (line 6"), "{w}");
+    assert!(w.contains("line 7: state 1 already has an edge into a terminal state (line 6)"), "{w}");
     assert!(w.contains("line 9: edge out of terminal state 3"), "{w}");
     assert!(w.contains("state 1: labels no edge matches"), "{w}");
-    assert!(w.contains("pay the reward of the edge into a terminal state (line 6)"), "{w}");
+    assert!(w.contains("pay the reward of the edge into a terminal state (`7`, line 7)"), "{w}");
     assert!(w.contains("state 5 has no outgoing edge"), "{w}");
     // State 1: 'c' (line 7, reward 7) replaced 'b' (line 6) at its place.
     assert!(imported.spec.contains("u1 -> u3 when c reward 7"), "{}", imported.spec);
     assert!(!imported.spec.contains("when b"), "{}", imported.spec);
     all_modes("quirky", quirky);
-    let intended = rwc::import::rm_to_rw(quirky, "quirky", Semantics::Intended, "", None, true).unwrap();
+    let intended = rwc::import::rm_to_rw(quirky, "quirky", Semantics::Intended, "", None, false).unwrap();
     let fallback = intended.spec.lines().find(|l| l.contains("u1 -> u6 when true")).unwrap();
     assert!(!fallback.contains("reward"), "intended: falling off pays 0: {fallback}");
+    // Intended: edges into two terminal states are two edges, as written.
+    assert!(intended.spec.contains("u1 -> u4 when b reward 1\n"), "{}", intended.spec);
+    assert!(intended.spec.contains("u1 -> u3 when c reward 7\n"), "{}", intended.spec);
+    let w = intended.warnings.join("\n");
+    assert!(
+        w.contains("line 7: state 1 has edges into two terminal states (lines 6 and 7): the import keeps both"),
+        "{w}"
+    );
     let original_fallback = imported.spec.lines().find(|l| l.contains("u1 -> u6 when true")).unwrap();
     assert!(original_fallback.contains("reward 7"), "{original_fallback}");
 }
