@@ -93,28 +93,65 @@ fn random_spot(rng: &mut Rng, depth: u32) -> String {
     }
 }
 
-/// A formula (from rw's grammar) in Spot's syntax, fully parenthesised,
-/// with the original names of renamed propositions.
-fn to_spot(f: &Formula, names: &[(String, String)]) -> String {
+/// How a tool spells what rw's formulas contain.
+struct Syntax {
+    true_: &'static str,
+    false_: &'static str,
+    last: &'static str,
+    next: &'static str,
+    weak_next: &'static str,
+    weak_until: &'static str,
+    /// Spot: propositions double-quoted; flloat: as they are.
+    quote: bool,
+    /// Spot: `(a) U (b)`; flloat: `(a U b)`.
+    wrap_operands: bool,
+}
+
+const SPOT: Syntax = Syntax {
+    true_: "1",
+    false_: "0",
+    last: "(!X[!](1))",
+    next: "X[!]",
+    weak_next: "X",
+    weak_until: "W",
+    quote: true,
+    wrap_operands: true,
+};
+
+const FLLOAT: Syntax = Syntax {
+    true_: "true",
+    false_: "false",
+    last: "last",
+    next: "X",
+    weak_next: "WX",
+    weak_until: "<no weak until in flloat>",
+    quote: false,
+    wrap_operands: false,
+};
+
+/// A formula (from rw's grammar) in a tool's syntax, every operand
+/// parenthesised, with the original names of renamed propositions.
+fn print(f: &Formula, names: &[(String, String)], syntax: &Syntax) -> String {
+    let sub = |g: &Formula| print(g, names, syntax);
     match &f.kind {
-        FKind::True => "1".into(),
-        FKind::False => "0".into(),
-        FKind::Last => "(!X[!](1))".into(),
+        FKind::True => syntax.true_.into(),
+        FKind::False => syntax.false_.into(),
+        FKind::Last => syntax.last.into(),
         FKind::Atom(e) => {
             let rw = rw_compiler::automata::expr_text(e);
             let written = names.iter().find(|(_, r)| *r == rw).map_or(rw.clone(), |(w, _)| w.clone());
-            format!("\"{}\"", written.replace('\\', "\\\\").replace('"', "\\\""))
+            if syntax.quote { format!("\"{}\"", written.replace('\\', "\\\\").replace('"', "\\\"")) } else { written }
         }
-        FKind::Paren(inner) => to_spot(inner, names),
+        FKind::Paren(inner) => sub(inner),
         FKind::Unary(op, a) => {
             let op = match op {
                 FUnary::Not => "!",
-                FUnary::Next => "X[!]",
-                FUnary::WeakNext => "X",
+                FUnary::Next => syntax.next,
+                FUnary::WeakNext => syntax.weak_next,
                 FUnary::Eventually => "F",
                 FUnary::Always => "G",
             };
-            format!("{op}({})", to_spot(a, names))
+            format!("{op}({})", sub(a))
         }
         FKind::Binary(op, a, b) => {
             let op = match op {
@@ -124,11 +161,43 @@ fn to_spot(f: &Formula, names: &[(String, String)]) -> String {
                 FBinary::Iff => "<->",
                 FBinary::Until => "U",
                 FBinary::Release => "R",
-                FBinary::WeakUntil => "W",
+                FBinary::WeakUntil => syntax.weak_until,
             };
-            format!("({}) {op} ({})", to_spot(a, names), to_spot(b, names))
+            if syntax.wrap_operands {
+                format!("({}) {op} ({})", sub(a), sub(b))
+            } else {
+                format!("({} {op} {})", sub(a), sub(b))
+            }
         }
     }
+}
+
+/// rw's own grammar reads an import's result (`rw`, with the renamed
+/// propositions `names`) back into a formula; `original` names the input
+/// in failures.
+fn read_back(original: &str, rw: &str, names: &[(String, String)]) -> Formula {
+    let props: Vec<String> = names
+        .iter()
+        .map(|(_, r)| r.clone())
+        .chain(rw.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map(str::to_string))
+        .filter(|w| {
+            w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && !["X", "WX", "F", "G", "U", "R", "W", "last", "true", "false"].contains(&w.as_str())
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let decl = if props.is_empty() { String::new() } else { format!("props {}\n", props.join(", ")) };
+    let src = format!("{decl}ltlf f = {rw}\nreward = if f.sat then 1.0 else 0.0\n");
+    let checked = rw_compiler::sema::check_text("corpus.rw", &src, None);
+    assert!(
+        !checked.has_errors(),
+        "`{original}` imported as `{rw}`, which rw does not read: {:?}",
+        checked.diagnostics
+    );
+    let id = checked.program.lookup("f").unwrap();
+    let rw_compiler::sema::DeclKind::Formula(decl) = &checked.program.decl(id).kind else { panic!() };
+    decl.formula.clone()
 }
 
 #[test]
@@ -197,24 +266,7 @@ fn spot_reads_the_corpus_as_the_importer_does() {
     let mut pairs = String::new();
     for f in &corpus {
         let (rw, names) = import_with_names(Dialect::Spot, f).unwrap_or_else(|e| panic!("`{f}`: {e}"));
-        let props: Vec<String> = names
-            .iter()
-            .map(|(_, r)| r.clone())
-            .chain(rw.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map(str::to_string))
-            .filter(|w| {
-                w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                    && !["X", "WX", "F", "G", "U", "R", "W", "last", "true", "false"].contains(&w.as_str())
-            })
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let decl = if props.is_empty() { String::new() } else { format!("props {}\n", props.join(", ")) };
-        let src = format!("{decl}ltlf f = {rw}\nreward = if f.sat then 1.0 else 0.0\n");
-        let checked = rw_compiler::sema::check_text("corpus.rw", &src, None);
-        assert!(!checked.has_errors(), "`{f}` imported as `{rw}`, which rw does not read: {:?}", checked.diagnostics);
-        let id = checked.program.lookup("f").unwrap();
-        let rw_compiler::sema::DeclKind::Formula(decl) = &checked.program.decl(id).kind else { panic!() };
-        pairs.push_str(&format!("{f}\n{}\n", to_spot(&decl.formula, &names)));
+        pairs.push_str(&format!("{f}\n{}\n", print(&read_back(f, &rw, &names), &names, &SPOT)));
     }
     let file = std::env::temp_dir().join(format!("rwc-spot-corpus-{}.txt", std::process::id()));
     std::fs::write(&file, &pairs).unwrap();
@@ -268,43 +320,6 @@ fn random_flloat(rng: &mut Rng, depth: u32) -> String {
                 chain = format!("{chain} {op} {}", random_flloat(rng, depth - 1));
             }
             chain
-        }
-    }
-}
-
-/// A formula (from rw's grammar) in flloat's syntax, every binary operator
-/// parenthesised, with the original names of renamed propositions.
-fn to_flloat(f: &Formula, names: &[(String, String)]) -> String {
-    match &f.kind {
-        FKind::True => "true".into(),
-        FKind::False => "false".into(),
-        FKind::Last => "last".into(),
-        FKind::Atom(e) => {
-            let rw = rw_compiler::automata::expr_text(e);
-            names.iter().find(|(_, r)| *r == rw).map_or(rw.clone(), |(w, _)| w.clone())
-        }
-        FKind::Paren(inner) => to_flloat(inner, names),
-        FKind::Unary(op, a) => {
-            let op = match op {
-                FUnary::Not => "!",
-                FUnary::Next => "X",
-                FUnary::WeakNext => "WX",
-                FUnary::Eventually => "F",
-                FUnary::Always => "G",
-            };
-            format!("{op}({})", to_flloat(a, names))
-        }
-        FKind::Binary(op, a, b) => {
-            let op = match op {
-                FBinary::And => "&",
-                FBinary::Or => "|",
-                FBinary::Implies => "->",
-                FBinary::Iff => "<->",
-                FBinary::Until => "U",
-                FBinary::Release => "R",
-                FBinary::WeakUntil => panic!("flloat has no weak until"),
-            };
-            format!("({} {op} {})", to_flloat(a, names), to_flloat(b, names))
         }
     }
 }
@@ -411,26 +426,7 @@ fn flloat_reads_the_corpus_as_the_importer_does() {
     for (f, expected) in corpus.iter().zip(flloat) {
         let ours = match import_with_names(Dialect::Flloat, f) {
             Err(_) => "ERROR".to_string(),
-            Ok((rw, names)) => {
-                let props: Vec<String> = names
-                    .iter()
-                    .map(|(_, r)| r.clone())
-                    .chain(rw.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map(str::to_string))
-                    .filter(|w| {
-                        w.starts_with(|c: char| c.is_ascii_lowercase())
-                            && !["last", "true", "false"].contains(&w.as_str())
-                    })
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                let decl = if props.is_empty() { String::new() } else { format!("props {}\n", props.join(", ")) };
-                let src = format!("{decl}ltlf f = {rw}\nreward = if f.sat then 1.0 else 0.0\n");
-                let checked = rw_compiler::sema::check_text("corpus.rw", &src, None);
-                assert!(!checked.has_errors(), "`{f}` imported as `{rw}`: {:?}", checked.diagnostics);
-                let id = checked.program.lookup("f").unwrap();
-                let rw_compiler::sema::DeclKind::Formula(decl) = &checked.program.decl(id).kind else { panic!() };
-                to_flloat(&decl.formula, &names)
-            }
+            Ok((rw, names)) => print(&read_back(f, &rw, &names), &names, &FLLOAT),
         };
         assert_eq!(ours, expected, "`{f}`: rw reads it as the left, flloat as the right");
         if ours == "ERROR" {
