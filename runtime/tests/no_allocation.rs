@@ -72,6 +72,7 @@ fn program() -> Artifact {
             terminal: vec![false, true],
             accepting: vec![false, true],
             distance: vec![1, 0],
+            values: Vec::new(),
             atoms: vec![0],
             edges: vec![EdgeSpec { from: 0, to: 1, reward: Some(2) }],
             transitions: Transitions::Dense { table: vec![NO_EDGE, 0, NO_EDGE, NO_EDGE] },
