@@ -424,21 +424,30 @@ pub struct LtlfArgs {
     pub repeat: usize,
 }
 
+/// The seeded stream behind the random formula corpora (splitmix64: a
+/// good stream from any seed, including 0), shared with the corpus tests.
+pub struct CorpusRng(pub u64);
+
+impl CorpusRng {
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) % n
+    }
+
+    /// One of `items`.
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
 /// The random corpus: formulas of depth up to 5 over props a, b, c with
 /// every operator, as (rw text, Spot text).
 pub fn ltlf_corpus(count: usize, seed: u64) -> Vec<(String, String)> {
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: u64) -> u64 {
-            // splitmix64: a good stream from any seed, including 0.
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            (z ^ (z >> 31)) % n
-        }
-    }
-    fn random_formula(rng: &mut Rng, depth: u32) -> (String, String) {
+    fn random_formula(rng: &mut CorpusRng, depth: u32) -> (String, String) {
         if depth == 0 || rng.below(4) == 0 {
             let atom = ["a", "b", "c", "true", "false", "last"][rng.below(6) as usize];
             // Spot has no `last`: it is `!X[!] true` there.
@@ -461,7 +470,7 @@ pub fn ltlf_corpus(count: usize, seed: u64) -> Vec<(String, String)> {
             }
         }
     }
-    let mut rng = Rng(seed);
+    let mut rng = CorpusRng(seed);
     (0..count).map(|_| random_formula(&mut rng, 5)).collect()
 }
 

@@ -54,19 +54,7 @@ fn python_with(module: &str, package: &str) -> Option<PathBuf> {
     }
 }
 
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
+use rwc::bench::CorpusRng as Rng;
 
 /// A random formula in Spot's surface syntax, with every spelling.
 fn random_spot(rng: &mut Rng, depth: u32) -> String {
