@@ -8,6 +8,8 @@
 
 pub mod artifact;
 pub mod eval;
+pub mod owned;
 
 pub use artifact::{Artifact, LoadError};
 pub use eval::{Column, Evaluator, LaneState, Options, StepError, StepInput, StepOutput};
+pub use owned::OwnedEvaluator;
