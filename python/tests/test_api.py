@@ -1,0 +1,206 @@
+"""The package's API: compile, load, schema, evaluate, batches, pickling."""
+
+import os
+import pickle
+import subprocess
+
+import numpy as np
+import pytest
+
+import rwc
+from conftest import example, rwc_binary, w2_batch, w2_reference
+
+
+def test_compile_from_a_path_and_from_text_give_the_same_artifact(tmp_path):
+    from_path = rwc.compile(example("office.rw"))
+    text = open(example("office.rw")).read()
+    # Spans in the artifact name the file: same name, same bytes.
+    from_text = rwc.compile(text, name=example("office.rw"))
+    assert from_path.to_bytes() == from_text.to_bytes()
+    assert rwc.compile(text).schema() == from_path.schema()
+    import pathlib
+
+    assert rwc.compile(pathlib.Path(example("office.rw"))).to_bytes() == from_path.to_bytes()
+
+
+def test_compile_gives_the_artifact_rwc_compile_writes(tmp_path):
+    binary = rwc_binary()
+    if binary is None:
+        pytest.skip("no rwc binary (build it with `cargo build -p rwc`)")
+    for name in ("office.rw", "grpo_composite.rw", "delivery_ltlf.rw", "longform_acerl.rw"):
+        out = tmp_path / (name + "c")
+        subprocess.run([binary, "compile", example(name), "-o", str(out)], check=True, capture_output=True)
+        assert rwc.compile(example(name), warn=False).to_bytes() == out.read_bytes(), name
+
+
+def test_a_spec_with_errors_raises_compile_error_with_its_diagnostics():
+    with pytest.raises(rwc.CompileError) as e:
+        rwc.compile("spec broken\ninput x: f32\nreward = x + y\n")
+    assert isinstance(e.value, ValueError)
+    assert "`y`" in str(e.value)
+    assert any('"code"' in d for d in e.value.diagnostics)
+
+
+def test_a_missing_spec_file_is_a_file_not_found_error():
+    with pytest.raises(FileNotFoundError, match="nope.rw"):
+        rwc.compile("nope.rw")
+
+
+def test_load_reads_bytes_and_files_and_refuses_garbage(tmp_path):
+    program = rwc.compile(example("office.rw"))
+    path = tmp_path / "office.rwc"
+    program.save(path)
+    assert rwc.load(path).to_bytes() == program.to_bytes()
+    assert rwc.load(program.to_bytes()).schema() == program.schema()
+    with pytest.raises(rwc.LoadError, match="not an rw artifact"):
+        rwc.load(b"definitely not an artifact, but long enough to have a header")
+    corrupt = bytearray(program.to_bytes())
+    corrupt[-1] ^= 0xFF
+    with pytest.raises(rwc.LoadError, match="checksum"):
+        rwc.load(bytes(corrupt))
+
+
+def test_schema_describes_inputs_params_and_outputs():
+    schema = rwc.compile(example("constrained_rlhf.rw")).schema()
+    assert [i["name"] for i in schema["inputs"]] == ["helpfulness", "toxicity"]
+    assert schema["inputs"][0]["range"] == {"lo": 0.0, "hi": 1.0, "inclusive": True}
+    assert [o["name"] for o in schema["outputs"]] == ["reward", "toxicity_level"]
+    assert len(schema["constraints"]) == 1
+
+
+def test_evaluate_matches_the_w2_definition(grpo):
+    inputs, group = w2_batch(4096)
+    out = grpo.evaluate(inputs, group=group)
+    assert out["reward"].dtype == np.float32 and out["reward"].shape == (4096,)
+    np.testing.assert_allclose(out["reward"], w2_reference(inputs, group), rtol=0, atol=1e-5)
+    assert set(out["logs"]) == {"group_accuracy", "checklist_score"}
+    assert out["episode_end"].all()
+
+
+def test_group_keys_may_be_any_hashable_and_are_only_compared_for_equality(grpo):
+    inputs, group = w2_batch(64)
+    by_int = grpo.evaluate(inputs, group=group)["reward"]
+    by_text = grpo.evaluate(inputs, group=[f"prompt {g}" for g in group])["reward"]
+    by_negative = grpo.evaluate(inputs, group=-7 - group)["reward"]
+    assert by_int.tobytes() == by_text.tobytes() == by_negative.tobytes()
+
+
+def test_contiguous_arrays_of_the_declared_dtype_are_read_in_place(grpo):
+    from rwc import _convert, _Input
+
+    f32 = np.arange(10, dtype=np.float32)
+    assert np.shares_memory(_convert(_Input("x", "f32", 0, None), f32, 10), f32)
+    f64 = np.arange(10, dtype=np.float64)
+    assert not np.shares_memory(_convert(_Input("x", "f32", 0, None), f64, 10), f64)
+    flags = np.ones((10, 8), dtype=bool)
+    assert np.shares_memory(_convert(_Input("c", "bool", 8, None), flags, 10), flags)
+    strided = np.arange(20, dtype=np.float32)[::2]
+    assert not np.shares_memory(_convert(_Input("x", "f32", 0, None), strided, 10), strided)
+    # Converted inputs give the same rewards as the declared dtypes.
+    inputs, group = w2_batch(256)
+    converted = dict(inputs, ref=inputs["ref"].astype(np.float64), length=inputs["length"].astype(np.int64))
+    assert grpo.evaluate(converted, group=group)["reward"].tobytes() == grpo.evaluate(inputs, group=group)["reward"].tobytes()
+
+
+def test_params_are_set_per_call():
+    program = rwc.compile("spec p\ninput x: f32 in -10.0..=10.0\nparam scale: f32 in 0.0..=4.0 = 2.0\nreward = scale * x\n")
+    x = np.array([1.0, 2.0], dtype=np.float32)
+    assert program.evaluate({"x": x})["reward"].tolist() == [2.0, 4.0]
+    assert program.evaluate({"x": x}, params={"scale": 0.5})["reward"].tolist() == [0.5, 1.0]
+    with pytest.raises(ValueError, match="unknown param `scal`"):
+        program.evaluate({"x": x}, params={"scal": 1.0})
+
+
+def test_checklists_take_offsets_or_pairs_per_lane():
+    program = rwc.compile(example("longform_acerl.rw"))
+    per_lane = [[(2.0, 1.0), (1.0, 0.0)], [(1.0, 1.0)], []]
+    offsets = (np.array([0, 2, 3, 3]), np.array([2.0, 1.0, 1.0]), np.array([1.0, 0.0, 1.0]))
+    common = {"formal": [True, False, True], "cites": [1.0, 0.5, 0.0], "length": [100, 200, 300]}
+    a = program.evaluate(dict(common, checks=per_lane))
+    b = program.evaluate(dict(common, checks=offsets))
+    assert a["reward"].tobytes() == b["reward"].tobytes()
+    np.testing.assert_allclose(a["logs"]["checklist"][:2], [2 / 3, 1.0], rtol=1e-6)
+
+
+def test_programs_pickle_as_their_artifact(grpo):
+    clone = pickle.loads(pickle.dumps(grpo))
+    assert clone.to_bytes() == grpo.to_bytes()
+    inputs, group = w2_batch(128)
+    assert clone.evaluate(inputs, group=group)["reward"].tobytes() == grpo.evaluate(inputs, group=group)["reward"].tobytes()
+    assert len(pickle.dumps(grpo)) < len(grpo.to_bytes()) + 200
+
+
+def _score_in_child(program, inputs, group):
+    return program.evaluate(inputs, group=group)["reward"]
+
+
+def test_programs_cross_process_boundaries_with_spawn(grpo):
+    import multiprocessing
+
+    inputs, group = w2_batch(512)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        rewards = pool.starmap(_score_in_child, [(grpo, inputs, group)] * 2)
+    expected = grpo.evaluate(inputs, group=group)["reward"]
+    for r in rewards:
+        assert r.tobytes() == expected.tobytes()
+
+
+def test_office_episodes_step_as_the_readme_shows():
+    """The README's `rwc eval` table, through a two-lane batch: episode 1 in
+    lane 0 (four steps), episode 2 in lane 1 (two steps, then inactive)."""
+    program = rwc.compile(example("office.rw"))
+    batch = program.batch(2)
+    props = ["coffee", "mail", "office", "decoration"]
+    steps = [([], ["coffee", "mail"]), (["coffee"], ["decoration"]), (["mail"], []), (["office"], [])]
+    rewards, dones = [], []
+    for t, labels in enumerate(steps):
+        inputs = {p: np.array([p in labels[0], p in labels[1]]) for p in props}
+        out = batch.step(inputs, active=[True, t < 2])
+        rewards.append(out["reward"].tolist())
+        dones.append(out["done"].tolist())
+    assert [r[0] for r in rewards] == [np.float32(0.20000005), np.float32(0.20000005), np.float32(1.1), 2.0]
+    assert [r[1] for r in rewards[:2]] == [np.float32(1.1), 0.0]
+    assert [d[0] for d in dones] == [False, False, False, True]
+    assert [d[1] for d in dones[:2]] == [False, True]
+    # Both lanes ended their episodes and are back at the start.
+    states = batch.automaton_states()["task"]
+    start = program.schema()["automata"][0]["state_names"].index("idle")
+    assert states.tolist() == [start, start]
+
+
+def test_reset_and_truncation_restart_episodes():
+    program = rwc.compile(example("office.rw"))
+    batch = program.batch(3)
+    props = ["coffee", "mail", "office", "decoration"]
+    coffee = {p: np.array([p == "coffee"] * 3) for p in props}
+    batch.step(coffee)
+    names = program.schema()["automata"][0]["state_names"]
+    assert [names[s] for s in batch.automaton_states()["task"]] == ["got_coffee"] * 3
+    batch.reset([True, False, False])
+    batch.step(coffee, truncated=[False, True, False])
+    assert [names[s] for s in batch.automaton_states()["task"]] == ["got_coffee", "idle", "got_coffee"]
+    batch.reset()
+    assert [names[s] for s in batch.automaton_states()["task"]] == ["idle"] * 3
+
+
+def test_multipliers_update_at_the_end_of_a_batch():
+    program = rwc.compile(example("constrained_rlhf.rw"))
+    batch = program.batch(4)
+    (name,) = batch.multipliers
+    assert batch.multipliers[name] == 0.0
+    batch.step({"helpfulness": np.full(4, 0.5), "toxicity": np.full(4, 0.7)})
+    updated = batch.end_batch()
+    # lambda = max(0, 0 + 0.01 * (0.7 - 0.2))
+    assert updated[name] == pytest.approx(0.005, rel=1e-5)
+    assert batch.multipliers == updated
+    param = program.schema()["params"][0]["name"]
+    batch.set_param(param, 0.25)
+    assert batch.get_param(param) == 0.25 and batch.params[param] == 0.25
+
+
+def test_a_program_without_inputs_needs_lanes():
+    with pytest.warns(rwc.CompileWarning, match="always 1.5"):
+        program = rwc.compile("spec c\nreward = 1.5\n")
+    assert program.evaluate({}, lanes=3)["reward"].tolist() == [1.5] * 3
+    with pytest.raises(rwc.InputError, match="lanes="):
+        program.evaluate({})
