@@ -113,6 +113,11 @@ def _convert(spec: _Input, value: Any, lanes: Optional[int]) -> Any:
         a = np.asarray(value)
     except Exception as e:  # ragged lists and the like
         raise InputError(f"input `{name}` ({spec.describe()}) is not an array: {e}") from None
+    if a.size == 0 and a.dtype.kind in "fO":
+        # An empty list has no dtype of its own.
+        a = a.astype({"bool": np.bool_, "int": np.int32, "f32": np.float32}[spec.kind])
+        if spec.width and a.ndim == 1:
+            a = a.reshape(0, spec.width)
     expected = f"(n, {spec.width})" if spec.width else "(n,)"
     if a.ndim != (2 if spec.width else 1) or (spec.width and a.shape[1] != spec.width):
         raise InputError(f"input `{name}` ({spec.describe()}) must have shape {expected}; got shape {_shape(a)}")
