@@ -33,6 +33,9 @@ fn step_error(e: StepError) -> PyErr {
     }
 }
 
+/// `(name, kind, width, (lo, hi, inclusive))` of one input.
+type InputDescription = (String, String, u32, Option<(f64, f64, bool)>);
+
 /// A loaded, validated program. Immutable, so one program serves any number
 /// of threads and batches.
 #[pyclass(frozen, module = "rwc._native")]
@@ -240,7 +243,7 @@ fn options(check_ranges: bool, check_nan: bool) -> Options {
 
 /// The number of lanes the columns describe (the first input's length).
 fn lanes_of(program: &Artifact, columns: &[Column<'_>], flags: &FlagSlices<'_>) -> PyResult<usize> {
-    for (spec, column) in program.inputs.iter().zip(columns) {
+    if let Some((spec, column)) = program.inputs.iter().zip(columns).next() {
         let width = match spec.kind {
             InputKind::Vector(_, k) => k as usize,
             _ => 1,
@@ -325,7 +328,7 @@ impl Program {
     /// `[(name, kind, width, range)]` in input order: kind is `bool`, `int`,
     /// `f32` or `criteria`, width the vector length (0 for scalars), range
     /// `(lo, hi, inclusive)` or None.
-    fn inputs(&self) -> Vec<(String, String, u32, Option<(f64, f64, bool)>)> {
+    fn inputs(&self) -> Vec<InputDescription> {
         self.artifact
             .inputs
             .iter()

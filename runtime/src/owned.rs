@@ -42,6 +42,7 @@ impl OwnedEvaluator {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,8 @@
 //! A C program compiled against the checked-in header and linked with the
 //! cdylib runs the office example and prints the README's rewards.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
