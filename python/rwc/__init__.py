@@ -417,6 +417,16 @@ class Batch:
         """Each constraint's Lagrange multiplier, by constraint name."""
         return {c: self._native.get_param(p) for c, p in self._constraints}
 
+    def set_multipliers(self, values: Mapping[str, float]) -> None:
+        """Sets Lagrange multipliers by constraint name (for example restored
+        from a checkpoint)."""
+        params = dict(self._constraints)
+        for name, value in values.items():
+            if name not in params:
+                known = ", ".join(f"`{c}`" for c in params) or "none"
+                raise ValueError(f"unknown constraint `{name}` (the spec declares {known})")
+            self._native.set_param(params[name], value)
+
     def end_batch(self) -> dict:
         """The end-of-batch multiplier update (PPO-Lagrangian's dual step);
         the new multipliers by constraint name."""

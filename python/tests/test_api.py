@@ -193,6 +193,10 @@ def test_multipliers_update_at_the_end_of_a_batch():
     # lambda = max(0, 0 + 0.01 * (0.7 - 0.2))
     assert updated[name] == pytest.approx(0.005, rel=1e-5)
     assert batch.multipliers == updated
+    batch.set_multipliers({name: 0.5})
+    assert batch.multipliers == {name: 0.5}
+    with pytest.raises(ValueError, match="unknown constraint `nope`"):
+        batch.set_multipliers({"nope": 1.0})
     param = program.schema()["params"][0]["name"]
     batch.set_param(param, 0.25)
     assert batch.get_param(param) == 0.25 and batch.params[param] == 0.25
