@@ -76,6 +76,14 @@ def _label(label: Label, obs: Any, info: Mapping[str, Any], env_reward_input: Op
     return row
 
 
+def _attach(wrapper: Any, spec: Union[Program, str, os.PathLike], label: Label, env_reward_input: Optional[str], lanes: int) -> None:
+    """What both wrappers hold: the program, the labelling and a batch of `lanes` lanes."""
+    wrapper.program = as_program(spec)
+    wrapper.label = label
+    wrapper.env_reward_input = env_reward_input
+    wrapper._batch = wrapper.program.batch(lanes)
+
+
 class RewardWrapper(gymnasium.Wrapper):
     """A single environment whose reward is a spec's."""
 
@@ -88,10 +96,7 @@ class RewardWrapper(gymnasium.Wrapper):
         env_reward_input: Optional[str] = None,
     ):
         super().__init__(env)
-        self.program = as_program(spec)
-        self.label = label
-        self.env_reward_input = env_reward_input
-        self._batch = self.program.batch(1)
+        _attach(self, spec, label, env_reward_input, lanes=1)
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
         self._batch.reset()
@@ -139,11 +144,8 @@ class RewardVectorWrapper(VectorWrapper):
         env_reward_input: Optional[str] = None,
     ):
         super().__init__(env)
-        self.program = as_program(spec)
-        self.label = label
-        self.env_reward_input = env_reward_input
+        _attach(self, spec, label, env_reward_input, lanes=self.num_envs)
         self.autoreset_mode = AutoresetMode(env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
-        self._batch = self.program.batch(self.num_envs)
         # NextStep: sub-environments whose next step is a reset step.
         self._reset_next = np.zeros(self.num_envs, dtype=bool)
         # Sub-environments the spec ended but the environment did not.
