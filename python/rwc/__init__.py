@@ -206,7 +206,7 @@ def _flags(what: str, flags: Any, lanes: int) -> Optional[np.ndarray]:
     if flags is None:
         return None
     a = np.asarray(flags)
-    if a.ndim == 0:
+    if a.ndim == 0 and a.dtype.kind in "biu":
         a = np.full(lanes, bool(a))
     if a.dtype.kind not in "biu" or a.shape != (lanes,):
         raise InputError(f"`{what}` must be {lanes} booleans; got dtype {a.dtype}, shape {_shape(a)}")

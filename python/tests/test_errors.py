@@ -86,6 +86,8 @@ def test_batches_check_their_lane_count():
         batch.step({"helpfulness": np.zeros(3), "toxicity": np.zeros(3)})
     with pytest.raises(rwc.InputError, match="`truncated` must be 4 booleans"):
         batch.step({"helpfulness": np.zeros(4), "toxicity": np.zeros(4)}, truncated=[True])
+    with pytest.raises(rwc.InputError, match="`truncated` must be 4 booleans; got dtype <U1"):
+        batch.step({"helpfulness": np.zeros(4), "toxicity": np.zeros(4)}, truncated="x")
     with pytest.raises(ValueError, match="outside its declared range"):
         batch.set_param(program.schema()["params"][0]["name"], -1.0)
     with pytest.raises(ValueError, match="lanes"):
