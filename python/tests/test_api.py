@@ -208,3 +208,23 @@ def test_a_program_without_inputs_needs_lanes():
     assert program.evaluate({}, lanes=3)["reward"].tolist() == [1.5] * 3
     with pytest.raises(rwc.InputError, match="lanes="):
         program.evaluate({})
+
+
+def test_evaluate_agrees_with_rwc_eval_on_a_shipped_trace():
+    """The same rows through `rwc eval` (the CLI's trace contract) and
+    through `evaluate` give the same f32 rewards and logs."""
+    import json
+
+    binary = rwc_binary()
+    if binary is None:
+        pytest.skip("no rwc binary (build it with `cargo build -p rwc`)")
+    trace = os.path.join(os.path.dirname(example("x")), "traces", "trl.jsonl")
+    cli = subprocess.run([binary, "eval", example("trl_reward.rw"), "--trace", trace, "--format", "json"],
+                         check=True, capture_output=True, text=True).stdout
+    cli_rows = [json.loads(line) for line in cli.splitlines()]
+    rows = [json.loads(line) for line in open(trace)]
+    program = rwc.compile(example("trl_reward.rw"), warn=False)
+    out = program.evaluate({name: [r[name] for r in rows] for name in program.input_names})
+    assert out["reward"].tolist() == [np.float32(r["reward"]) for r in cli_rows]
+    for name, values in out["logs"].items():
+        assert values.tolist() == [np.float32(r[name]) for r in cli_rows], name
