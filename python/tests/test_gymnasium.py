@@ -6,7 +6,7 @@ import os
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv
 
 import rwc
 import rwc.gymnasium
@@ -94,9 +94,14 @@ SCRIPTS = [
 ]
 
 
+def async_env(fns, autoreset_mode):
+    return AsyncVectorEnv(fns, autoreset_mode=autoreset_mode, context="spawn")
+
+
+@pytest.mark.parametrize("vector", [SyncVectorEnv, async_env], ids=["sync", "async"])
 @pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP, AutoresetMode.DISABLED])
-def test_vector_env_matches_the_single_env_reference_in_every_autoreset_mode(mode):
-    envs = rwc.gymnasium.RewardVectorWrapper(SyncVectorEnv([make, make], autoreset_mode=mode), SPEC, label)
+def test_vector_env_matches_the_single_env_reference_in_every_autoreset_mode(mode, vector):
+    envs = rwc.gymnasium.RewardVectorWrapper(vector([make, make], autoreset_mode=mode), SPEC, label)
     envs.reset(seed=0)
     expected = [reference(script, mode) for script in SCRIPTS]
     ended = np.zeros(2, dtype=bool)
@@ -118,6 +123,7 @@ def test_vector_env_matches_the_single_env_reference_in_every_autoreset_mode(mod
                 if final is not None:
                     assert info["_final_obs"][i] and int(info["final_obs"][i]) == int(final), where
         ended = terminated | truncated
+    envs.close()
 
 
 def test_vector_labels_must_cover_the_inputs():
