@@ -21,7 +21,12 @@ use rw_runtime::{Artifact, Column, Evaluator, Options, OwnedEvaluator, StepError
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-pyo3::create_exception!(_native, InputError, PyValueError, "An input column is missing, mistyped, misshapen or outside its declared range.");
+pyo3::create_exception!(
+    _native,
+    InputError,
+    PyValueError,
+    "An input column is missing, mistyped, misshapen or outside its declared range."
+);
 pyo3::create_exception!(_native, LoadError, PyValueError, "Bytes that are not a valid artifact for this runtime.");
 pyo3::create_exception!(_native, CompileError, PyValueError, "A spec with errors; `diagnostics` holds them.");
 pyo3::create_exception!(_native, EvaluationError, PyValueError, "An output is NaN (with the place the NaN came from).");
@@ -149,9 +154,9 @@ fn hold<'py>(program: &Artifact, columns: &Bound<'py, PyList>) -> PyResult<Vec<H
                     Held::F32(column.extract().map_err(|_| wrong("a float32 array"))?)
                 }
                 InputKind::Criteria => {
-                    let (o, w, v) = column.extract().map_err(|_| {
-                        wrong("a tuple of uint32 offsets, float32 weights and float32 verdicts")
-                    })?;
+                    let (o, w, v) = column
+                        .extract()
+                        .map_err(|_| wrong("a tuple of uint32 offsets, float32 weights and float32 verdicts"))?;
                     Held::Criteria(o, w, v)
                 }
             })
@@ -180,9 +185,11 @@ fn bind_columns<'a>(program: &Artifact, held: &'a [Held<'_>]) -> PyResult<Vec<Co
                     let c = contiguous(name, a)?;
                     if vector { Column::F32Vec(c) } else { Column::F32(c) }
                 }
-                Held::Criteria(o, w, v) => {
-                    Column::Criteria { offsets: contiguous(name, o)?, weights: contiguous(name, w)?, verdicts: contiguous(name, v)? }
-                }
+                Held::Criteria(o, w, v) => Column::Criteria {
+                    offsets: contiguous(name, o)?,
+                    weights: contiguous(name, w)?,
+                    verdicts: contiguous(name, v)?,
+                },
             })
         })
         .collect()
@@ -265,7 +272,12 @@ fn lanes_of(program: &Artifact, columns: &[Column<'_>], flags: &FlagSlices<'_>) 
         .ok_or_else(|| InputError::new_err("a program without inputs needs `lanes` to know the batch size"))
 }
 
-fn set_param_bits(program: &Artifact, params: &mut Vec<(usize, u32)>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+fn set_param_bits(
+    program: &Artifact,
+    params: &mut Vec<(usize, u32)>,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
     let Some(k) = program.params.iter().position(|p| p.name == name) else {
         let known: Vec<String> = program.params.iter().map(|p| format!("`{}`", p.name)).collect();
         return Err(PyValueError::new_err(format!(
@@ -281,7 +293,8 @@ fn set_param_bits(program: &Artifact, params: &mut Vec<(usize, u32)>, name: &str
         }
         ValueType::Int => {
             let i: i64 = value.extract().map_err(|_| PyValueError::new_err(format!("param `{name}` is an int")))?;
-            let i = i32::try_from(i).map_err(|_| PyValueError::new_err(format!("param `{name}` is an int; {i} does not fit in 32 bits")))?;
+            let i = i32::try_from(i)
+                .map_err(|_| PyValueError::new_err(format!("param `{name}` is an int; {i} does not fit in 32 bits")))?;
             (i as u32, Some(f64::from(i)))
         }
         ValueType::F32 => {
@@ -294,7 +307,10 @@ fn set_param_bits(program: &Artifact, params: &mut Vec<(usize, u32)>, name: &str
         && (x.is_nan() || x < r.lo || if r.inclusive { x > r.hi } else { x >= r.hi })
     {
         let op = if r.inclusive { "..=" } else { ".." };
-        return Err(PyValueError::new_err(format!("param `{name}` is {x}, outside its declared range {}{op}{}", r.lo, r.hi)));
+        return Err(PyValueError::new_err(format!(
+            "param `{name}` is {x}, outside its declared range {}{op}{}",
+            r.lo, r.hi
+        )));
     }
     params.push((k, bits));
     Ok(())
@@ -414,7 +430,6 @@ impl Program {
     }
 }
 
-
 /// Episodes that advance one step per call. Steps of one batch run one at a
 /// time (a lock serialises concurrent callers); separate batches run in
 /// parallel.
@@ -456,7 +471,8 @@ impl Batch {
         let slices = flags.slices()?;
         let result = py.detach(|| {
             self.with(|e| {
-                let input = StepInput { columns: &cols, last: slices.last, groups: slices.groups, active: slices.active };
+                let input =
+                    StepInput { columns: &cols, last: slices.last, groups: slices.groups, active: slices.active };
                 e.step(&input).cloned()
             })
         });

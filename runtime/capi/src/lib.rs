@@ -426,7 +426,11 @@ pub unsafe extern "C" fn rwc_batch_reset(batch: *mut RwcBatch, lane: usize, trun
             if lane >= e.lanes() {
                 return Err(format!("lane {lane} is out of range (the batch has {})", e.lanes()));
             }
-            if truncate != 0 { e.end_episode(lane) } else { e.reset_lane(lane) }
+            if truncate != 0 {
+                e.end_episode(lane)
+            } else {
+                e.reset_lane(lane)
+            }
             Ok(0)
         })
     })

@@ -29,10 +29,7 @@ fn a_c_program_runs_the_office_example_through_the_abi() {
     let lib = target.join("librwc_runtime.so");
     if !lib.exists() {
         // Integration tests link the rlib; build the cdylib beside it.
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "rw-capi"])
-            .status()
-            .expect("cargo runs");
+        let status = Command::new(env!("CARGO")).args(["build", "-p", "rw-capi"]).status().expect("cargo runs");
         assert!(status.success(), "cargo build -p rw-capi failed");
     }
     assert!(lib.exists(), "no {}", lib.display());
