@@ -38,7 +38,11 @@ fn exercise(artifact: &Artifact) {
             InputKind::Criteria => Column::Criteria { offsets: &offsets, weights: &[], verdicts: &[] },
         })
         .collect();
-    let mut eval = Evaluator::new(artifact, lanes, Options { ignore_done: false, check_ranges: true, check_nan: true });
+    let mut eval = Evaluator::new(
+        artifact,
+        lanes,
+        Options { ignore_done: false, check_ranges: true, check_nan: true, ..Options::default() },
+    );
     let last = [false, true, false];
     for _ in 0..2 {
         let _ = eval.step(&StepInput { columns: &columns, last: Some(&last), groups: None, active: None });

@@ -12,6 +12,7 @@
 //! bit.
 
 use crate::artifact::*;
+use crate::isa::Isa;
 use std::fmt;
 
 /// One input column, in the artifact's input order.
@@ -97,6 +98,10 @@ pub enum StepError {
         weight: f32,
         verdict: f32,
     },
+    /// The evaluation path needs CPU features this machine lacks.
+    IsaUnavailable {
+        isa: Isa,
+    },
     /// An output is NaN; `origin` is where the first NaN of that lane appeared.
     NotANumber {
         output: String,
@@ -136,6 +141,11 @@ impl fmt::Display for StepError {
             }
             StepError::GroupTooLarge { size } => {
                 write!(f, "a group has {size} lanes; the limit is {MAX_GROUP} (split the batch into smaller groups)")
+            }
+            StepError::IsaUnavailable { isa } => {
+                write!(f, "evaluation path `{isa}` is not available on this CPU (available: ")?;
+                let names: Vec<&str> = Isa::available_paths().iter().map(|i| i.name()).collect();
+                write!(f, "{})", names.join(", "))
             }
             StepError::NotANumber { output, lane, origin } => {
                 write!(f, "output `{output}` is NaN in lane {lane}")?;
@@ -180,6 +190,8 @@ pub struct Options {
     pub check_ranges: bool,
     /// Report a NaN reward or log as an error, with the place it came from.
     pub check_nan: bool,
+    /// The evaluation path (bit-identical results on every path).
+    pub isa: Isa,
 }
 
 pub struct Evaluator<'p> {
@@ -233,6 +245,7 @@ fn bb(x: bool) -> u32 {
 
 /// `min` and `max` that propagate NaN (IEEE `minimum`/`maximum` without the
 /// signed-zero ordering), identical on every path.
+#[inline(always)]
 pub fn min_f32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         f32::NAN
@@ -242,6 +255,7 @@ pub fn min_f32(a: f32, b: f32) -> f32 {
         a
     }
 }
+#[inline(always)]
 pub fn max_f32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         f32::NAN
@@ -278,6 +292,9 @@ impl<'p> Evaluator<'p> {
     /// An evaluator for `lanes` lanes, or an error when their memory would
     /// pass [`MAX_EVALUATOR_BYTES`] (never an allocation that cannot succeed).
     pub fn try_new(program: &'p Artifact, lanes: usize, options: Options) -> Result<Evaluator<'p>, StepError> {
+        if !options.isa.available() {
+            return Err(StepError::IsaUnavailable { isa: options.isa });
+        }
         let per_lane = Self::bytes_per_lane(program);
         if per_lane.saturating_mul(lanes) > MAX_EVALUATOR_BYTES {
             return Err(StepError::TooLarge { lanes, bytes_per_lane: per_lane });
@@ -285,7 +302,12 @@ impl<'p> Evaluator<'p> {
         Ok(Evaluator::new(program, lanes, options))
     }
 
-    pub fn new(program: &'p Artifact, lanes: usize, options: Options) -> Evaluator<'p> {
+    /// An evaluator for `lanes` lanes. A path this CPU cannot run becomes
+    /// `Portable` (same results); [`Evaluator::try_new`] reports it instead.
+    pub fn new(program: &'p Artifact, lanes: usize, mut options: Options) -> Evaluator<'p> {
+        if !options.isa.available() {
+            options.isa = Isa::Portable;
+        }
         let slots = vec![0; program.slots as usize * lanes];
         let states = program.automata.iter().map(|a| vec![a.start; lanes]).collect();
         let taken = program.automata.iter().map(|_| vec![NO_EDGE; lanes]).collect();
@@ -534,15 +556,11 @@ impl<'p> Evaluator<'p> {
                 return Err(StepError::BatchTooLarge { size: (end - start) as usize });
             }
         }
-        for instr in &self.program.code {
-            if !is_constant(&instr.op) {
-                self.exec(instr, input);
-            }
-        }
+        self.run_tape(input);
         let p = self.program;
         let slot = |s: Slot| s as usize * n;
         for l in 0..n {
-            self.output.reward[l] = f(self.slots[slot(p.reward) + l]);
+            self.output.reward[l] = f(canonical_nan(self.slots[slot(p.reward) + l]));
             let done = p.done.is_some_and(|d| self.slots[slot(d) + l] != 0);
             self.output.done[l] = done;
             let last = input.last.is_some_and(|flags| flags[l]);
@@ -550,7 +568,12 @@ impl<'p> Evaluator<'p> {
         }
         for (k, log) in p.logs.iter().enumerate() {
             let base = slot(log.slot);
-            self.output.logs[k].copy_from_slice(&self.slots[base..base + n]);
+            let column = &self.slots[base..base + n];
+            if log.ty == ValueType::F32 {
+                self.output.logs[k].iter_mut().zip(column).for_each(|(o, &bits)| *o = canonical_nan(bits));
+            } else {
+                self.output.logs[k].copy_from_slice(column);
+            }
         }
         let active = |l: usize| input.active.is_none_or(|a| a[l]);
         if self.options.check_nan {
@@ -591,6 +614,108 @@ impl<'p> Evaluator<'p> {
             }
         }
         Ok(&self.output)
+    }
+
+    /// Runs the tape's non-constant instructions on the chosen path.
+    fn run_tape(&mut self, input: &StepInput<'_>) {
+        match self.options.isa {
+            Isa::Scalar => {
+                for instr in &self.program.code {
+                    if !is_constant(&instr.op) {
+                        self.exec(instr, input);
+                    }
+                }
+            }
+            Isa::Portable => self.run_tape_fast(input),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `try_new`/`new` keep `isa` to paths this CPU has.
+            Isa::Avx2 => unsafe { self.run_tape_avx2(input) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Isa::Avx512 => unsafe { self.run_tape_avx512(input) },
+            #[cfg(not(target_arch = "x86_64"))]
+            Isa::Avx2 | Isa::Avx512 => self.run_tape_fast(input),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_tape_avx2(&mut self, input: &StepInput<'_>) {
+        self.run_tape_fast(input);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+    fn run_tape_avx512(&mut self, input: &StepInput<'_>) {
+        self.run_tape_fast(input);
+    }
+
+    /// The fast paths: element-wise instructions run specialised loops
+    /// (inlined into the caller, so they are compiled with its target
+    /// features); the others run the reference's code.
+    #[inline(always)]
+    fn run_tape_fast(&mut self, input: &StepInput<'_>) {
+        let program = self.program;
+        for instr in &program.code {
+            if !is_constant(&instr.op) && !self.exec_kernel(instr, input) {
+                self.exec(instr, input);
+            }
+        }
+    }
+
+    /// A specialised loop for an element-wise instruction; false for the
+    /// others (and for an instruction that reads its own slot, which a
+    /// validated program never has).
+    #[inline(always)]
+    fn exec_kernel(&mut self, instr: &Instr, input: &StepInput<'_>) -> bool {
+        let n = self.lanes;
+        let dst = instr.dst as usize;
+        let (below, rest) = self.slots.split_at_mut(dst * n);
+        let (out, above) = rest.split_at_mut(n);
+        let column = |s: Slot| -> Option<&[u32]> {
+            let s = s as usize;
+            if s < dst {
+                below.get(s * n..(s + 1) * n)
+            } else if s > dst {
+                above.get((s - dst - 1) * n..(s - dst) * n)
+            } else {
+                None
+            }
+        };
+        match &instr.op {
+            Op::Bin(op, a, b) => {
+                let (Some(x), Some(y)) = (column(*a), column(*b)) else { return false };
+                bin_kernel(*op, out, x, y);
+            }
+            Op::Un(op, a) => {
+                let Some(x) = column(*a) else { return false };
+                un_kernel(*op, out, x);
+            }
+            Op::Select(c, a, b) => {
+                let (Some(c), Some(x), Some(y)) = (column(*c), column(*a), column(*b)) else { return false };
+                for (((d, &c), &x), &y) in out.iter_mut().zip(c).zip(x).zip(y) {
+                    *d = if c != 0 { x } else { y };
+                }
+            }
+            Op::Input(k) => match input.columns[*k as usize] {
+                Column::Bool(c) => out.iter_mut().zip(c).for_each(|(d, &v)| *d = bb(v)),
+                Column::Int(c) => out.iter_mut().zip(c).for_each(|(d, &v)| *d = ib(v)),
+                Column::F32(c) => out.iter_mut().zip(c).for_each(|(d, &v)| *d = fb(v)),
+                _ => return false,
+            },
+            Op::InputElem(k, e) => {
+                let InputKind::Vector(_, len) = self.program.inputs[*k as usize].kind else { return false };
+                let (len, e) = (len as usize, *e as usize);
+                match input.columns[*k as usize] {
+                    Column::BoolVec(c) => out.iter_mut().zip(c.chunks_exact(len)).for_each(|(d, v)| *d = bb(v[e])),
+                    Column::IntVec(c) => out.iter_mut().zip(c.chunks_exact(len)).for_each(|(d, v)| *d = ib(v[e])),
+                    Column::F32Vec(c) => out.iter_mut().zip(c.chunks_exact(len)).for_each(|(d, v)| *d = fb(v[e])),
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+        true
     }
 
     /// The first NaN output of an active lane, traced to the first
@@ -715,22 +840,7 @@ impl<'p> Evaluator<'p> {
             Op::Un(op, a) => {
                 let a = col(*a);
                 for l in 0..n {
-                    let x = self.slots[a + l];
-                    self.slots[dst + l] = match op {
-                        UnOp::NegF => fb(-f(x)),
-                        UnOp::NegI => ib(i(x).wrapping_neg()),
-                        UnOp::Not => bb(x == 0),
-                        UnOp::AbsF => fb(f(x).abs()),
-                        UnOp::AbsI => ib(i(x).wrapping_abs()),
-                        UnOp::Exp => fb(f(x).exp()),
-                        UnOp::Ln => fb(f(x).ln()),
-                        UnOp::Sqrt => fb(f(x).sqrt()),
-                        UnOp::Sigmoid => fb(sigmoid(f(x))),
-                        UnOp::Tanh => fb(f(x).tanh()),
-                        UnOp::IntToF32 => fb(i(x) as f32),
-                        UnOp::BoolToF32 => fb(if x != 0 { 1.0 } else { 0.0 }),
-                        UnOp::BoolToInt => x,
-                    };
+                    self.slots[dst + l] = un(*op, self.slots[a + l]);
                 }
             }
             Op::Bin(op, a, b) => {
@@ -912,7 +1022,9 @@ impl<'p> Evaluator<'p> {
     /// `rank`: how many lanes of `group_order[start..end]` have a strictly
     /// smaller value.
     fn rank(&mut self, start: usize, end: usize, x: usize, ty: ValueType, dst: usize) {
-        let value = |bits: u32| if ty == ValueType::Int { i(bits) as f32 } else { f(bits) };
+        // Every NaN ranks as the canonical (positive) NaN, above +inf: the
+        // sign of a NaN is not part of the semantics (see `canonical_nan`).
+        let value = |bits: u32| if ty == ValueType::Int { i(bits) as f32 } else { f(canonical_nan(bits)) };
         self.scratch.clear();
         for k in start..end {
             let l = self.group_order[k];
@@ -955,7 +1067,7 @@ impl<'p> Evaluator<'p> {
                             let lanes = &self.group_order[s as usize..e as usize];
                             let mean =
                                 moments(lanes.iter().map(|&l| wide(ty, self.slots[x + l as usize])), GroupOp::Mean);
-                            self.batch_groups.push((mean, s, e));
+                            self.batch_groups.push((f(canonical_nan(fb(mean))), s, e));
                         }
                     }
                     // Highest mean first; ties (and NaN, last) by group order: a stable sort.
@@ -1003,6 +1115,46 @@ fn wide(ty: ValueType, bits: u32) -> f64 {
     if ty == ValueType::Int { f64::from(i(bits)) } else { f64::from(f(bits)) }
 }
 
+/// `out[l] = un(op, x[l])`, one loop per operation.
+#[inline(always)]
+fn un_kernel(op: UnOp, out: &mut [u32], x: &[u32]) {
+    macro_rules! loops {
+        ($($name:ident),*) => {
+            match op {
+                $(UnOp::$name => for (d, &x) in out.iter_mut().zip(x) { *d = un(UnOp::$name, x) },)*
+            }
+        };
+    }
+    loops!(NegF, NegI, Not, AbsF, AbsI, Exp, Ln, Sqrt, Sigmoid, Tanh, IntToF32, BoolToF32, BoolToInt);
+}
+
+/// `out[l] = bin(op, x[l], y[l])`, one loop per operation.
+#[inline(always)]
+fn bin_kernel(op: BinOp, out: &mut [u32], x: &[u32], y: &[u32]) {
+    macro_rules! loops {
+        ($($name:ident),*) => {
+            match op {
+                $(BinOp::$name => for ((d, &x), &y) in out.iter_mut().zip(x).zip(y) { *d = bin(BinOp::$name, x, y) },)*
+            }
+        };
+    }
+    loops!(
+        AddF, SubF, MulF, DivF, MinF, MaxF, AddI, SubI, MulI, DivI, RemI, MinI, MaxI, And, Or, EqB, EqF, NeF, LtF, LeF,
+        GtF, GeF, EqI, NeI, LtI, LeI, GtI, GeI
+    );
+}
+
+/// A NaN's sign and payload are not part of the semantics: which operand's
+/// NaN an IEEE operation returns depends on the order the compiler gives
+/// commutative operands, which differs between paths (and between builds).
+/// Outputs carry every NaN as the canonical quiet NaN, so every path gives
+/// the same bits; NaN payloads never reach a non-NaN value (comparisons are
+/// false for every NaN, `min`/`max` return the canonical NaN).
+#[inline(always)]
+pub fn canonical_nan(bits: u32) -> u32 {
+    if bits & 0x7fff_ffff > 0x7f80_0000 { 0x7fc0_0000 } else { bits }
+}
+
 fn is_constant(op: &Op) -> bool {
     matches!(op, Op::ConstF32(_) | Op::ConstI32(_) | Op::ConstBool(_))
 }
@@ -1014,7 +1166,28 @@ fn add(ty: ValueType, acc: u32, x: u32) -> u32 {
     }
 }
 
+/// One unary operation on value bits.
+#[inline(always)]
+pub fn un(op: UnOp, x: u32) -> u32 {
+    match op {
+        UnOp::NegF => fb(-f(x)),
+        UnOp::NegI => ib(i(x).wrapping_neg()),
+        UnOp::Not => bb(x == 0),
+        UnOp::AbsF => fb(f(x).abs()),
+        UnOp::AbsI => ib(i(x).wrapping_abs()),
+        UnOp::Exp => fb(f(x).exp()),
+        UnOp::Ln => fb(f(x).ln()),
+        UnOp::Sqrt => fb(f(x).sqrt()),
+        UnOp::Sigmoid => fb(sigmoid(f(x))),
+        UnOp::Tanh => fb(f(x).tanh()),
+        UnOp::IntToF32 => fb(i(x) as f32),
+        UnOp::BoolToF32 => fb(if x != 0 { 1.0 } else { 0.0 }),
+        UnOp::BoolToInt => x,
+    }
+}
+
 /// One binary operation on value bits; the semantics of LANGUAGE.md section 6.
+#[inline(always)]
 pub fn bin(op: BinOp, x: u32, y: u32) -> u32 {
     use BinOp::*;
     match op {

@@ -8,8 +8,10 @@
 
 pub mod artifact;
 pub mod eval;
+pub mod isa;
 pub mod owned;
 
 pub use artifact::{Artifact, LoadError};
 pub use eval::{Column, Evaluator, LaneState, Options, StepError, StepInput, StepOutput};
+pub use isa::Isa;
 pub use owned::OwnedEvaluator;

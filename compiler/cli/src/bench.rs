@@ -8,7 +8,7 @@
 
 use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, load};
 use rw_runtime::artifact::{InputKind, ValueType};
-use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
+use rw_runtime::{Artifact, Column, Evaluator, Isa, Options, StepInput};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -48,18 +48,15 @@ pub struct RunArgs {
     /// Timed runs; the best is reported
     #[arg(long, default_value_t = 5)]
     pub repeat: usize,
-    /// Evaluation path (only `scalar` exists so far)
+    /// Evaluation path: scalar (the reference), portable, avx2, avx512 or auto
     #[arg(long, default_value = "scalar")]
     pub isa: String,
 }
 
 impl RunArgs {
-    fn check_isa(&self) -> Result<(), (u8, String)> {
-        if self.isa == "scalar" {
-            Ok(())
-        } else {
-            Err((EXIT_USAGE, format!("evaluation path `{}` is not available; this build has `scalar`", self.isa)))
-        }
+    /// The evaluation path, or a usage error naming the paths this CPU has.
+    pub fn isa(&self) -> Result<Isa, (u8, String)> {
+        crate::eval::parse_isa(&self.isa).map_err(|m| (EXIT_USAGE, m))
     }
 }
 
@@ -107,7 +104,7 @@ fn read_llm_batch(path: &Path) -> Result<LlmBatch, String> {
 }
 
 fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
-    args.run.check_isa()?;
+    let isa = args.run.isa()?;
     let program = load::program(&args.spec).map_err(|code| (code, "the spec did not compile".to_string()))?;
     let batch = read_llm_batch(&args.batch).map_err(|m| (EXIT_USAGE, m))?;
     let n = batch.completions;
@@ -142,7 +139,7 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
                                 }
                             });
                         }
-                        let mut eval = Evaluator::new(program, b - a, Options::default());
+                        let mut eval = Evaluator::new(program, b - a, Options { isa, ..Options::default() });
                         let input = StepInput { columns: &columns, last: Some(&last[a..b]), groups: Some(&groups[a..b]), active: None };
                         Ok(eval.step(&input).map_err(|e| e.to_string())?.reward.clone())
                     })
@@ -167,7 +164,7 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
             "spec": args.spec.display().to_string(),
             "completions": n,
             "threads": ranges.len(),
-            "isa": "scalar",
+            "isa": isa.name(),
             "completions_per_s": n as f64 / best,
             "reward_sum": reward_sum,
         })
@@ -292,7 +289,7 @@ fn program_for(spec: &Path) -> Result<Artifact, u8> {
 }
 
 fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
-    args.run.check_isa()?;
+    let isa = args.run.isa()?;
     let program = program_for(&args.spec).map_err(|code| (code, "the spec did not compile".to_string()))?;
     let traces = read_traces(&args.traces).map_err(|m| (EXIT_USAGE, m))?;
     if program.automata.len() != 1 {
@@ -335,7 +332,7 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
     let chunk = n.div_ceil(threads);
     let ranges: Vec<(usize, usize)> =
         (0..threads).map(|k| (k * chunk, ((k + 1) * chunk).min(n))).filter(|(a, b)| a < b).collect();
-    let options = Options { ignore_done: true, ..Options::default() };
+    let options = Options { ignore_done: true, isa, ..Options::default() };
     let mut best = f64::INFINITY;
     let mut results: Vec<ChunkResult> = Vec::new();
     for _ in 0..args.run.repeat.max(1) {
@@ -395,7 +392,7 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
             "envs": n,
             "steps": t_max,
             "threads": ranges.len(),
-            "isa": "scalar",
+            "isa": isa.name(),
             "steps_per_s": (n * t_max) as f64 / best,
             "reward_sum": reward_sum,
             "final_state_sum": final_state_sum,

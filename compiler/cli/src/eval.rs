@@ -17,7 +17,7 @@
 use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, load};
 use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
 use rw_runtime::artifact::{GroupOp, InputKind, InputSpec, ValueType};
-use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
+use rw_runtime::{Artifact, Column, Evaluator, Isa, Options, StepInput};
 use serde_json::{Map, Value};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -52,6 +52,21 @@ pub struct EvalArgs {
     /// Update the constraint multipliers after every N ended episodes (without it they keep their values)
     #[arg(long, value_name = "N")]
     pub batch_episodes: Option<u64>,
+    /// Evaluation path: scalar (the reference), portable, avx2, avx512 or auto; every path gives the same bits
+    #[arg(long, default_value = "scalar")]
+    pub isa: String,
+}
+
+/// `--isa`: a path this CPU has, or an error naming the ones it has.
+pub fn parse_isa(text: &str) -> Result<Isa, String> {
+    let available = || Isa::available_paths().iter().map(|i| i.name()).collect::<Vec<_>>().join(", ");
+    match Isa::parse(text) {
+        Some(isa) if isa.available() => Ok(isa),
+        Some(isa) => {
+            Err(format!("evaluation path `{isa}` is not available on this CPU (it has {}, or auto)", available()))
+        }
+        None => Err(format!("unknown evaluation path `{text}` (this CPU has {}, or auto)", available())),
+    }
 }
 
 /// One input's value on one line; a scalar is a vector of one.
@@ -777,6 +792,13 @@ pub fn run(args: &EvalArgs) -> u8 {
         eprintln!("error: `--batch-episodes` must be at least 1");
         return EXIT_USAGE;
     }
+    let isa = match parse_isa(&args.isa) {
+        Ok(isa) => isa,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let path = args.trace.display().to_string();
     let file = match std::fs::File::open(&args.trace) {
         Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => {
@@ -793,7 +815,7 @@ pub fn run(args: &EvalArgs) -> u8 {
         args.format.unwrap_or(if std::io::stdout().is_terminal() { EvalFormat::Table } else { EvalFormat::Json });
     let reader = Reader::new(&program, std::io::BufReader::with_capacity(1 << 16, file));
     let grouped = program.code.iter().any(|i| matches!(i.op, rw_runtime::artifact::Op::Group(..)));
-    let mut run = Run::new(&program, args, format);
+    let mut run = Run::new(&program, args, format, Options { check_nan: true, isa, ..Options::default() });
     let result = run
         .set_params(&args.params)
         .and_then(|()| if grouped { evaluate_batch(&mut run, reader) } else { evaluate_streaming(&mut run, reader) });
@@ -878,6 +900,7 @@ struct Totals {
 /// episode bookkeeping and the multiplier updates.
 struct Run<'p> {
     program: &'p Artifact,
+    options: Options,
     evaluator: Evaluator<'p>,
     sink: Sink,
     summary: bool,
@@ -889,7 +912,7 @@ struct Run<'p> {
 }
 
 impl<'p> Run<'p> {
-    fn new(program: &'p Artifact, args: &EvalArgs, format: EvalFormat) -> Run<'p> {
+    fn new(program: &'p Artifact, args: &EvalArgs, format: EvalFormat, options: Options) -> Run<'p> {
         let header: Vec<String> = if args.summary {
             let mut h = vec!["episode".to_string(), "length".into(), "return".into(), "end".into()];
             h.extend(program.logs.iter().map(|l| l.name.clone()));
@@ -902,8 +925,9 @@ impl<'p> Run<'p> {
         };
         Run {
             program,
+            options,
             // One lane until the batch order asks for more.
-            evaluator: Evaluator::new(program, 1, Options { check_nan: true, ..Options::default() }),
+            evaluator: Evaluator::new(program, 1, options),
             sink: Sink::new(header, format),
             summary: args.summary,
             batch_episodes: args.batch_episodes,
@@ -1296,8 +1320,7 @@ fn evaluate_batch(
     let lane_count = lanes.len();
     let horizon = lanes.iter().map(Vec::len).max().unwrap_or(0);
     let mut evaluator =
-        Evaluator::try_new(run.program, lane_count.max(1), Options { check_nan: true, ..Options::default() })
-            .map_err(|e| Failure::Step(None, e))?;
+        Evaluator::try_new(run.program, lane_count.max(1), run.options).map_err(|e| Failure::Step(None, e))?;
     for p in &run.program.params {
         if let Some(bits) = run.evaluator.param(&p.name) {
             evaluator.set_param(&p.name, bits);

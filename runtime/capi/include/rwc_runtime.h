@@ -29,6 +29,12 @@
 #define RWC_CHECK_NAN 2
 
 /*
+ [`rwc_batch_new`] flags: evaluate on the fastest path this CPU has
+ (AVX-512, AVX2 or portable; results are bit-identical to the reference).
+ */
+#define RWC_FAST 4
+
+/*
  Lanes of episodes stepped together. Use one batch per thread.
  */
 typedef struct RwcBatch RwcBatch;
@@ -147,7 +153,7 @@ const char *rwc_program_param_name(const struct RwcProgram *program, size_t k);
 
 /*
  A batch of `lanes` episodes of `program` (`flags`: `RWC_CHECK_RANGES`,
- `RWC_CHECK_NAN`). NULL on error (for example too many lanes).
+ `RWC_CHECK_NAN`, `RWC_FAST`). NULL on error (for example too many lanes).
 
  # Safety
  `program` came from [`rwc_program_load`].

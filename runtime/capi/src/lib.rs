@@ -14,7 +14,7 @@
 //! into C: a panic becomes an error.
 
 use rw_runtime::artifact::{InputKind, ValueType};
-use rw_runtime::{Artifact, Column, Options, OwnedEvaluator, StepInput};
+use rw_runtime::{Artifact, Column, Isa, Options, OwnedEvaluator, StepInput};
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -31,6 +31,9 @@ pub const RWC_CRITERIA: i32 = 3;
 pub const RWC_CHECK_RANGES: u32 = 1;
 /// [`rwc_batch_new`] flags: a NaN reward or log is an error naming its origin.
 pub const RWC_CHECK_NAN: u32 = 2;
+/// [`rwc_batch_new`] flags: evaluate on the fastest path this CPU has
+/// (AVX-512, AVX2 or portable; results are bit-identical to the reference).
+pub const RWC_FAST: u32 = 4;
 
 /// A loaded, validated program. Immutable: share it between threads.
 pub struct RwcProgram {
@@ -252,7 +255,7 @@ pub unsafe extern "C" fn rwc_program_param_name(program: *const RwcProgram, k: u
 }
 
 /// A batch of `lanes` episodes of `program` (`flags`: `RWC_CHECK_RANGES`,
-/// `RWC_CHECK_NAN`). NULL on error (for example too many lanes).
+/// `RWC_CHECK_NAN`, `RWC_FAST`). NULL on error (for example too many lanes).
 ///
 /// # Safety
 /// `program` came from [`rwc_program_load`].
@@ -264,6 +267,7 @@ pub unsafe extern "C" fn rwc_batch_new(program: *const RwcProgram, lanes: usize,
             ignore_done: false,
             check_ranges: flags & RWC_CHECK_RANGES != 0,
             check_nan: flags & RWC_CHECK_NAN != 0,
+            isa: if flags & RWC_FAST != 0 { Isa::best() } else { Isa::Scalar },
         };
         let evaluator = OwnedEvaluator::try_new(p.artifact.clone(), lanes, options).map_err(|e| e.to_string())?;
         let logs = p.artifact.logs.iter().map(|_| vec![0; lanes]).collect();

@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
     printf(" %s:%d", rwc_program_log_name(program, k), rwc_program_log_type(program, k));
   printf("\n");
 
-  RwcBatch *batch = rwc_batch_new(program, 2, RWC_CHECK_RANGES);
+  RwcBatch *batch = rwc_batch_new(program, 2, RWC_CHECK_RANGES | RWC_FAST);
   if (!batch) return fail("batch");
   rwc_program_free(program); /* the batch keeps what it needs */
 
