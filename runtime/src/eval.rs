@@ -225,6 +225,48 @@ pub struct Evaluator<'p> {
     scratch: Vec<(f32, u32)>,
     /// Per-lane labels of the automaton being stepped.
     labels: Vec<u64>,
+    /// Per automaton, the tables the fast paths step it with (built once,
+    /// when the evaluator is made; empty on the scalar path).
+    fast: Vec<Option<FastAutomaton>>,
+    /// Per-lane dense-table indices of the automaton being stepped (fast paths).
+    fast_index: Vec<u32>,
+}
+
+/// An automaton's transitions as the fast paths use them, decided once:
+/// terminal states and labels no edge matches lead to edge 0, edges are
+/// numbered from 1, and constant edge rewards are read from a table.
+struct FastAutomaton {
+    atoms: u32,
+    /// Per `state << atoms | label`: the edge taken, plus one (0: none).
+    edge: Vec<u32>,
+    /// Per edge plus one: its target (entry 0 unused).
+    to: Vec<u32>,
+    /// Per edge plus one: its reward's bits (entry 0: 0.0), when every
+    /// edge's reward is a constant.
+    reward: Option<Vec<u32>>,
+}
+
+impl FastAutomaton {
+    /// Tables for a dense automaton; `None` for cube lists (the reference
+    /// steps those).
+    fn new(spec: &AutomatonSpec, program: &Artifact, slots: &[u32], lanes: usize) -> Option<FastAutomaton> {
+        let Transitions::Dense { table } = &spec.transitions else { return None };
+        let atoms = spec.atoms.len() as u32;
+        let width = 1usize << atoms;
+        let edge = table
+            .iter()
+            .enumerate()
+            .map(|(k, &e)| if e == NO_EDGE || spec.terminal[k / width] { 0 } else { e + 1 })
+            .collect();
+        let to = std::iter::once(0).chain(spec.edges.iter().map(|e| e.to)).collect();
+        let constant = |slot: Slot| program.code.iter().any(|i| i.dst == slot && is_constant(&i.op)) && lanes > 0;
+        let reward = spec.edges.iter().all(|e| e.reward.is_none_or(constant)).then(|| {
+            std::iter::once(fb(0.0))
+                .chain(spec.edges.iter().map(|e| e.reward.map_or(fb(0.0), |r| slots[r as usize * lanes])))
+                .collect()
+        });
+        Some(FastAutomaton { atoms, edge, to, reward })
+    }
 }
 
 fn f(bits: u32) -> f32 {
@@ -338,6 +380,8 @@ impl<'p> Evaluator<'p> {
             group_ready: false,
             scratch: Vec::with_capacity(lanes),
             labels: vec![0; lanes],
+            fast: Vec::new(),
+            fast_index: Vec::new(),
         };
         // Constant slots never change: fill them once.
         let no_input = StepInput { columns: &[], last: None, groups: None, active: None };
@@ -345,6 +389,11 @@ impl<'p> Evaluator<'p> {
             if is_constant(&instr.op) {
                 evaluator.exec(instr, &no_input);
             }
+        }
+        if options.isa != Isa::Scalar {
+            evaluator.fast_index = vec![0; lanes];
+            evaluator.fast =
+                program.automata.iter().map(|a| FastAutomaton::new(a, program, &evaluator.slots, lanes)).collect();
         }
         evaluator
     }
@@ -419,12 +468,19 @@ impl<'p> Evaluator<'p> {
 
     /// Puts a lane back in a state [`Evaluator::save_lane`] returned (for
     /// this program).
+    /// A state saved from another program is ignored where it names no
+    /// state or edge of this one (automaton states stay valid indices, which
+    /// the fast paths rely on).
     pub fn restore_lane(&mut self, lane: usize, state: &LaneState) {
-        for (a, &s) in state.states.iter().enumerate() {
-            self.states[a][lane] = s;
+        for (a, (&s, spec)) in state.states.iter().zip(&self.program.automata).enumerate() {
+            if (s as usize) < spec.states.len() {
+                self.states[a][lane] = s;
+            }
         }
-        for (a, &t) in state.taken.iter().enumerate() {
-            self.taken[a][lane] = t;
+        for (a, (&t, spec)) in state.taken.iter().zip(&self.program.automata).enumerate() {
+            if t == NO_EDGE || (t as usize) < spec.edges.len() {
+                self.taken[a][lane] = t;
+            }
         }
         for (r, &v) in state.registers.iter().enumerate() {
             self.registers[r * self.lanes + lane] = v;
@@ -559,12 +615,24 @@ impl<'p> Evaluator<'p> {
         self.run_tape(input);
         let p = self.program;
         let slot = |s: Slot| s as usize * n;
-        for l in 0..n {
-            self.output.reward[l] = f(canonical_nan(self.slots[slot(p.reward) + l]));
-            let done = p.done.is_some_and(|d| self.slots[slot(d) + l] != 0);
-            self.output.done[l] = done;
-            let last = input.last.is_some_and(|flags| flags[l]);
-            self.output.episode_end[l] = last || (done && !self.options.ignore_done);
+        let column = |s: Slot| &self.slots[slot(s)..slot(s) + n];
+        for (o, &bits) in self.output.reward.iter_mut().zip(column(p.reward)) {
+            *o = f(canonical_nan(bits));
+        }
+        match p.done {
+            Some(d) => self.output.done.iter_mut().zip(column(d)).for_each(|(o, &b)| *o = b != 0),
+            None => self.output.done.fill(false),
+        }
+        let ends_on_done = !self.options.ignore_done;
+        match input.last {
+            Some(last) => {
+                let ends = self.output.episode_end.iter_mut().zip(&self.output.done).zip(last);
+                ends.for_each(|((e, &done), &last)| *e = last || (done && ends_on_done));
+            }
+            None => {
+                let ends = self.output.episode_end.iter_mut().zip(&self.output.done);
+                ends.for_each(|(e, &done)| *e = done && ends_on_done);
+            }
         }
         for (k, log) in p.logs.iter().enumerate() {
             let base = slot(log.slot);
@@ -603,14 +671,21 @@ impl<'p> Evaluator<'p> {
                 self.registers[r + l] = self.slots[b + l];
             }
         }
+        if let Some(active) = input.active {
+            for (end, &a) in self.output.episode_end.iter_mut().zip(active) {
+                *end &= a;
+            }
+        }
+        // Saturates at i32::MAX: `steps` is a non-negative int. Inactive
+        // lanes keep theirs; ended episodes restart below.
+        for (l, s) in self.steps.iter_mut().enumerate() {
+            if active(l) {
+                *s = (*s + 1).min(i32::MAX as u32);
+            }
+        }
         for l in 0..n {
-            if !active(l) {
-                self.output.episode_end[l] = false;
-            } else if self.output.episode_end[l] {
+            if self.output.episode_end[l] {
                 self.reset_lane(l);
-            } else {
-                // Saturates at i32::MAX: `steps` is a non-negative int.
-                self.steps[l] = (self.steps[l] + 1).min(i32::MAX as u32);
             }
         }
         Ok(&self.output)
@@ -712,6 +787,84 @@ impl<'p> Evaluator<'p> {
                     Column::F32Vec(c) => out.iter_mut().zip(c.chunks_exact(len)).for_each(|(d, v)| *d = fb(v[e])),
                     _ => return false,
                 }
+            }
+            Op::Step(m) => {
+                let m = *m as usize;
+                let Some(Some(fast)) = self.fast.get(m) else { return false };
+                let spec = &self.program.automata[m];
+                // The table index column by column (state, then one atom
+                // at a time), then one branch-free lookup per lane.
+                let (states, taken) = (&mut self.states[m], &mut self.taken[m]);
+                let atoms = fast.atoms;
+                let index = &mut self.fast_index;
+                for (i, &s) in index.iter_mut().zip(states.iter()) {
+                    *i = s << atoms;
+                }
+                for (k, &atom) in spec.atoms.iter().enumerate() {
+                    let Some(bits) = column(atom) else { return false };
+                    for (i, &bit) in index.iter_mut().zip(bits) {
+                        *i |= (bit & 1) << k;
+                    }
+                }
+                if let Some(active) = input.active {
+                    // An inactive lane takes no edge: point it at a row of
+                    // a terminal-like entry by clearing its edge below.
+                    for ((o, &i), &a) in out.iter_mut().zip(index.iter()).zip(active) {
+                        // SAFETY: states are valid state indices (they come from
+                        // `start`, validated edge targets, or `restore_lane`,
+                        // which checks them) and labels have `atoms` bits, so
+                        // the index is below `states << atoms`, the dense
+                        // table's validated length.
+                        let edge = unsafe { *fast.edge.get_unchecked(i as usize) };
+                        *o = if a { edge } else { 0 };
+                    }
+                } else {
+                    for (o, &i) in out.iter_mut().zip(index.iter()) {
+                        // SAFETY: as above.
+                        *o = unsafe { *fast.edge.get_unchecked(i as usize) };
+                    }
+                }
+                for ((o, s), t) in out.iter_mut().zip(states.iter_mut()).zip(taken.iter_mut()) {
+                    let edge = *o;
+                    // SAFETY: `edge` is 0 or a validated edge index plus one,
+                    // below `to.len()`.
+                    let next = if edge != 0 { unsafe { *fast.to.get_unchecked(edge as usize) } } else { *s };
+                    *s = next;
+                    *t = edge.wrapping_sub(1);
+                    *o = next;
+                }
+            }
+            Op::Member(m, member) => {
+                let m = *m as usize;
+                let Some(Some(fast)) = self.fast.get(m) else { return false };
+                let states = &self.states[m];
+                let spec = &self.program.automata[m];
+                macro_rules! by_state {
+                    ($($name:ident),*) => {
+                        match *member {
+                            AutomatonMember::Reward => {
+                                let Some(reward) = &fast.reward else { return false };
+                                for (o, &e) in out.iter_mut().zip(&self.taken[m]) {
+                                    *o = reward[e.wrapping_add(1) as usize];
+                                }
+                            }
+                            AutomatonMember::In(q) => {
+                                for (o, &s) in out.iter_mut().zip(states) {
+                                    *o = state_member(spec, AutomatonMember::In(q), s);
+                                }
+                            }
+                            AutomatonMember::Value(k) => {
+                                for (o, &s) in out.iter_mut().zip(states) {
+                                    *o = state_member(spec, AutomatonMember::Value(k), s);
+                                }
+                            }
+                            $(AutomatonMember::$name => for (o, &s) in out.iter_mut().zip(states) {
+                                *o = state_member(spec, AutomatonMember::$name, s);
+                            },)*
+                        }
+                    };
+                }
+                by_state!(State, Terminal, Distance, Accepting, Violated);
             }
             _ => return false,
         }
@@ -861,15 +1014,7 @@ impl<'p> Evaluator<'p> {
                 let spec = &self.program.automata[*m as usize];
                 let states = &self.states[*m as usize];
                 for (l, &state) in states.iter().enumerate() {
-                    let s = state as usize;
                     self.slots[dst + l] = match member {
-                        AutomatonMember::State => state,
-                        AutomatonMember::Terminal => bb(spec.terminal[s]),
-                        AutomatonMember::Distance => spec.distance[s],
-                        AutomatonMember::Accepting => bb(spec.accepting[s]),
-                        AutomatonMember::Violated => bb(spec.distance[s] as usize >= spec.states.len()),
-                        AutomatonMember::In(q) => bb(state == *q),
-                        AutomatonMember::Value(k) => fb(spec.values[*k as usize][s]),
                         AutomatonMember::Reward => match self.taken[*m as usize][l] {
                             NO_EDGE => fb(0.0),
                             e => match spec.edges[e as usize].reward {
@@ -877,6 +1022,7 @@ impl<'p> Evaluator<'p> {
                                 None => fb(0.0),
                             },
                         },
+                        _ => state_member(spec, *member, state),
                     };
                 }
             }
@@ -1142,6 +1288,22 @@ fn bin_kernel(op: BinOp, out: &mut [u32], x: &[u32], y: &[u32]) {
         AddF, SubF, MulF, DivF, MinF, MaxF, AddI, SubI, MulI, DivI, RemI, MinI, MaxI, And, Or, EqB, EqF, NeF, LtF, LeF,
         GtF, GeF, EqI, NeI, LtI, LeI, GtI, GeI
     );
+}
+
+/// A member that depends on the automaton's state alone (not `Reward`).
+#[inline(always)]
+fn state_member(spec: &AutomatonSpec, member: AutomatonMember, state: u32) -> u32 {
+    let s = state as usize;
+    match member {
+        AutomatonMember::State => state,
+        AutomatonMember::Terminal => bb(spec.terminal[s]),
+        AutomatonMember::Distance => spec.distance[s],
+        AutomatonMember::Accepting => bb(spec.accepting[s]),
+        AutomatonMember::Violated => bb(spec.distance[s] as usize >= spec.states.len()),
+        AutomatonMember::In(q) => bb(state == q),
+        AutomatonMember::Value(k) => fb(spec.values[k as usize][s]),
+        AutomatonMember::Reward => fb(0.0),
+    }
 }
 
 /// A NaN's sign and payload are not part of the semantics: which operand's
