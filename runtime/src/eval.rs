@@ -731,32 +731,70 @@ impl<'p> Evaluator<'p> {
     #[inline(always)]
     fn run_tape_fast(&mut self, input: &StepInput<'_>) {
         let program = self.program;
-        for instr in &program.code {
-            if !is_constant(&instr.op) && !self.exec_kernel(instr, input) {
-                self.exec(instr, input);
+        let n = self.lanes;
+        let mut pc = 0;
+        while pc < program.code.len() {
+            // A run of lane-local instructions with kernels runs chunk by
+            // chunk, so its columns stay in cache; the rest (group terms,
+            // registers, checklists) run over every lane at once.
+            let end = pc + program.code[pc..].iter().take_while(|i| self.kernel_capable(i)).count();
+            if end > pc {
+                for lo in (0..n).step_by(CHUNK_LANES) {
+                    let hi = (lo + CHUNK_LANES).min(n);
+                    for instr in &program.code[pc..end] {
+                        if !is_constant(&instr.op) {
+                            self.exec_kernel(instr, input, lo, hi);
+                        }
+                    }
+                }
+                pc = end;
+            } else {
+                let instr = &program.code[pc];
+                if !is_constant(&instr.op) {
+                    self.exec(instr, input);
+                }
+                pc += 1;
             }
         }
     }
 
-    /// A specialised loop for an element-wise instruction; false for the
-    /// others (and for an instruction that reads its own slot, which a
-    /// validated program never has).
+    /// Whether [`Evaluator::exec_kernel`] runs this instruction (constants
+    /// count: they are filled once and skipped).
     #[inline(always)]
-    fn exec_kernel(&mut self, instr: &Instr, input: &StepInput<'_>) -> bool {
+    fn kernel_capable(&self, instr: &Instr) -> bool {
+        let fast = |m: u32| self.fast.get(m as usize).and_then(Option::as_ref);
+        match &instr.op {
+            Op::ConstF32(_) | Op::ConstI32(_) | Op::ConstBool(_) => true,
+            Op::Bin(..) | Op::Un(..) | Op::Select(..) | Op::Input(_) | Op::InputElem(..) => true,
+            Op::Step(m) => fast(*m).is_some(),
+            Op::Member(m, AutomatonMember::Reward) => fast(*m).is_some_and(|f| f.reward.is_some()),
+            Op::Member(m, _) => fast(*m).is_some(),
+            _ => false,
+        }
+    }
+
+    /// A specialised loop for a lane-local instruction over lanes
+    /// `lo..hi`, for the instructions [`Evaluator::kernel_capable`] admits;
+    /// false (doing nothing) for the others, and for an instruction that
+    /// reads its own slot, which a validated program never has.
+    #[inline(always)]
+    fn exec_kernel(&mut self, instr: &Instr, input: &StepInput<'_>, lo: usize, hi: usize) -> bool {
         let n = self.lanes;
         let dst = instr.dst as usize;
         let (below, rest) = self.slots.split_at_mut(dst * n);
         let (out, above) = rest.split_at_mut(n);
+        let out = &mut out[lo..hi];
         let column = |s: Slot| -> Option<&[u32]> {
             let s = s as usize;
             if s < dst {
-                below.get(s * n..(s + 1) * n)
+                below.get(s * n + lo..s * n + hi)
             } else if s > dst {
-                above.get((s - dst - 1) * n..(s - dst) * n)
+                above.get((s - dst - 1) * n + lo..(s - dst - 1) * n + hi)
             } else {
                 None
             }
         };
+        let active = input.active.map(|a| &a[lo..hi]);
         match &instr.op {
             Op::Bin(op, a, b) => {
                 let (Some(x), Some(y)) = (column(*a), column(*b)) else { return false };
@@ -769,22 +807,25 @@ impl<'p> Evaluator<'p> {
             Op::Select(c, a, b) => {
                 let (Some(c), Some(x), Some(y)) = (column(*c), column(*a), column(*b)) else { return false };
                 for (((d, &c), &x), &y) in out.iter_mut().zip(c).zip(x).zip(y) {
-                    *d = if c != 0 { x } else { y };
+                    // `if c != 0 { x } else { y }` as a mask, which vectorises.
+                    let mask = 0u32.wrapping_sub(u32::from(c != 0));
+                    *d = (x & mask) | (y & !mask);
                 }
             }
             Op::Input(k) => match input.columns[*k as usize] {
-                Column::Bool(c) => out.iter_mut().zip(c).for_each(|(d, &v)| *d = bb(v)),
-                Column::Int(c) => out.iter_mut().zip(c).for_each(|(d, &v)| *d = ib(v)),
-                Column::F32(c) => out.iter_mut().zip(c).for_each(|(d, &v)| *d = fb(v)),
+                Column::Bool(c) => out.iter_mut().zip(&c[lo..hi]).for_each(|(d, &v)| *d = bb(v)),
+                Column::Int(c) => out.iter_mut().zip(&c[lo..hi]).for_each(|(d, &v)| *d = ib(v)),
+                Column::F32(c) => out.iter_mut().zip(&c[lo..hi]).for_each(|(d, &v)| *d = fb(v)),
                 _ => return false,
             },
             Op::InputElem(k, e) => {
                 let InputKind::Vector(_, len) = self.program.inputs[*k as usize].kind else { return false };
                 let (len, e) = (len as usize, *e as usize);
+                let lanes = lo * len..hi * len;
                 match input.columns[*k as usize] {
-                    Column::BoolVec(c) => out.iter_mut().zip(c.chunks_exact(len)).for_each(|(d, v)| *d = bb(v[e])),
-                    Column::IntVec(c) => out.iter_mut().zip(c.chunks_exact(len)).for_each(|(d, v)| *d = ib(v[e])),
-                    Column::F32Vec(c) => out.iter_mut().zip(c.chunks_exact(len)).for_each(|(d, v)| *d = fb(v[e])),
+                    Column::BoolVec(c) => gather_element(out, &c[lanes], len, e, bb),
+                    Column::IntVec(c) => gather_element(out, &c[lanes], len, e, ib),
+                    Column::F32Vec(c) => gather_element(out, &c[lanes], len, e, fb),
                     _ => return false,
                 }
             }
@@ -794,9 +835,9 @@ impl<'p> Evaluator<'p> {
                 let spec = &self.program.automata[m];
                 // The table index column by column (state, then one atom
                 // at a time), then one branch-free lookup per lane.
-                let (states, taken) = (&mut self.states[m], &mut self.taken[m]);
+                let (states, taken) = (&mut self.states[m][lo..hi], &mut self.taken[m][lo..hi]);
                 let atoms = fast.atoms;
-                let index = &mut self.fast_index;
+                let index = &mut self.fast_index[lo..hi];
                 for (i, &s) in index.iter_mut().zip(states.iter()) {
                     *i = s << atoms;
                 }
@@ -806,9 +847,8 @@ impl<'p> Evaluator<'p> {
                         *i |= (bit & 1) << k;
                     }
                 }
-                if let Some(active) = input.active {
-                    // An inactive lane takes no edge: point it at a row of
-                    // a terminal-like entry by clearing its edge below.
+                if let Some(active) = active {
+                    // An inactive lane takes no edge.
                     for ((o, &i), &a) in out.iter_mut().zip(index.iter()).zip(active) {
                         // SAFETY: states are valid state indices (they come from
                         // `start`, validated edge targets, or `restore_lane`,
@@ -837,14 +877,14 @@ impl<'p> Evaluator<'p> {
             Op::Member(m, member) => {
                 let m = *m as usize;
                 let Some(Some(fast)) = self.fast.get(m) else { return false };
-                let states = &self.states[m];
+                let states = &self.states[m][lo..hi];
                 let spec = &self.program.automata[m];
                 macro_rules! by_state {
                     ($($name:ident),*) => {
                         match *member {
                             AutomatonMember::Reward => {
                                 let Some(reward) = &fast.reward else { return false };
-                                for (o, &e) in out.iter_mut().zip(&self.taken[m]) {
+                                for (o, &e) in out.iter_mut().zip(&self.taken[m][lo..hi]) {
                                     *o = reward[e.wrapping_add(1) as usize];
                                 }
                             }
@@ -1260,6 +1300,28 @@ fn moments(values: impl Iterator<Item = f64> + Clone, op: GroupOp) -> f32 {
 fn wide(ty: ValueType, bits: u32) -> f64 {
     if ty == ValueType::Int { f64::from(i(bits)) } else { f64::from(f(bits)) }
 }
+
+/// `out[l] = bits(vector[l * len + e])`; common lengths get a loop with a
+/// constant stride, which the compiler vectorises with shuffles.
+#[inline(always)]
+fn gather_element<T: Copy>(out: &mut [u32], vector: &[T], len: usize, e: usize, bits: impl Fn(T) -> u32) {
+    #[inline(always)]
+    fn fixed<T: Copy, const L: usize>(out: &mut [u32], vector: &[T], e: usize, bits: impl Fn(T) -> u32) {
+        for (d, v) in out.iter_mut().zip(vector.chunks_exact(L)) {
+            *d = bits(v[e]);
+        }
+    }
+    match len {
+        2 => fixed::<T, 2>(out, vector, e, bits),
+        3 => fixed::<T, 3>(out, vector, e, bits),
+        4 => fixed::<T, 4>(out, vector, e, bits),
+        8 => fixed::<T, 8>(out, vector, e, bits),
+        _ => out.iter_mut().zip(vector.chunks_exact(len)).for_each(|(d, v)| *d = bits(v[e])),
+    }
+}
+
+/// Lanes per chunk on the fast paths: a chunk's columns stay in L1/L2.
+const CHUNK_LANES: usize = 1024;
 
 /// `out[l] = un(op, x[l])`, one loop per operation.
 #[inline(always)]

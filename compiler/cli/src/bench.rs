@@ -114,44 +114,62 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
     // Threads split the batch on group boundaries, so groups stay whole.
     let per_thread = n.div_ceil(args.run.threads.max(1)).div_ceil(batch.group_size) * batch.group_size;
     let ranges: Vec<(usize, usize)> = (0..n).step_by(per_thread.max(1)).map(|a| (a, (a + per_thread).min(n))).collect();
-    let mut best = f64::INFINITY;
-    let mut rewards = vec![0f32; n];
-    for _ in 0..args.run.repeat.max(1) {
-        let start = Instant::now();
-        let chunks: Vec<Result<Vec<f32>, String>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges
-                .iter()
-                .map(|&(a, b)| {
-                    let (program, batch, groups, last) = (&program, &batch, &groups, &last);
-                    scope.spawn(move || -> Result<Vec<f32>, String> {
-                        let mut columns = Vec::with_capacity(program.inputs.len());
-                        for input in &program.inputs {
-                            columns.push(match (input.name.as_str(), input.kind) {
-                                ("correct", InputKind::Scalar(ValueType::Bool)) => Column::Bool(&batch.correct[a..b]),
-                                ("length", InputKind::Scalar(ValueType::Int)) => Column::Int(&batch.length[a..b]),
-                                ("checklist", InputKind::Vector(ValueType::Bool, 8)) => Column::BoolVec(&batch.checklist[8 * a..8 * b]),
-                                ("scores", InputKind::Vector(ValueType::F32, 4)) => Column::F32Vec(&batch.scores[4 * a..4 * b]),
-                                ("ref", InputKind::Scalar(ValueType::F32)) => Column::F32(&batch.reference[a..b]),
-                                (name, kind) => {
-                                    return Err(format!(
-                                        "input `{name}: {kind}` has no column in the batch (it has correct: bool, length: int, checklist: bool[8], scores: f32[4], ref: f32)"
-                                    ));
-                                }
-                            });
-                        }
-                        let mut eval = Evaluator::new(program, b - a, Options { isa, ..Options::default() });
-                        let input = StepInput { columns: &columns, last: Some(&last[a..b]), groups: Some(&groups[a..b]), active: None };
-                        Ok(eval.step(&input).map_err(|e| e.to_string())?.reward.clone())
-                    })
+    // One worker per share of the lanes, each with its evaluator made once
+    // (as a trainer keeps one); every repeat steps all lanes once, the
+    // workers starting together. A repeat takes as long as its slowest
+    // worker; the best repeat is reported.
+    let repeats = args.run.repeat.max(1);
+    let start_together = std::sync::Barrier::new(ranges.len());
+    let results: Vec<Result<(Vec<f64>, Vec<f32>), String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .iter()
+            .map(|&(a, b)| {
+                let (program, batch, groups, last, start_together) = (&program, &batch, &groups, &last, &start_together);
+                scope.spawn(move || -> Result<(Vec<f64>, Vec<f32>), String> {
+                    let mut columns = Vec::with_capacity(program.inputs.len());
+                    for input in &program.inputs {
+                        columns.push(match (input.name.as_str(), input.kind) {
+                            ("correct", InputKind::Scalar(ValueType::Bool)) => Column::Bool(&batch.correct[a..b]),
+                            ("length", InputKind::Scalar(ValueType::Int)) => Column::Int(&batch.length[a..b]),
+                            ("checklist", InputKind::Vector(ValueType::Bool, 8)) => Column::BoolVec(&batch.checklist[8 * a..8 * b]),
+                            ("scores", InputKind::Vector(ValueType::F32, 4)) => Column::F32Vec(&batch.scores[4 * a..4 * b]),
+                            ("ref", InputKind::Scalar(ValueType::F32)) => Column::F32(&batch.reference[a..b]),
+                            (name, kind) => {
+                                return Err(format!(
+                                    "input `{name}: {kind}` has no column in the batch (it has correct: bool, length: int, checklist: bool[8], scores: f32[4], ref: f32)"
+                                ));
+                            }
+                        });
+                    }
+                    let mut eval = Evaluator::try_new(program, b - a, Options { isa, ..Options::default() })
+                        .map_err(|e| e.to_string())?;
+                    let input = StepInput { columns: &columns, last: Some(&last[a..b]), groups: Some(&groups[a..b]), active: None };
+                    let mut times = Vec::with_capacity(repeats);
+                    let mut rewards = Vec::new();
+                    for _ in 0..repeats {
+                        start_together.wait();
+                        let start = Instant::now();
+                        let out = eval.step(&input).map_err(|e| e.to_string())?;
+                        times.push(start.elapsed().as_secs_f64());
+                        rewards.clear();
+                        rewards.extend_from_slice(&out.reward);
+                    }
+                    Ok((times, rewards))
                 })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a worker thread panicked".into()))).collect()
-        });
-        best = best.min(start.elapsed().as_secs_f64());
-        for (&(a, b), chunk) in ranges.iter().zip(chunks) {
-            rewards[a..b].copy_from_slice(&chunk.map_err(|e| (EXIT_INPUT_ERRORS, e))?);
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a worker thread panicked".into()))).collect()
+    });
+    let mut rewards = vec![0f32; n];
+    let mut slowest = vec![0f64; repeats];
+    for (&(a, b), result) in ranges.iter().zip(results) {
+        let (times, chunk) = result.map_err(|e| (EXIT_INPUT_ERRORS, e))?;
+        rewards[a..b].copy_from_slice(&chunk);
+        for (s, t) in slowest.iter_mut().zip(times) {
+            *s = s.max(t);
         }
     }
+    let best = slowest.iter().copied().fold(f64::INFINITY, f64::min);
     if let Some(out) = &args.out {
         let bytes: Vec<u8> = rewards.iter().flat_map(|r| r.to_le_bytes()).collect();
         crate::files::write_output(out, &bytes, &[&args.spec, &args.batch]).map_err(|e| (EXIT_USAGE, e))?;
