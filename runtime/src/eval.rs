@@ -230,6 +230,10 @@ pub struct Evaluator<'p> {
     fast: Vec<Option<FastAutomaton>>,
     /// Per-lane dense-table indices of the automaton being stepped (fast paths).
     fast_index: Vec<u32>,
+    /// Per instruction, whether the fast paths skip it: a bool input read
+    /// only as an automaton's atom, which the automaton reads from the
+    /// input column itself (label packing fused with the lookup).
+    fast_skip: Vec<bool>,
 }
 
 /// An automaton's transitions as the fast paths use them, decided once:
@@ -237,6 +241,8 @@ pub struct Evaluator<'p> {
 /// numbered from 1, and constant edge rewards are read from a table.
 struct FastAutomaton {
     atoms: u32,
+    /// Per atom, the bool input it is (read from the input column), if it is one.
+    atom_inputs: Vec<Option<u32>>,
     /// Per `state << atoms | label`: the edge taken, plus one (0: none).
     edge: Vec<u32>,
     /// Per edge plus one: its target (entry 0 unused).
@@ -244,6 +250,10 @@ struct FastAutomaton {
     /// Per edge plus one: its reward's bits (entry 0: 0.0), when every
     /// edge's reward is a constant.
     reward: Option<Vec<u32>>,
+    /// Per state, the bits of `terminal`, `distance`, `accepting` and
+    /// `violated`, and of each `value(gamma)` table.
+    by_state: [Vec<u32>; 4],
+    values: Vec<Vec<u32>>,
 }
 
 impl FastAutomaton {
@@ -265,7 +275,26 @@ impl FastAutomaton {
                 .chain(spec.edges.iter().map(|e| e.reward.map_or(fb(0.0), |r| slots[r as usize * lanes])))
                 .collect()
         });
-        Some(FastAutomaton { atoms, edge, to, reward })
+        let atom_inputs = spec
+            .atoms
+            .iter()
+            .map(|&slot| {
+                program.code.iter().find(|i| i.dst == slot).and_then(|i| match i.op {
+                    Op::Input(k) if program.inputs[k as usize].kind == InputKind::Scalar(ValueType::Bool) => Some(k),
+                    _ => None,
+                })
+            })
+            .collect();
+        let states = spec.states.len() as u32;
+        let table = |member: AutomatonMember| (0..states).map(|q| state_member(spec, member, q)).collect();
+        let by_state = [
+            table(AutomatonMember::Terminal),
+            table(AutomatonMember::Distance),
+            table(AutomatonMember::Accepting),
+            table(AutomatonMember::Violated),
+        ];
+        let values = (0..spec.values.len() as u32).map(|k| table(AutomatonMember::Value(k))).collect();
+        Some(FastAutomaton { atoms, atom_inputs, edge, to, reward, by_state, values })
     }
 }
 
@@ -382,6 +411,7 @@ impl<'p> Evaluator<'p> {
             labels: vec![0; lanes],
             fast: Vec::new(),
             fast_index: Vec::new(),
+            fast_skip: Vec::new(),
         };
         // Constant slots never change: fill them once.
         let no_input = StepInput { columns: &[], last: None, groups: None, active: None };
@@ -394,6 +424,7 @@ impl<'p> Evaluator<'p> {
             evaluator.fast_index = vec![0; lanes];
             evaluator.fast =
                 program.automata.iter().map(|a| FastAutomaton::new(a, program, &evaluator.slots, lanes)).collect();
+            evaluator.fast_skip = fused_inputs(program, &evaluator.fast);
         }
         evaluator
     }
@@ -678,14 +709,19 @@ impl<'p> Evaluator<'p> {
         }
         // Saturates at i32::MAX: `steps` is a non-negative int. Inactive
         // lanes keep theirs; ended episodes restart below.
-        for (l, s) in self.steps.iter_mut().enumerate() {
-            if active(l) {
-                *s = (*s + 1).min(i32::MAX as u32);
+        match input.active {
+            None => self.steps.iter_mut().for_each(|s| *s = (*s + 1).min(i32::MAX as u32)),
+            Some(active) => {
+                for (s, &a) in self.steps.iter_mut().zip(active) {
+                    *s = (*s + u32::from(a)).min(i32::MAX as u32);
+                }
             }
         }
-        for l in 0..n {
-            if self.output.episode_end[l] {
-                self.reset_lane(l);
+        if self.output.episode_end.iter().any(|&e| e) {
+            for l in 0..n {
+                if self.output.episode_end[l] {
+                    self.reset_lane(l);
+                }
             }
         }
         Ok(&self.output)
@@ -741,8 +777,9 @@ impl<'p> Evaluator<'p> {
             if end > pc {
                 for lo in (0..n).step_by(CHUNK_LANES) {
                     let hi = (lo + CHUNK_LANES).min(n);
-                    for instr in &program.code[pc..end] {
-                        if !is_constant(&instr.op) {
+                    for k in pc..end {
+                        let instr = &program.code[k];
+                        if !is_constant(&instr.op) && !self.fast_skip[k] {
                             self.exec_kernel(instr, input, lo, hi);
                         }
                     }
@@ -842,33 +879,43 @@ impl<'p> Evaluator<'p> {
                     *i = s << atoms;
                 }
                 for (k, &atom) in spec.atoms.iter().enumerate() {
+                    if let Some(Column::Bool(flags)) =
+                        fast.atom_inputs[k].map(|input_k| input.columns[input_k as usize])
+                    {
+                        for (i, &flag) in index.iter_mut().zip(&flags[lo..hi]) {
+                            *i |= u32::from(flag) << k;
+                        }
+                        continue;
+                    }
                     let Some(bits) = column(atom) else { return false };
                     for (i, &bit) in index.iter_mut().zip(bits) {
                         *i |= (bit & 1) << k;
                     }
                 }
+                let (edges, targets) = (fast.edge.as_slice(), fast.to.as_slice());
+                // SAFETY: states are valid state indices (they come from
+                // `start`, validated edge targets, or `restore_lane`, which
+                // checks them) and labels have `atoms` bits, so every index
+                // is below `states << atoms`, the dense table's validated
+                // length; `isa` is a path this CPU has.
+                unsafe { gather(self.options.isa, edges, index, out) };
                 if let Some(active) = active {
                     // An inactive lane takes no edge.
-                    for ((o, &i), &a) in out.iter_mut().zip(index.iter()).zip(active) {
-                        // SAFETY: states are valid state indices (they come from
-                        // `start`, validated edge targets, or `restore_lane`,
-                        // which checks them) and labels have `atoms` bits, so
-                        // the index is below `states << atoms`, the dense
-                        // table's validated length.
-                        let edge = unsafe { *fast.edge.get_unchecked(i as usize) };
-                        *o = if a { edge } else { 0 };
-                    }
-                } else {
-                    for (o, &i) in out.iter_mut().zip(index.iter()) {
-                        // SAFETY: as above.
-                        *o = unsafe { *fast.edge.get_unchecked(i as usize) };
+                    for (o, &a) in out.iter_mut().zip(active) {
+                        *o &= 0u32.wrapping_sub(u32::from(a));
                     }
                 }
-                for ((o, s), t) in out.iter_mut().zip(states.iter_mut()).zip(taken.iter_mut()) {
+                // The edges' targets, into the index buffer (no longer needed).
+                // SAFETY: every edge is 0 or a validated edge index plus one,
+                // below `to.len()` (entry 0 exists and is unused).
+                unsafe { gather(self.options.isa, targets, out, index) };
+                for (((o, s), t), &target) in
+                    out.iter_mut().zip(states.iter_mut()).zip(taken.iter_mut()).zip(index.iter())
+                {
                     let edge = *o;
-                    // SAFETY: `edge` is 0 or a validated edge index plus one,
-                    // below `to.len()`.
-                    let next = if edge != 0 { unsafe { *fast.to.get_unchecked(edge as usize) } } else { *s };
+                    // `if edge != 0 { target } else { s }` as a mask, which vectorises.
+                    let moved = 0u32.wrapping_sub(u32::from(edge != 0));
+                    let next = (target & moved) | (*s & !moved);
                     *s = next;
                     *t = edge.wrapping_sub(1);
                     *o = next;
@@ -878,33 +925,39 @@ impl<'p> Evaluator<'p> {
                 let m = *m as usize;
                 let Some(Some(fast)) = self.fast.get(m) else { return false };
                 let states = &self.states[m][lo..hi];
-                let spec = &self.program.automata[m];
-                macro_rules! by_state {
-                    ($($name:ident),*) => {
-                        match *member {
-                            AutomatonMember::Reward => {
-                                let Some(reward) = &fast.reward else { return false };
-                                for (o, &e) in out.iter_mut().zip(&self.taken[m][lo..hi]) {
-                                    *o = reward[e.wrapping_add(1) as usize];
-                                }
-                            }
-                            AutomatonMember::In(q) => {
-                                for (o, &s) in out.iter_mut().zip(states) {
-                                    *o = state_member(spec, AutomatonMember::In(q), s);
-                                }
-                            }
-                            AutomatonMember::Value(k) => {
-                                for (o, &s) in out.iter_mut().zip(states) {
-                                    *o = state_member(spec, AutomatonMember::Value(k), s);
-                                }
-                            }
-                            $(AutomatonMember::$name => for (o, &s) in out.iter_mut().zip(states) {
-                                *o = state_member(spec, AutomatonMember::$name, s);
-                            },)*
+                let isa = self.options.isa;
+                // SAFETY (gathers below): states are valid state indices (see
+                // `Op::Step`), the tables have one entry per state, and taken
+                // edges plus one index the reward table.
+                match *member {
+                    AutomatonMember::State => out.copy_from_slice(states),
+                    AutomatonMember::In(q) => {
+                        for (o, &s) in out.iter_mut().zip(states) {
+                            *o = bb(s == q);
                         }
-                    };
+                    }
+                    AutomatonMember::Reward => {
+                        let Some(reward) = &fast.reward else { return false };
+                        let index = &mut self.fast_index[lo..hi];
+                        for (i, &e) in index.iter_mut().zip(&self.taken[m][lo..hi]) {
+                            *i = e.wrapping_add(1);
+                        }
+                        unsafe { gather(isa, reward, index, out) };
+                    }
+                    AutomatonMember::Value(k) => {
+                        let Some(table) = fast.values.get(k as usize) else { return false };
+                        unsafe { gather(isa, table, states, out) };
+                    }
+                    member => {
+                        let k = match member {
+                            AutomatonMember::Terminal => 0,
+                            AutomatonMember::Distance => 1,
+                            AutomatonMember::Accepting => 2,
+                            _ => 3,
+                        };
+                        unsafe { gather(isa, &fast.by_state[k], states, out) };
+                    }
                 }
-                by_state!(State, Terminal, Distance, Accepting, Violated);
             }
             _ => return false,
         }
@@ -1299,6 +1352,133 @@ fn moments(values: impl Iterator<Item = f64> + Clone, op: GroupOp) -> f32 {
 /// A value as f64, exactly (an `int` without going through `f32`).
 fn wide(ty: ValueType, bits: u32) -> f64 {
     if ty == ValueType::Int { f64::from(i(bits)) } else { f64::from(f(bits)) }
+}
+
+/// The slots an instruction reads.
+fn slot_reads(program: &Artifact, op: &Op, reads: &mut Vec<Slot>) {
+    match *op {
+        Op::ConstF32(_) | Op::ConstI32(_) | Op::ConstBool(_) | Op::Input(_) | Op::InputElem(..) | Op::Param(_) => {}
+        Op::Steps | Op::CriteriaScore(_) | Op::CriteriaAll(_) | Op::CriteriaFailed(_) | Op::EpisodeEnd(None) => {}
+        Op::EpisodeEnd(Some(d)) => reads.push(d),
+        Op::Un(_, a) | Op::Group(_, a) => reads.push(a),
+        Op::Bin(_, a, b) => reads.extend([a, b]),
+        Op::Select(c, a, b) => reads.extend([c, a, b]),
+        Op::Step(m) => reads.extend(&program.automata[m as usize].atoms),
+        Op::Member(m, AutomatonMember::Reward) => {
+            reads.extend(program.automata[m as usize].edges.iter().filter_map(|e| e.reward));
+        }
+        Op::Member(..) => {}
+        Op::Prev { default, .. } => reads.push(default),
+        Op::Total { value, .. } => reads.push(value),
+        Op::Gated { cond, value, end, .. } => reads.extend([cond, value, end]),
+        Op::Potential { now, start, done, .. } => reads.extend([now, start].into_iter().chain(done)),
+    }
+}
+
+/// Which instructions the fast paths skip: bool inputs whose only readers
+/// are fast automata, which read the input column directly.
+fn fused_inputs(program: &Artifact, fast: &[Option<FastAutomaton>]) -> Vec<bool> {
+    let mut other_reads = vec![0u32; program.slots as usize];
+    let mut reads = Vec::new();
+    for instr in &program.code {
+        reads.clear();
+        match instr.op {
+            Op::Step(m) if fast.get(m as usize).is_some_and(Option::is_some) => {
+                // Atoms read from their input columns do not count.
+                if let Some(Some(f)) = fast.get(m as usize) {
+                    let atoms = &program.automata[m as usize].atoms;
+                    reads.extend(atoms.iter().zip(&f.atom_inputs).filter(|(_, i)| i.is_none()).map(|(&a, _)| a));
+                }
+            }
+            ref op => slot_reads(program, op, &mut reads),
+        }
+        for &s in &reads {
+            if let Some(count) = other_reads.get_mut(s as usize) {
+                *count += 1;
+            }
+        }
+    }
+    let outputs = [program.reward].into_iter().chain(program.done).chain(program.logs.iter().map(|l| l.slot));
+    let outputs = outputs.chain(program.constraints.iter().map(|c| c.value));
+    for s in outputs.chain(program.register_writes.iter().map(|&(_, s)| s)) {
+        if let Some(count) = other_reads.get_mut(s as usize) {
+            *count += 1;
+        }
+    }
+    program
+        .code
+        .iter()
+        .map(|i| {
+            matches!(i.op, Op::Input(k) if program.inputs[k as usize].kind == InputKind::Scalar(ValueType::Bool))
+                && other_reads.get(i.dst as usize) == Some(&0)
+        })
+        .collect()
+}
+
+/// `out[l] = table[index[l]]`, with the CPU's gather instructions on the
+/// paths that have them.
+///
+/// # Safety
+/// Every index is below `table.len()`, and `isa` is available.
+#[inline(always)]
+unsafe fn gather(isa: Isa, table: &[u32], index: &[u32], out: &mut [u32]) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller's contract.
+        Isa::Avx512 => unsafe { gather_avx512(table, index, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller's contract.
+        Isa::Avx2 => unsafe { gather_avx2(table, index, out) },
+        _ => {
+            for (o, &i) in out.iter_mut().zip(index) {
+                // SAFETY: the caller's contract.
+                *o = unsafe { *table.get_unchecked(i as usize) };
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn gather_avx512(table: &[u32], index: &[u32], out: &mut [u32]) {
+    use std::arch::x86_64::*;
+    let n = out.len().min(index.len());
+    let mut l = 0;
+    while l + 16 <= n {
+        // SAFETY: `l + 16 <= n` keeps the loads and stores in bounds; the
+        // caller keeps every index inside `table`.
+        unsafe {
+            let i = _mm512_loadu_si512(index.as_ptr().add(l).cast());
+            let v = _mm512_i32gather_epi32::<4>(i, table.as_ptr().cast());
+            _mm512_storeu_si512(out.as_mut_ptr().add(l).cast(), v);
+        }
+        l += 16;
+    }
+    for k in l..n {
+        // SAFETY: the caller keeps every index inside `table`.
+        out[k] = unsafe { *table.get_unchecked(index[k] as usize) };
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn gather_avx2(table: &[u32], index: &[u32], out: &mut [u32]) {
+    use std::arch::x86_64::*;
+    let n = out.len().min(index.len());
+    let mut l = 0;
+    while l + 8 <= n {
+        // SAFETY: as in `gather_avx512`.
+        unsafe {
+            let i = _mm256_loadu_si256(index.as_ptr().add(l).cast());
+            let v = _mm256_i32gather_epi32::<4>(table.as_ptr().cast(), i);
+            _mm256_storeu_si256(out.as_mut_ptr().add(l).cast(), v);
+        }
+        l += 8;
+    }
+    for k in l..n {
+        // SAFETY: the caller keeps every index inside `table`.
+        out[k] = unsafe { *table.get_unchecked(index[k] as usize) };
+    }
 }
 
 /// `out[l] = bits(vector[l * len + e])`; common lengths get a loop with a
