@@ -60,6 +60,9 @@ impl RunArgs {
     }
 }
 
+/// One worker's step times (one per repeat) and its lanes' rewards.
+type WorkerRun = (Vec<f64>, Vec<f32>);
+
 /// The W2 batch, struct of arrays.
 struct LlmBatch {
     completions: usize,
@@ -120,12 +123,12 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
     // worker; the best repeat is reported.
     let repeats = args.run.repeat.max(1);
     let start_together = std::sync::Barrier::new(ranges.len());
-    let results: Vec<Result<(Vec<f64>, Vec<f32>), String>> = std::thread::scope(|scope| {
+    let results: Vec<Result<WorkerRun, String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = ranges
             .iter()
             .map(|&(a, b)| {
                 let (program, batch, groups, last, start_together) = (&program, &batch, &groups, &last, &start_together);
-                scope.spawn(move || -> Result<(Vec<f64>, Vec<f32>), String> {
+                scope.spawn(move || -> Result<WorkerRun, String> {
                     let mut columns = Vec::with_capacity(program.inputs.len());
                     for input in &program.inputs {
                         columns.push(match (input.name.as_str(), input.kind) {
