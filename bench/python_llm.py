@@ -54,6 +54,7 @@ def main():
     parser.add_argument("--batch", default=os.path.join(HERE, "data", "llm_batch.bin"))
     parser.add_argument("--spec", default=os.path.join(ROOT, "examples", "grpo_composite.rw"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--isa", default="scalar", help="evaluation path for both sides (scalar, portable, avx2, avx512, auto)")
     args = parser.parse_args()
     if not os.path.exists(args.batch):
         sys.exit(f"no `{args.batch}`: run `python3 bench/gen_data.py` first")
@@ -63,14 +64,14 @@ def main():
     best = float("inf")
     for _ in range(max(args.repeat, 1)):
         start = time.perf_counter()
-        out = program.evaluate(inputs, group=group)
+        out = program.evaluate(inputs, group=group, isa=args.isa)
         best = min(best, time.perf_counter() - start)
     rewards = out["reward"]
 
     with tempfile.TemporaryDirectory() as tmp:
         result = os.path.join(tmp, "rewards.f32")
         cli = subprocess.run(
-            [args.rwc, "bench", "llm", args.spec, "--batch", args.batch, "--threads", "1",
+            [args.rwc, "bench", "llm", args.spec, "--batch", args.batch, "--threads", "1", "--isa", args.isa,
              "--repeat", str(args.repeat), "--out", result],
             check=True, capture_output=True, text=True,
         )

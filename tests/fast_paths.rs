@@ -288,3 +288,60 @@ fn every_path_gives_the_reference_bits() {
     );
     assert!(compiled * 2 > specs, "only {compiled} of {specs} random specs compiled: the generator drifted");
 }
+
+/// After `reset`, an evaluator computes what a new one does: the Python
+/// package reuses evaluators across `evaluate` calls this way.
+#[test]
+fn reset_gives_a_fresh_evaluator() {
+    let mut rng = Rng(0x7e5e7);
+    let mut checked = 0;
+    for _ in 0..100 {
+        let src = spec(&mut rng);
+        let Some(artifact) = compile(&src) else { continue };
+        let steps: Vec<Step> = (0..STEPS).map(|_| random_step(&mut rng, LANES)).collect();
+        let fresh = run(&artifact, Isa::Scalar, &steps);
+        assert_eq!(fresh, run(&artifact, Isa::Scalar, &steps), "the reference is deterministic");
+        let mut eval = Evaluator::new(&artifact, LANES, Options::default());
+        // Dirty it: steps, params, constraint sums.
+        for s in &steps[..3] {
+            let cols = columns(&artifact, s);
+            let input =
+                StepInput { columns: &cols, last: Some(&s.last), groups: Some(&s.groups), active: Some(&s.active) };
+            eval.step(&input).expect("the step runs");
+        }
+        eval.reset();
+        let clean = Evaluator::new(&artifact, LANES, Options::default());
+        for l in 0..LANES {
+            assert_eq!(eval.save_lane(l), clean.save_lane(l), "lane {l} after reset");
+        }
+        for p in &artifact.params {
+            assert_eq!(eval.param(&p.name), clean.param(&p.name));
+        }
+        let mut trace = Vec::new();
+        for s in &steps {
+            let cols = columns(&artifact, s);
+            let input =
+                StepInput { columns: &cols, last: Some(&s.last), groups: Some(&s.groups), active: Some(&s.active) };
+            let out = eval.step(&input).expect("the step runs");
+            let keep =
+                |v: &[u32]| -> Vec<u32> { v.iter().zip(&s.active).map(|(&b, &a)| if a { b } else { 0 }).collect() };
+            trace.push(keep(&out.reward.iter().map(|r| r.to_bits()).collect::<Vec<_>>()));
+            trace.push(keep(&out.done.iter().map(|&d| u32::from(d)).collect::<Vec<_>>()));
+            trace.push(out.episode_end.iter().map(|&d| u32::from(d)).collect());
+            for log in &out.logs {
+                trace.push(keep(log));
+            }
+            trace.push(eval.automaton_states(0).to_vec());
+        }
+        trace.push(eval.end_batch().iter().map(|m| m.to_bits()).collect());
+        if let Some(row) = (0..fresh.len()).find(|&r| trace[r] != fresh[r]) {
+            let lane = (0..fresh[row].len()).find(|&l| trace[row][l] != fresh[row][l]).unwrap_or(0);
+            panic!(
+                "after reset, row {row} lane {lane}: {:#x} vs fresh {:#x}\n{src}",
+                trace[row][lane], fresh[row][lane]
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 50);
+}

@@ -200,3 +200,25 @@ fn grpo_lambda_selects_the_top_groups_of_the_batch() {
     }
     assert!(differs_from_threshold > 0, "a fixed threshold should select other groups on some batch");
 }
+
+/// A batch is every active lane at one step index, whatever the lanes'
+/// groups: lanes that are their own group (`u32::MAX`) and inactive lanes
+/// interleaved by lane index once split the batch, leaving some active
+/// lanes with a stale batch term (found by the fast-path differential test).
+#[test]
+fn batch_terms_cover_every_active_lane_whatever_the_groups() {
+    let artifact = compile("input x: f32 in 0.0..=100.0\nreward = batch_mean(x)\nlog g = group_mean(x)\n");
+    let x = [1.0f32, 2.0, 4.0, 8.0, 16.0, 32.0];
+    let groups = [0, u32::MAX, u32::MAX, 1, u32::MAX, 0];
+    let active = [true, true, false, true, true, false];
+    let mut eval = Evaluator::new(&artifact, x.len(), Options::default());
+    let columns = [Column::F32(&x)];
+    let input = StepInput { columns: &columns, last: None, groups: Some(&groups), active: Some(&active) };
+    let out = eval.step(&input).expect("the step runs").clone();
+    // Active lanes 0, 1, 3, 4: mean 27 / 4.
+    for l in [0, 1, 3, 4] {
+        assert_eq!(out.reward[l], 6.75, "lane {l}");
+    }
+    // Groups: {0} (lane 5 is inactive), {1} alone, {3}, {4} alone.
+    assert_eq!([0, 1, 3, 4].map(|l| f32::from_bits(out.logs[0][l])), [1.0, 2.0, 8.0, 16.0]);
+}

@@ -297,6 +297,7 @@ class Program:
         lanes: Optional[int] = None,
         check_ranges: bool = True,
         check_nan: bool = False,
+        isa: str = "auto",
     ) -> dict:
         """Scores one batch of one-step episodes (the LLM case): every lane is
         a fresh episode whose only step is this one.
@@ -316,7 +317,9 @@ class Program:
         `params` sets params for this call. Values outside an input's
         declared range (NaN included) raise `InputError` unless
         `check_ranges` is false; `check_nan` raises `EvaluationError` for a
-        NaN output, naming where it came from.
+        NaN output, naming where it came from. `isa` picks the evaluation
+        path (`scalar`, the reference; `portable`, `avx2`, `avx512`; `auto`,
+        the fastest this CPU has): every path gives the same bits.
 
         Returns `{"reward": float32[n], "done": bool[n], "episode_end":
         bool[n], "logs": {name: array[n]}}` (fresh arrays).
@@ -331,7 +334,7 @@ class Program:
         groups = self._groups(group, n)
         last = _flags("truncated", truncated, n)
         return self._native.evaluate(
-            columns, last, groups, dict(params) if params else None, n, check_ranges, check_nan
+            columns, last, groups, dict(params) if params else None, n, check_ranges, check_nan, isa
         )
 
     def _groups(self, group: Any, n: int) -> Optional[np.ndarray]:
@@ -344,11 +347,12 @@ class Program:
             return None
         return _group_ids(group, n)
 
-    def batch(self, lanes: int, *, check_ranges: bool = True, check_nan: bool = False) -> "Batch":
-        """`lanes` episodes that advance one `Batch.step` at a time."""
+    def batch(self, lanes: int, *, check_ranges: bool = True, check_nan: bool = False, isa: str = "auto") -> "Batch":
+        """`lanes` episodes that advance one `Batch.step` at a time (`isa` as
+        for `evaluate`)."""
         if not isinstance(lanes, (int, np.integer)) or lanes < 0:
             raise ValueError(f"`lanes` must be a non-negative int, not {lanes!r}")
-        return Batch(self, self._native.batch(int(lanes), check_ranges, check_nan))
+        return Batch(self, self._native.batch(int(lanes), check_ranges, check_nan, isa))
 
 
 class Batch:

@@ -17,7 +17,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use rw_runtime::artifact::{InputKind, Op, ValueType};
-use rw_runtime::{Artifact, Column, Evaluator, Options, OwnedEvaluator, StepError, StepInput, StepOutput};
+use rw_runtime::{Artifact, Column, Evaluator, Isa, Options, OwnedEvaluator, StepError, StepInput, StepOutput};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -49,6 +49,43 @@ struct Program {
     bytes: Vec<u8>,
     /// Rendered warnings of the compile that produced it (empty for `load`).
     warnings: Vec<String>,
+    /// Evaluators `evaluate` finished with, reset, for the next call with
+    /// the same lanes and options (saves allocating and zeroing columns).
+    pool: Mutex<Vec<(usize, Options, OwnedEvaluator)>>,
+}
+
+/// Evaluators kept per program.
+const POOL_SIZE: usize = 4;
+
+fn same_options(a: &Options, b: &Options) -> bool {
+    (a.ignore_done, a.check_ranges, a.check_nan, a.isa) == (b.ignore_done, b.check_ranges, b.check_nan, b.isa)
+}
+
+impl Program {
+    fn new(artifact: Artifact, bytes: Vec<u8>, warnings: Vec<String>) -> Program {
+        Program { artifact: Arc::new(artifact), bytes, warnings, pool: Mutex::new(Vec::new()) }
+    }
+
+    /// A fresh evaluator: a pooled one, or a new one.
+    fn evaluator(&self, lanes: usize, options: Options) -> Result<OwnedEvaluator, StepError> {
+        let mut pool = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match pool.iter().position(|(n, o, _)| *n == lanes && same_options(o, &options)) {
+            Some(k) => Ok(pool.swap_remove(k).2),
+            None => {
+                drop(pool);
+                OwnedEvaluator::try_new(self.artifact.clone(), lanes, options)
+            }
+        }
+    }
+
+    fn give_back(&self, lanes: usize, options: Options, mut evaluator: OwnedEvaluator) {
+        evaluator.with_mut(|e| e.reset());
+        let mut pool = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pool.len() >= POOL_SIZE {
+            pool.remove(0);
+        }
+        pool.push((lanes, options, evaluator));
+    }
 }
 
 fn from_checked(py: Python<'_>, mut checked: rw_compiler::sema::Checked) -> PyResult<Program> {
@@ -72,7 +109,7 @@ fn from_checked(py: Python<'_>, mut checked: rw_compiler::sema::Checked) -> PyRe
                 .map(|d| rwc::render::human(&checked.sources, std::slice::from_ref(d), false))
                 .collect();
             let bytes = artifact.to_bytes();
-            Ok(Program { artifact: Arc::new(artifact), bytes, warnings })
+            Ok(Program::new(artifact, bytes, warnings))
         }
         Err(diagnostics) => {
             let (text, json) = render(&diagnostics);
@@ -108,7 +145,7 @@ fn compile_source(py: Python<'_>, name: &str, text: &str, base_dir: Option<PathB
 #[pyfunction]
 fn load(data: &[u8]) -> PyResult<Program> {
     let artifact = Artifact::from_bytes(data).map_err(|e| LoadError::new_err(e.to_string()))?;
-    Ok(Program { artifact: Arc::new(artifact), bytes: data.to_vec(), warnings: Vec::new() })
+    Ok(Program::new(artifact, data.to_vec(), Vec::new()))
 }
 
 /// Input columns held for one call: numpy borrows that stay valid while the
@@ -224,8 +261,8 @@ impl Flags<'_> {
 
 fn value_array<'py>(py: Python<'py>, ty: ValueType, bits: &[u32]) -> Bound<'py, PyAny> {
     match ty {
-        ValueType::F32 => PyArray1::from_iter(py, bits.iter().map(|&b| f32::from_bits(b))).into_any(),
-        ValueType::Int => PyArray1::from_iter(py, bits.iter().map(|&b| b as i32)).into_any(),
+        ValueType::F32 => PyArray1::from_slice(py, bytemuck::cast_slice::<u32, f32>(bits)).into_any(),
+        ValueType::Int => PyArray1::from_slice(py, bytemuck::cast_slice::<u32, i32>(bits)).into_any(),
         ValueType::Bool => PyArray1::from_iter(py, bits.iter().map(|&b| b != 0)).into_any(),
     }
 }
@@ -244,8 +281,18 @@ fn outputs<'py>(py: Python<'py>, program: &Artifact, out: &StepOutput) -> PyResu
     Ok(dict)
 }
 
-fn options(check_ranges: bool, check_nan: bool) -> Options {
-    Options { ignore_done: false, check_ranges, check_nan }
+fn options(check_ranges: bool, check_nan: bool, isa: &str) -> PyResult<Options> {
+    let isa = Isa::parse(isa).ok_or_else(|| {
+        PyValueError::new_err(format!("unknown evaluation path `{isa}` (scalar, portable, avx2, avx512 or auto)"))
+    })?;
+    if !isa.available() {
+        let have: Vec<&str> = Isa::available_paths().iter().map(|i| i.name()).collect();
+        return Err(PyValueError::new_err(format!(
+            "evaluation path `{isa}` is not available on this CPU (it has {})",
+            have.join(", ")
+        )));
+    }
+    Ok(Options { ignore_done: false, check_ranges, check_nan, isa })
 }
 
 /// The number of lanes the columns describe (the first input's length).
@@ -374,7 +421,7 @@ impl Program {
     }
 
     /// One step of fresh episodes over every lane (the LLM case).
-    #[pyo3(signature = (columns, last=None, groups=None, params=None, lanes=None, check_ranges=true, check_nan=false))]
+    #[pyo3(signature = (columns, last=None, groups=None, params=None, lanes=None, check_ranges=true, check_nan=false, isa="auto"))]
     #[allow(clippy::too_many_arguments)]
     fn evaluate<'py>(
         &self,
@@ -386,7 +433,9 @@ impl Program {
         lanes: Option<usize>,
         check_ranges: bool,
         check_nan: bool,
+        isa: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let options = options(check_ranges, check_nan, isa)?;
         let program = &*self.artifact;
         let held = hold(program, columns)?;
         let cols = bind_columns(program, &held)?;
@@ -410,21 +459,25 @@ impl Program {
                 &all_last
             }
         };
-        let result = py.detach(|| -> Result<StepOutput, StepError> {
-            let mut evaluator = Evaluator::try_new(program, n, options(check_ranges, check_nan))?;
-            for (k, bits) in param_bits {
-                evaluator.set_param(&program.params[k].name, bits);
-            }
-            let input = StepInput { columns: &cols, last: Some(last), groups: slices.groups, active: None };
-            evaluator.step(&input).cloned()
+        let mut evaluator = self.evaluator(n, options).map_err(step_error)?;
+        let stepped = py.detach(|| {
+            evaluator.with_mut(|e| {
+                for (k, bits) in param_bits {
+                    e.set_param(&program.params[k].name, bits);
+                }
+                let input = StepInput { columns: &cols, last: Some(last), groups: slices.groups, active: None };
+                e.step(&input).map(|_| ())
+            })
         });
-        outputs(py, program, &result.map_err(step_error)?)
+        let result = stepped.map(|()| outputs(py, program, evaluator.evaluator().output()));
+        self.give_back(n, options, evaluator);
+        result.map_err(step_error)?
     }
 
     /// A stateful batch of `lanes` episodes.
-    #[pyo3(signature = (lanes, check_ranges=true, check_nan=false))]
-    fn batch(&self, lanes: usize, check_ranges: bool, check_nan: bool) -> PyResult<Batch> {
-        let evaluator = OwnedEvaluator::try_new(self.artifact.clone(), lanes, options(check_ranges, check_nan))
+    #[pyo3(signature = (lanes, check_ranges=true, check_nan=false, isa="auto"))]
+    fn batch(&self, lanes: usize, check_ranges: bool, check_nan: bool, isa: &str) -> PyResult<Batch> {
+        let evaluator = OwnedEvaluator::try_new(self.artifact.clone(), lanes, options(check_ranges, check_nan, isa)?)
             .map_err(step_error)?;
         Ok(Batch { inner: Mutex::new(evaluator), program: self.artifact.clone() })
     }

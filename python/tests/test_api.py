@@ -228,3 +228,32 @@ def test_evaluate_agrees_with_rwc_eval_on_a_shipped_trace():
     assert out["reward"].tolist() == [np.float32(r["reward"]) for r in cli_rows]
     for name, values in out["logs"].items():
         assert values.tolist() == [np.float32(r[name]) for r in cli_rows], name
+
+
+def test_every_evaluation_path_gives_the_same_bits(grpo):
+    inputs, group = w2_batch(5000, seed=3)
+    inputs["scores"][::7] = np.nan
+    inputs["ref"][::11] = -np.inf
+    reference = grpo.evaluate(inputs, group=group, isa="scalar", check_ranges=False)
+    for isa in ["portable", "avx2", "avx512", "auto"]:
+        try:
+            out = grpo.evaluate(inputs, group=group, isa=isa, check_ranges=False)
+        except ValueError as e:
+            assert "not available on this CPU" in str(e)
+            continue
+        assert out["reward"].tobytes() == reference["reward"].tobytes(), isa
+        for name in out["logs"]:
+            assert out["logs"][name].tobytes() == reference["logs"][name].tobytes(), (isa, name)
+    with pytest.raises(ValueError, match="unknown evaluation path `sse9`"):
+        grpo.evaluate(inputs, group=group, isa="sse9")
+
+
+def test_evaluate_calls_do_not_leak_state_into_each_other():
+    """`evaluate` reuses evaluators; each call still starts fresh episodes
+    with default params, even after a call that left episodes running."""
+    program = rwc.compile("spec s\ninput x: f32 in 0.0..=10.0\nparam scale: f32 in 0.0..=4.0 = 2.0\nreward = scale * total(x)\n", warn=False)
+    x = np.array([1.0, 2.0, 3.0], np.float32)
+    first = program.evaluate({"x": x}, truncated=[False, False, False], params={"scale": 0.5})
+    assert first["reward"].tolist() == [0.5, 1.0, 1.5]
+    for _ in range(3):
+        assert program.evaluate({"x": x})["reward"].tolist() == [2.0, 4.0, 6.0]

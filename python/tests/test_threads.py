@@ -49,7 +49,7 @@ def test_evaluation_releases_the_gil(grpo):
     time.sleep(0.01)
     start = time.perf_counter()
     for _ in range(3):
-        grpo._native.evaluate(columns, None, ids, None, n, True, False)
+        grpo._native.evaluate(columns, None, ids, None, n, True, False, "scalar")
     inside = time.perf_counter() - start
     done.set()
     counter.join()

@@ -433,6 +433,11 @@ impl<'p> Evaluator<'p> {
         self.lanes
     }
 
+    /// What the last step produced (zeros before the first step).
+    pub fn output(&self) -> &StepOutput {
+        &self.output
+    }
+
     /// Current state of automaton `a` in every lane.
     pub fn automaton_states(&self, a: usize) -> &[u32] {
         &self.states[a]
@@ -466,6 +471,26 @@ impl<'p> Evaluator<'p> {
             }
         }
         self.reset_lane(lane);
+    }
+
+    /// Puts the evaluator back in the state [`Evaluator::new`] left it in:
+    /// every lane at the start of a fresh episode, params at their
+    /// defaults, no constraint sums. Reusing an evaluator this way saves
+    /// allocating (and zeroing) a new one.
+    pub fn reset(&mut self) {
+        for (a, spec) in self.program.automata.iter().enumerate() {
+            self.states[a].fill(spec.start);
+            self.taken[a].fill(NO_EDGE);
+        }
+        self.registers.fill(0);
+        self.steps.fill(0);
+        for (p, spec) in self.params.iter_mut().zip(&self.program.params) {
+            *p = spec.default;
+        }
+        self.constraint_sums.fill((0.0, 0));
+        for sums in &mut self.episode_sums {
+            sums.fill(0.0);
+        }
     }
 
     /// Starts a fresh episode in one lane.
@@ -606,7 +631,15 @@ impl<'p> Evaluator<'p> {
                 && let Some(r) = spec.range
             {
                 let outside = |v: f64| v.is_nan() || v < r.lo || if r.inclusive { v > r.hi } else { v >= r.hi };
+                // A branch-free scan first (it vectorises); the lane is
+                // looked for only when some value is outside.
+                let any_outside = match column {
+                    Column::Int(c) | Column::IntVec(c) => c.iter().fold(false, |o, &v| o | outside(f64::from(v))),
+                    Column::F32(c) | Column::F32Vec(c) => c.iter().fold(false, |o, &v| o | outside(f64::from(v))),
+                    _ => false,
+                };
                 let values: Box<dyn Iterator<Item = f64>> = match column {
+                    _ if !any_outside => Box::new(std::iter::empty()),
                     Column::Int(c) | Column::IntVec(c) => Box::new(c.iter().map(|&v| f64::from(v))),
                     Column::F32(c) | Column::F32Vec(c) => Box::new(c.iter().map(|&v| f64::from(v))),
                     _ => Box::new(std::iter::empty()),
@@ -1003,12 +1036,16 @@ impl<'p> Evaluator<'p> {
             let g = if g == u32::MAX { (1u64 << 32) | u64::from(l) } else { u64::from(g) };
             (g, self.steps[l as usize])
         };
-        // Sorted by (step, group, lane): a batch (one step index) is a run
-        // of groups. Keys are unique (the lane breaks ties): an unstable
-        // sort is deterministic and does not allocate.
+        // Sorted by (step, inactive, group, lane): the active lanes of one
+        // step index (a batch) are a run of whole groups, before that step's
+        // inactive lanes, in both this order and `batch_order`, so batch
+        // ranges mean the same lanes in both. Keys are unique (the lane
+        // breaks ties): an unstable sort is deterministic and does not
+        // allocate.
+        let inactive_lane = |l: u32| input.active.is_some_and(|a| !a[l as usize]);
         self.group_order.sort_unstable_by_key(|&l| {
             let (g, step) = key(l);
-            (step, g, l)
+            (step, inactive_lane(l), g, l)
         });
         self.group_runs.clear();
         self.batch_runs.clear();
