@@ -227,6 +227,12 @@ fn columns<'a>(artifact: &Artifact, s: &'a Step) -> Vec<Column<'a>> {
 fn run(artifact: &Artifact, isa: Isa, steps: &[Step]) -> Vec<Vec<u32>> {
     let lanes = steps[0].x.len();
     let mut eval = Evaluator::try_new(artifact, lanes, Options { isa, ..Options::default() }).expect("path available");
+    trace(&mut eval, artifact, steps)
+}
+
+/// Steps `eval` through `steps`; every output of every active lane, the
+/// automaton states and the final multiplier update, as bits.
+fn trace(eval: &mut Evaluator<'_>, artifact: &Artifact, steps: &[Step]) -> Vec<Vec<u32>> {
     let mut trace = Vec::new();
     for s in steps {
         let cols = columns(artifact, s);
@@ -302,13 +308,8 @@ fn reset_gives_a_fresh_evaluator() {
         let fresh = run(&artifact, Isa::Scalar, &steps);
         assert_eq!(fresh, run(&artifact, Isa::Scalar, &steps), "the reference is deterministic");
         let mut eval = Evaluator::new(&artifact, LANES, Options::default());
-        // Dirty it: steps, params, constraint sums.
-        for s in &steps[..3] {
-            let cols = columns(&artifact, s);
-            let input =
-                StepInput { columns: &cols, last: Some(&s.last), groups: Some(&s.groups), active: Some(&s.active) };
-            eval.step(&input).expect("the step runs");
-        }
+        // Dirty it: states, registers, steps, multipliers.
+        trace(&mut eval, &artifact, &steps[..3]);
         eval.reset();
         let clean = Evaluator::new(&artifact, LANES, Options::default());
         for l in 0..LANES {
@@ -317,23 +318,7 @@ fn reset_gives_a_fresh_evaluator() {
         for p in &artifact.params {
             assert_eq!(eval.param(&p.name), clean.param(&p.name));
         }
-        let mut trace = Vec::new();
-        for s in &steps {
-            let cols = columns(&artifact, s);
-            let input =
-                StepInput { columns: &cols, last: Some(&s.last), groups: Some(&s.groups), active: Some(&s.active) };
-            let out = eval.step(&input).expect("the step runs");
-            let keep =
-                |v: &[u32]| -> Vec<u32> { v.iter().zip(&s.active).map(|(&b, &a)| if a { b } else { 0 }).collect() };
-            trace.push(keep(&out.reward.iter().map(|r| r.to_bits()).collect::<Vec<_>>()));
-            trace.push(keep(&out.done.iter().map(|&d| u32::from(d)).collect::<Vec<_>>()));
-            trace.push(out.episode_end.iter().map(|&d| u32::from(d)).collect());
-            for log in &out.logs {
-                trace.push(keep(log));
-            }
-            trace.push(eval.automaton_states(0).to_vec());
-        }
-        trace.push(eval.end_batch().iter().map(|m| m.to_bits()).collect());
+        let trace = trace(&mut eval, &artifact, &steps);
         if let Some(row) = (0..fresh.len()).find(|&r| trace[r] != fresh[r]) {
             let lane = (0..fresh[row].len()).find(|&l| trace[row][l] != fresh[row][l]).unwrap_or(0);
             panic!(
