@@ -750,7 +750,8 @@ impl<'p> Evaluator<'p> {
                 }
             }
         }
-        if self.output.episode_end.iter().any(|&e| e) {
+        // A branch-free scan (it vectorises; `any` stops early, byte by byte).
+        if self.output.episode_end.iter().fold(false, |any, &e| any | e) {
             for l in 0..n {
                 if self.output.episode_end[l] {
                     self.reset_lane(l);
