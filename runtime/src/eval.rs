@@ -1044,10 +1044,19 @@ impl<'p> Evaluator<'p> {
         // breaks ties): an unstable sort is deterministic and does not
         // allocate.
         let inactive_lane = |l: u32| input.active.is_some_and(|a| !a[l as usize]);
-        self.group_order.sort_unstable_by_key(|&l| {
-            let (g, step) = key(l);
-            (step, inactive_lane(l), g, l)
-        });
+        // The common case, one step of whole groups in order with every lane
+        // active (an LLM batch), is already sorted: skip the sort.
+        let in_order = input.active.is_none_or(|a| a.iter().fold(true, |all, &x| all & x))
+            && self.steps.iter().fold(true, |same, &s| same & (s == self.steps[0]))
+            && input
+                .groups
+                .is_none_or(|g| g.windows(2).fold(true, |up, w| up & (w[0] <= w[1])) && !g.contains(&u32::MAX));
+        if !in_order {
+            self.group_order.sort_unstable_by_key(|&l| {
+                let (g, step) = key(l);
+                (step, inactive_lane(l), g, l)
+            });
+        }
         self.group_runs.clear();
         self.batch_runs.clear();
         let mut start = 0;
