@@ -13,6 +13,8 @@
 
 use crate::artifact::*;
 use crate::isa::Isa;
+use crate::math;
+use crate::plan::{self, CHUNK_LANES, Kernel, Loc, Plan, Segment};
 use std::fmt;
 
 /// One input column, in the artifact's input order.
@@ -230,10 +232,17 @@ pub struct Evaluator<'p> {
     fast: Vec<Option<FastAutomaton>>,
     /// Per-lane dense-table indices of the automaton being stepped (fast paths).
     fast_index: Vec<u32>,
+    /// Per-lane labels of a chunk, as bytes (fast paths, automata with at
+    /// most 8 atoms).
+    fast_labels: Vec<u8>,
     /// Per instruction, whether the fast paths skip it: a bool input read
     /// only as an automaton's atom, which the automaton reads from the
     /// input column itself (label packing fused with the lookup).
     fast_skip: Vec<bool>,
+    /// The fast paths' plan (empty on the scalar path) and its chunk-sized
+    /// temporary columns.
+    plan: Plan,
+    temps: Vec<u32>,
 }
 
 /// An automaton's transitions as the fast paths use them, decided once:
@@ -254,6 +263,10 @@ struct FastAutomaton {
     /// `violated`, and of each `value(gamma)` table.
     by_state: [Vec<u32>; 4],
     values: Vec<Vec<u32>>,
+    /// Per `state << atoms | label`: `(edge + 1) << 16 | next state` (a
+    /// missing edge keeps the state), so one lookup steps a lane; when the
+    /// automaton has at most 2^16 states and 2^16 - 1 edges.
+    packed: Option<Vec<u32>>,
 }
 
 impl FastAutomaton {
@@ -263,12 +276,12 @@ impl FastAutomaton {
         let Transitions::Dense { table } = &spec.transitions else { return None };
         let atoms = spec.atoms.len() as u32;
         let width = 1usize << atoms;
-        let edge = table
+        let edge: Vec<u32> = table
             .iter()
             .enumerate()
             .map(|(k, &e)| if e == NO_EDGE || spec.terminal[k / width] { 0 } else { e + 1 })
             .collect();
-        let to = std::iter::once(0).chain(spec.edges.iter().map(|e| e.to)).collect();
+        let to: Vec<u32> = std::iter::once(0).chain(spec.edges.iter().map(|e| e.to)).collect();
         let constant = |slot: Slot| program.code.iter().any(|i| i.dst == slot && is_constant(&i.op)) && lanes > 0;
         let reward = spec.edges.iter().all(|e| e.reward.is_none_or(constant)).then(|| {
             std::iter::once(fb(0.0))
@@ -294,7 +307,16 @@ impl FastAutomaton {
             table(AutomatonMember::Violated),
         ];
         let values = (0..spec.values.len() as u32).map(|k| table(AutomatonMember::Value(k))).collect();
-        Some(FastAutomaton { atoms, atom_inputs, edge, to, reward, by_state, values })
+        let packed = (states <= 1 << 16 && spec.edges.len() < (1 << 16) - 1).then(|| {
+            edge.iter()
+                .enumerate()
+                .map(|(k, &e): (usize, &u32)| {
+                    let next = if e == 0 { (k / width) as u32 } else { to[e as usize] };
+                    e << 16 | next
+                })
+                .collect()
+        });
+        Some(FastAutomaton { atoms, atom_inputs, edge, to, reward, by_state, values, packed })
     }
 }
 
@@ -348,10 +370,6 @@ pub const MAX_BATCH: u32 = 1 << 24;
 
 /// Most memory one evaluator may take for its lanes' slots and registers.
 pub const MAX_EVALUATOR_BYTES: usize = 4 << 30;
-
-pub fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
 
 impl<'p> Evaluator<'p> {
     /// Bytes of slots, registers and state one lane takes.
@@ -411,7 +429,10 @@ impl<'p> Evaluator<'p> {
             labels: vec![0; lanes],
             fast: Vec::new(),
             fast_index: Vec::new(),
+            fast_labels: vec![0; CHUNK_LANES],
             fast_skip: Vec::new(),
+            plan: Plan::default(),
+            temps: Vec::new(),
         };
         // Constant slots never change: fill them once.
         let no_input = StepInput { columns: &[], last: None, groups: None, active: None };
@@ -425,6 +446,18 @@ impl<'p> Evaluator<'p> {
             evaluator.fast =
                 program.automata.iter().map(|a| FastAutomaton::new(a, program, &evaluator.slots, lanes)).collect();
             evaluator.fast_skip = fused_inputs(program, &evaluator.fast);
+            let plan = plan::plan(
+                program,
+                |instr| evaluator.kernel_capable(instr),
+                &evaluator.fast_skip,
+                |op, reads| slot_reads(program, op, reads),
+                options.check_nan,
+            );
+            evaluator.temps = vec![0; plan.temps * CHUNK_LANES];
+            for &(t, bits) in &plan.constants {
+                evaluator.temps[t as usize * CHUNK_LANES..(t as usize + 1) * CHUNK_LANES].fill(bits);
+            }
+            evaluator.plan = plan;
         }
         evaluator
     }
@@ -505,6 +538,34 @@ impl<'p> Evaluator<'p> {
         self.steps[lane] = 0;
         for sums in &mut self.episode_sums {
             sums[lane] = 0.0;
+        }
+    }
+
+    /// [`Evaluator::reset_lane`] for every lane whose episode ended this
+    /// step, column by column (branch-free selects, which vectorise).
+    fn reset_ended(&mut self) {
+        let ends = &self.output.episode_end;
+        for (a, spec) in self.program.automata.iter().enumerate() {
+            for ((s, t), &end) in self.states[a].iter_mut().zip(self.taken[a].iter_mut()).zip(ends) {
+                let keep = u32::from(end).wrapping_sub(1);
+                *s = (*s & keep) | (spec.start & !keep);
+                *t = (*t & keep) | (NO_EDGE & !keep);
+            }
+        }
+        for column in self.registers.chunks_exact_mut(self.lanes.max(1)) {
+            for (r, &end) in column.iter_mut().zip(ends) {
+                *r &= u32::from(end).wrapping_sub(1);
+            }
+        }
+        for (s, &end) in self.steps.iter_mut().zip(ends) {
+            *s &= u32::from(end).wrapping_sub(1);
+        }
+        for sums in &mut self.episode_sums {
+            for (x, &end) in sums.iter_mut().zip(ends) {
+                if end {
+                    *x = 0.0;
+                }
+            }
         }
     }
 
@@ -752,11 +813,7 @@ impl<'p> Evaluator<'p> {
         }
         // A branch-free scan (it vectorises; `any` stops early, byte by byte).
         if self.output.episode_end.iter().fold(false, |any, &e| any | e) {
-            for l in 0..n {
-                if self.output.episode_end[l] {
-                    self.reset_lane(l);
-                }
-            }
+            self.reset_ended();
         }
         Ok(&self.output)
     }
@@ -795,38 +852,29 @@ impl<'p> Evaluator<'p> {
         self.run_tape_fast(input);
     }
 
-    /// The fast paths: element-wise instructions run specialised loops
-    /// (inlined into the caller, so they are compiled with its target
-    /// features); the others run the reference's code.
+    /// The fast paths: the plan's chunked runs run kernel by kernel over
+    /// chunks of lanes (inlined into the caller, so they are compiled with
+    /// its target features); the other instructions run the reference's code.
     #[inline(always)]
     fn run_tape_fast(&mut self, input: &StepInput<'_>) {
-        let program = self.program;
-        let n = self.lanes;
-        let mut pc = 0;
-        while pc < program.code.len() {
-            // A run of lane-local instructions with kernels runs chunk by
-            // chunk, so its columns stay in cache; the rest (group terms,
-            // registers, checklists) run over every lane at once.
-            let end = pc + program.code[pc..].iter().take_while(|i| self.kernel_capable(i)).count();
-            if end > pc {
-                for lo in (0..n).step_by(CHUNK_LANES) {
-                    let hi = (lo + CHUNK_LANES).min(n);
-                    for k in pc..end {
-                        let instr = &program.code[k];
-                        if !is_constant(&instr.op) && !self.fast_skip[k] {
-                            self.exec_kernel(instr, input, lo, hi);
+        let plan = std::mem::take(&mut self.plan);
+        for segment in &plan.segments {
+            match segment {
+                Segment::Chunked(kernels) => {
+                    for lo in (0..self.lanes).step_by(CHUNK_LANES) {
+                        let hi = (lo + CHUNK_LANES).min(self.lanes);
+                        for kernel in kernels {
+                            self.exec_kernel(kernel, input, lo, hi);
                         }
                     }
                 }
-                pc = end;
-            } else {
-                let instr = &program.code[pc];
-                if !is_constant(&instr.op) {
-                    self.exec(instr, input);
+                &Segment::Whole(k) => {
+                    let program = self.program;
+                    self.exec(&program.code[k], input);
                 }
-                pc += 1;
             }
         }
+        self.plan = plan;
     }
 
     /// Whether [`Evaluator::exec_kernel`] runs this instruction (constants
@@ -844,39 +892,47 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// A specialised loop for a lane-local instruction over lanes
-    /// `lo..hi`, for the instructions [`Evaluator::kernel_capable`] admits;
-    /// false (doing nothing) for the others, and for an instruction that
-    /// reads its own slot, which a validated program never has.
+    /// A specialised loop for one planned instruction over lanes `lo..hi`
+    /// (at most [`CHUNK_LANES`]); false (doing nothing) for an instruction
+    /// [`Evaluator::kernel_capable`] does not admit.
     #[inline(always)]
-    fn exec_kernel(&mut self, instr: &Instr, input: &StepInput<'_>, lo: usize, hi: usize) -> bool {
+    fn exec_kernel(&mut self, kernel: &Kernel, input: &StepInput<'_>, lo: usize, hi: usize) -> bool {
         let n = self.lanes;
-        let dst = instr.dst as usize;
-        let (below, rest) = self.slots.split_at_mut(dst * n);
-        let (out, above) = rest.split_at_mut(n);
-        let out = &mut out[lo..hi];
-        let column = |s: Slot| -> Option<&[u32]> {
-            let s = s as usize;
-            if s < dst {
-                below.get(s * n + lo..s * n + hi)
-            } else if s > dst {
-                above.get((s - dst - 1) * n + lo..(s - dst - 1) * n + hi)
-            } else {
-                None
+        let instr = &self.program.code[kernel.instr];
+        let width = hi - lo;
+        debug_assert!(width <= CHUNK_LANES && hi <= n);
+        // Every column below comes from these two pointers, so no reference
+        // to the whole of `slots` or `temps` exists while `out` does.
+        let slots = self.slots.as_mut_ptr();
+        let temps = self.temps.as_mut_ptr();
+        // SAFETY: the plan keeps slot locations below the program's slot
+        // count (`slots` holds `lanes` values per slot, `lo + width <= lanes`)
+        // and temporaries below its temporary count (`CHUNK_LANES` values
+        // each, `width <= CHUNK_LANES`).
+        let at = |loc: Loc| unsafe {
+            match loc {
+                Loc::Slot(s) => slots.add(s as usize * n + lo),
+                Loc::Temp(t) => temps.add(t as usize * CHUNK_LANES),
             }
+        };
+        // SAFETY: in bounds as above; the plan never gives a kernel an
+        // operand (or any slot it reads) that is its destination, so `out`
+        // aliases nothing read below.
+        let out = unsafe { std::slice::from_raw_parts_mut(at(kernel.dst), width) };
+        // SAFETY: as above.
+        let arg = |k: usize| unsafe { std::slice::from_raw_parts(at(kernel.args[k]), width) };
+        // A full slot column at the chunk's lanes (automaton atoms).
+        // SAFETY: as above; `s` is below the slot count (validated program).
+        let column = |s: Slot| -> Option<&[u32]> {
+            ((s as usize) < self.program.slots as usize && Loc::Slot(s) != kernel.dst)
+                .then(|| unsafe { std::slice::from_raw_parts(slots.add(s as usize * n + lo), width) })
         };
         let active = input.active.map(|a| &a[lo..hi]);
         match &instr.op {
-            Op::Bin(op, a, b) => {
-                let (Some(x), Some(y)) = (column(*a), column(*b)) else { return false };
-                bin_kernel(*op, out, x, y);
-            }
-            Op::Un(op, a) => {
-                let Some(x) = column(*a) else { return false };
-                un_kernel(*op, out, x);
-            }
-            Op::Select(c, a, b) => {
-                let (Some(c), Some(x), Some(y)) = (column(*c), column(*a), column(*b)) else { return false };
+            Op::Bin(op, ..) => bin_kernel(*op, out, arg(0), arg(1)),
+            Op::Un(op, _) => un_kernel(*op, out, arg(0)),
+            Op::Select(..) => {
+                let (c, x, y) = (arg(0), arg(1), arg(2));
                 for (((d, &c), &x), &y) in out.iter_mut().zip(c).zip(x).zip(y) {
                     // `if c != 0 { x } else { y }` as a mask, which vectorises.
                     let mask = 0u32.wrapping_sub(u32::from(c != 0));
@@ -908,6 +964,31 @@ impl<'p> Evaluator<'p> {
                 // at a time), then one branch-free lookup per lane.
                 let (states, taken) = (&mut self.states[m][lo..hi], &mut self.taken[m][lo..hi]);
                 let atoms = fast.atoms;
+                if let (Some(packed), true) = (&fast.packed, atoms <= 8) {
+                    // Labels as bytes (64 lanes per vector while packing),
+                    // then one lookup per lane gives the edge and the state.
+                    let labels = &mut self.fast_labels[..width];
+                    labels.fill(0);
+                    for (k, &atom) in spec.atoms.iter().enumerate() {
+                        match fast.atom_inputs[k].map(|input_k| input.columns[input_k as usize]) {
+                            Some(Column::Bool(flags)) => {
+                                for (b, &flag) in labels.iter_mut().zip(&flags[lo..hi]) {
+                                    *b |= u8::from(flag) << k;
+                                }
+                            }
+                            _ => {
+                                let Some(bits) = column(atom) else { return false };
+                                for (b, &bit) in labels.iter_mut().zip(bits) {
+                                    *b |= ((bit & 1) as u8) << k;
+                                }
+                            }
+                        }
+                    }
+                    // SAFETY: states are valid state indices (see below) and
+                    // labels have `atoms` bits: every index is inside `packed`.
+                    unsafe { step_packed(self.options.isa, packed, atoms, labels, states, taken, active, out) };
+                    return true;
+                }
                 let index = &mut self.fast_index[lo..hi];
                 for (i, &s) in index.iter_mut().zip(states.iter()) {
                     *i = s << atoms;
@@ -1060,10 +1141,23 @@ impl<'p> Evaluator<'p> {
         self.group_runs.clear();
         self.batch_runs.clear();
         let mut start = 0;
-        for k in 1..=n {
-            if k == n || key(self.group_order[k]) != key(self.group_order[start]) {
-                self.group_runs.push((start as u32, k as u32));
-                start = k;
+        match input.groups {
+            // In order, the keys differ exactly where the group ids do.
+            Some(g) if in_order => {
+                for k in 1..=n {
+                    if k == n || g[k] != g[start] {
+                        self.group_runs.push((start as u32, k as u32));
+                        start = k;
+                    }
+                }
+            }
+            _ => {
+                for k in 1..=n {
+                    if k == n || key(self.group_order[k]) != key(self.group_order[start]) {
+                        self.group_runs.push((start as u32, k as u32));
+                        start = k;
+                    }
+                }
             }
         }
         // Inactive lanes are alone in their group and outside every batch.
@@ -1462,6 +1556,94 @@ fn fused_inputs(program: &Artifact, fast: &[Option<FastAutomaton>]) -> Vec<bool>
         .collect()
 }
 
+/// One step of a dense automaton over a chunk through its packed table:
+/// `packed[state << atoms | label]` holds the edge taken (plus one) and the
+/// next state; inactive lanes keep their state and take no edge. Writes the
+/// new states (also to `out`) and the taken edges.
+///
+/// # Safety
+/// Every `state << atoms | label` is below `packed.len()`, and `isa` is
+/// available.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn step_packed(
+    isa: Isa,
+    packed: &[u32],
+    atoms: u32,
+    labels: &[u8],
+    states: &mut [u32],
+    taken: &mut [u32],
+    active: Option<&[bool]>,
+    out: &mut [u32],
+) {
+    let n = states.len().min(labels.len()).min(taken.len()).min(out.len());
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx512 {
+        // SAFETY: the caller's contract.
+        done = unsafe { step_packed_avx512(packed, atoms, &labels[..n], &mut states[..n], &mut taken[..n], active, &mut out[..n]) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = isa;
+    for l in done..n {
+        let state = states[l];
+        // SAFETY: the caller's contract.
+        let mut p = unsafe { *packed.get_unchecked((state << atoms | u32::from(labels[l])) as usize) };
+        if active.is_some_and(|a| !a[l]) {
+            p = state;
+        }
+        let next = p & 0xffff;
+        states[l] = next;
+        taken[l] = (p >> 16).wrapping_sub(1);
+        out[l] = next;
+    }
+}
+
+/// [`step_packed`] 16 lanes at a time; returns how many lanes it did.
+///
+/// # Safety
+/// As [`step_packed`]; the slices have the same length.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+unsafe fn step_packed_avx512(
+    packed: &[u32],
+    atoms: u32,
+    labels: &[u8],
+    states: &mut [u32],
+    taken: &mut [u32],
+    active: Option<&[bool]>,
+    out: &mut [u32],
+) -> usize {
+    use std::arch::x86_64::*;
+    let n = states.len();
+    let shift = _mm_cvtsi32_si128(atoms as i32);
+    let low = _mm512_set1_epi32(0xffff);
+    let one = _mm512_set1_epi32(1);
+    let mut l = 0;
+    while l + 16 <= n {
+        // SAFETY: `l + 16 <= n` keeps the loads and stores inside the
+        // slices (all of length `n`, `active` too when given); the caller
+        // keeps every index inside `packed`.
+        unsafe {
+            let label = _mm512_cvtepu8_epi32(_mm_loadu_si128(labels.as_ptr().add(l).cast()));
+            let state = _mm512_loadu_si512(states.as_ptr().add(l).cast());
+            let index = _mm512_or_si512(_mm512_sll_epi32(state, shift), label);
+            let mut p = _mm512_i32gather_epi32::<4>(index, packed.as_ptr().cast());
+            if let Some(active) = active {
+                let flags = _mm_loadu_si128(active.as_ptr().add(l).cast());
+                let on = _mm_test_epi8_mask(flags, flags);
+                p = _mm512_mask_mov_epi32(state, on, p);
+            }
+            let next = _mm512_and_si512(p, low);
+            _mm512_storeu_si512(states.as_mut_ptr().add(l).cast(), next);
+            _mm512_storeu_si512(out.as_mut_ptr().add(l).cast(), next);
+            _mm512_storeu_si512(taken.as_mut_ptr().add(l).cast(), _mm512_sub_epi32(_mm512_srli_epi32::<16>(p), one));
+        }
+        l += 16;
+    }
+    l
+}
+
 /// `out[l] = table[index[l]]`, with the CPU's gather instructions on the
 /// paths that have them.
 ///
@@ -1547,9 +1729,6 @@ fn gather_element<T: Copy>(out: &mut [u32], vector: &[T], len: usize, e: usize, 
     }
 }
 
-/// Lanes per chunk on the fast paths: a chunk's columns stay in L1/L2.
-const CHUNK_LANES: usize = 1024;
-
 /// `out[l] = un(op, x[l])`, one loop per operation.
 #[inline(always)]
 fn un_kernel(op: UnOp, out: &mut [u32], x: &[u32]) {
@@ -1626,11 +1805,11 @@ pub fn un(op: UnOp, x: u32) -> u32 {
         UnOp::Not => bb(x == 0),
         UnOp::AbsF => fb(f(x).abs()),
         UnOp::AbsI => ib(i(x).wrapping_abs()),
-        UnOp::Exp => fb(f(x).exp()),
-        UnOp::Ln => fb(f(x).ln()),
+        UnOp::Exp => fb(math::exp(f(x))),
+        UnOp::Ln => fb(math::ln(f(x))),
         UnOp::Sqrt => fb(f(x).sqrt()),
-        UnOp::Sigmoid => fb(sigmoid(f(x))),
-        UnOp::Tanh => fb(f(x).tanh()),
+        UnOp::Sigmoid => fb(math::sigmoid(f(x))),
+        UnOp::Tanh => fb(math::tanh(f(x))),
         UnOp::IntToF32 => fb(i(x) as f32),
         UnOp::BoolToF32 => fb(if x != 0 { 1.0 } else { 0.0 }),
         UnOp::BoolToInt => x,

@@ -9,7 +9,9 @@
 pub mod artifact;
 pub mod eval;
 pub mod isa;
+pub mod math;
 pub mod owned;
+mod plan;
 
 pub use artifact::{Artifact, LoadError};
 pub use eval::{Column, Evaluator, LaneState, Options, StepError, StepInput, StepOutput};

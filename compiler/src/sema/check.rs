@@ -1903,11 +1903,11 @@ fn fold_call(name: &str, args: &[ConstValue]) -> Option<ConstValue> {
         ("abs", [_]) => F32(f(0)?.abs()),
         ("clamp", [Int(x), Int(lo), Int(hi)]) => Int((*x).max(*lo).min(*hi)),
         ("clamp", [_, _, _]) => F32(f(0)?.max(f(1)?).min(f(2)?)),
-        ("exp", [_]) => F32(f(0)?.exp()),
-        ("log", [_]) => F32(f(0)?.ln()),
+        ("exp", [_]) => F32(rw_runtime::math::exp(f(0)?)),
+        ("log", [_]) => F32(rw_runtime::math::ln(f(0)?)),
         ("sqrt", [_]) => F32(f(0)?.sqrt()),
-        ("sigmoid", [_]) => F32(1.0 / (1.0 + (-f(0)?).exp())),
-        ("tanh", [_]) => F32(f(0)?.tanh()),
+        ("sigmoid", [_]) => F32(rw_runtime::math::sigmoid(f(0)?)),
+        ("tanh", [_]) => F32(rw_runtime::math::tanh(f(0)?)),
         ("step", [Bool(c), v]) => {
             if *c {
                 *v
