@@ -2,11 +2,13 @@
 //!
 //! Random specs (every built-in, `int` and `f32` mixed, group and batch
 //! terms, `prev`/`total`, a machine with numeric guards and edge rewards,
+//! a machine whose edge rewards are constants (the packed reward classes),
 //! `done`) run on random inputs with the values that break careless fast
 //! paths (NaN, ±inf, −0.0, subnormals, `i32` extremes), over ragged episodes
 //! (`last`, `active`, groups), on each path this CPU has; every output of
 //! every lane and step, the automaton states and the multiplier updates
-//! must equal the reference's bit for bit.
+//! must equal the reference's bit for bit. The reference itself runs the
+//! optimised tape and the unoptimised one, which must agree too.
 //!
 //! `RW_FAST_SPECS` sets the number of specs (default 400: about 3 × 10^5
 //! lane-steps per path), `RW_FAST_SEED` another seed for longer runs.
@@ -44,12 +46,13 @@ fn float_leaf(rng: &mut Rng) -> String {
         "3.0e38",
         "-0.0",
         "mm.reward",
+        "mc.reward",
     ];
     leaves[rng.below(leaves.len())].to_string()
 }
 
 fn int_leaf(rng: &mut Rng) -> String {
-    let leaves = ["n", "m", "3", "-7", "2147483647", "0", "mm.state", "mm.distance", "steps"];
+    let leaves = ["n", "m", "3", "-7", "2147483647", "0", "mm.state", "mm.distance", "steps", "mc.state", "mc.distance"];
     leaves[rng.below(leaves.len())].to_string()
 }
 
@@ -137,6 +140,7 @@ fn spec(rng: &mut Rng) -> String {
         "spec fast\n\
          input x: f32\ninput y: f32\ninput n: int\ninput m: int\ninput v: f32[3]\nprops p0, p1\n\
          machine mm {{\n  start a\n  a -> b when p0 & x > 0.5 reward x\n  b -> c when p1 | n < 3 reward 1.0\n  c -> a when y < 0.0 reward -0.5\n  c -> d when y > 2.0\n  terminal d\n}}\n\
+         machine mc {{\n  start q0\n  q0 -> q1 when p0 reward 1.0\n  q1 -> q2 when p1 & !p0 reward -0.5\n  q1 -> q3 when !p1 & n > 5 reward 1.0\n  q2 -> q0 when p0 | p1 reward 0.25\n  q3 -> q4 when p1\n  terminal q4\n}}\n\
          let e1 = {}\nlet e2 = {}\n\
          reward = e1 + {}\n\
          log l1 = e2\nlog l2 = {}\nlog l3 = {}\n\
@@ -246,7 +250,9 @@ fn trace(eval: &mut Evaluator<'_>, artifact: &Artifact, steps: &[Step]) -> Vec<V
         for log in &out.logs {
             trace.push(keep(log));
         }
-        trace.push(eval.automaton_states(0).to_vec());
+        for a in 0..artifact.automata.len() {
+            trace.push(eval.automaton_states(a).to_vec());
+        }
     }
     trace.push(eval.end_batch().iter().map(|m| m.to_bits()).collect());
     trace
@@ -276,6 +282,14 @@ fn every_path_gives_the_reference_bits() {
         let lanes = if k % 25 == 0 { WIDE_LANES } else { LANES };
         let steps: Vec<Step> = (0..STEPS).map(|_| random_step(&mut rng, lanes)).collect();
         let reference = run(&artifact, Isa::Scalar, &steps);
+        // The tape optimiser (folding, merging, dead code) changes no bit.
+        let checked = rw_compiler::sema::check_text("fast.rw", &src, None);
+        let plain = rw_compiler::compile_unoptimized(&checked).expect("compiles unoptimised");
+        assert!(plain.code.len() >= artifact.code.len());
+        let unoptimised = run(&plain, Isa::Scalar, &steps);
+        if let Some(row) = (0..reference.len()).find(|&r| reference[r] != unoptimised[r]) {
+            panic!("spec {k} (seed {seed}): the optimised tape differs from the unoptimised one in row {row}\n{src}");
+        }
         for &isa in &paths {
             let got = run(&artifact, isa, &steps);
             if let Some(row) = (0..reference.len()).find(|&r| reference[r] != got[r]) {

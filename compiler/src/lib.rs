@@ -45,6 +45,7 @@ pub mod diagnostic;
 pub mod lower;
 pub mod ltl;
 pub mod ltl_import;
+pub mod optimize;
 pub mod sema;
 pub mod source;
 pub mod syntax;
@@ -56,6 +57,17 @@ use rw_runtime::Artifact;
 /// Compiles a checked program into an artifact, or explains why not. Call
 /// only when the check found no errors.
 pub fn compile(checked: &sema::Checked) -> Result<Artifact, Vec<Diagnostic>> {
+    if checked.has_errors() {
+        return Err(checked.diagnostics.iter().filter(|d| d.is_error()).cloned().collect());
+    }
+    let mut artifact = lower::lower(&checked.program, &checked.sources)?;
+    optimize::optimize(&mut artifact);
+    Ok(artifact)
+}
+
+/// [`compile`] without the tape optimiser, for tests that check it.
+#[doc(hidden)]
+pub fn compile_unoptimized(checked: &sema::Checked) -> Result<Artifact, Vec<Diagnostic>> {
     if checked.has_errors() {
         return Err(checked.diagnostics.iter().filter(|d| d.is_error()).cloned().collect());
     }

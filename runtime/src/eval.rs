@@ -235,6 +235,10 @@ pub struct Evaluator<'p> {
     /// Per-lane labels of a chunk, as bytes (fast paths, automata with at
     /// most 8 atoms).
     fast_labels: Vec<u8>,
+    /// Per automaton, the reward classes of the chunk its packed step last
+    /// ran on, and whether that was this chunk (reset at each chunk).
+    fast_class: Vec<Vec<u32>>,
+    class_ready: Vec<bool>,
     /// Per instruction, whether the fast paths skip it: a bool input read
     /// only as an automaton's atom, which the automaton reads from the
     /// input column itself (label packing fused with the lookup).
@@ -263,10 +267,55 @@ struct FastAutomaton {
     /// `violated`, and of each `value(gamma)` table.
     by_state: [Vec<u32>; 4],
     values: Vec<Vec<u32>>,
-    /// Per `state << atoms | label`: `(edge + 1) << 16 | next state` (a
-    /// missing edge keeps the state), so one lookup steps a lane; when the
-    /// automaton has at most 2^16 states and 2^16 - 1 edges.
-    packed: Option<Vec<u32>>,
+    /// The transitions packed for one lookup per lane, when they fit.
+    packed: Option<Packed>,
+}
+
+/// Per `state << atoms | label`, in one `u32`: the next state (a missing
+/// edge keeps the state) in the low `state_bits`, then the reward class in
+/// `class_bits` (when every edge reward is one of at most 16 constants),
+/// then the edge taken plus one.
+struct Packed {
+    table: Vec<u32>,
+    state_bits: u32,
+    class_bits: u32,
+    /// Per reward class, the reward's bits (empty without classes).
+    classes: Vec<u32>,
+}
+
+impl Packed {
+    fn new(edge: &[u32], to: &[u32], reward: Option<&Vec<u32>>, states: u32, width: usize) -> Option<Packed> {
+        let state_bits = 32 - states.saturating_sub(1).leading_zeros();
+        let mut classes: Vec<u32> = Vec::new();
+        if let Some(reward) = reward {
+            for &bits in reward {
+                if !classes.contains(&bits) {
+                    classes.push(bits);
+                }
+            }
+        }
+        if classes.len() > 16 {
+            classes.clear();
+        }
+        let class_bits = 32 - (classes.len() as u32).saturating_sub(1).leading_zeros();
+        let edge_bits = 32 - state_bits - class_bits;
+        if (to.len() as u64) >= 1 << edge_bits {
+            return None;
+        }
+        let class_of = |e: u32| {
+            let bits = reward.map_or(0, |r| r[e as usize]);
+            classes.iter().position(|&c| c == bits).unwrap_or(0) as u32
+        };
+        let table = edge
+            .iter()
+            .enumerate()
+            .map(|(k, &e)| {
+                let next = if e == 0 { (k / width) as u32 } else { to[e as usize] };
+                e << (state_bits + class_bits) | class_of(e) << state_bits | next
+            })
+            .collect();
+        Some(Packed { table, state_bits, class_bits, classes })
+    }
 }
 
 impl FastAutomaton {
@@ -307,15 +356,7 @@ impl FastAutomaton {
             table(AutomatonMember::Violated),
         ];
         let values = (0..spec.values.len() as u32).map(|k| table(AutomatonMember::Value(k))).collect();
-        let packed = (states <= 1 << 16 && spec.edges.len() < (1 << 16) - 1).then(|| {
-            edge.iter()
-                .enumerate()
-                .map(|(k, &e): (usize, &u32)| {
-                    let next = if e == 0 { (k / width) as u32 } else { to[e as usize] };
-                    e << 16 | next
-                })
-                .collect()
-        });
+        let packed = Packed::new(&edge, &to, reward.as_ref(), states, width);
         Some(FastAutomaton { atoms, atom_inputs, edge, to, reward, by_state, values, packed })
     }
 }
@@ -430,6 +471,8 @@ impl<'p> Evaluator<'p> {
             fast: Vec::new(),
             fast_index: Vec::new(),
             fast_labels: vec![0; CHUNK_LANES],
+            fast_class: program.automata.iter().map(|_| vec![0; CHUNK_LANES]).collect(),
+            class_ready: vec![false; program.automata.len()],
             fast_skip: Vec::new(),
             plan: Plan::default(),
             temps: Vec::new(),
@@ -726,7 +769,6 @@ impl<'p> Evaluator<'p> {
     /// Advances every lane by one step.
     pub fn step(&mut self, input: &StepInput<'_>) -> Result<&StepOutput, StepError> {
         self.check_columns(input)?;
-        let n = self.lanes;
         self.group_ready = false;
         if self.program.code.iter().any(|i| matches!(i.op, Op::Group(..))) {
             self.ensure_groups(input);
@@ -737,7 +779,16 @@ impl<'p> Evaluator<'p> {
                 return Err(StepError::BatchTooLarge { size: (end - start) as usize });
             }
         }
-        self.run_tape(input);
+        self.run_tape(input)?;
+        Ok(&self.output)
+    }
+
+    /// The step's outputs and episode bookkeeping, after the tape ran
+    /// (inlined into each path's function, so it is compiled with that
+    /// path's target features).
+    #[inline(always)]
+    fn finish_step(&mut self, input: &StepInput<'_>) -> Result<(), StepError> {
+        let n = self.lanes;
         let p = self.program;
         let slot = |s: Slot| s as usize * n;
         let column = |s: Slot| &self.slots[slot(s)..slot(s) + n];
@@ -815,20 +866,26 @@ impl<'p> Evaluator<'p> {
         if self.output.episode_end.iter().fold(false, |any, &e| any | e) {
             self.reset_ended();
         }
-        Ok(&self.output)
+        Ok(())
     }
 
-    /// Runs the tape's non-constant instructions on the chosen path.
-    fn run_tape(&mut self, input: &StepInput<'_>) {
+    /// Runs the tape's non-constant instructions on the chosen path, then
+    /// [`Evaluator::finish_step`].
+    fn run_tape(&mut self, input: &StepInput<'_>) -> Result<(), StepError> {
         match self.options.isa {
             Isa::Scalar => {
-                for instr in &self.program.code {
+                let program = self.program;
+                for instr in &program.code {
                     if !is_constant(&instr.op) {
                         self.exec(instr, input);
                     }
                 }
+                self.finish_step(input)
             }
-            Isa::Portable => self.run_tape_fast(input),
+            Isa::Portable => {
+                self.run_tape_fast(input);
+                self.finish_step(input)
+            }
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `try_new`/`new` keep `isa` to paths this CPU has.
             Isa::Avx2 => unsafe { self.run_tape_avx2(input) },
@@ -836,20 +893,25 @@ impl<'p> Evaluator<'p> {
             // SAFETY: as above.
             Isa::Avx512 => unsafe { self.run_tape_avx512(input) },
             #[cfg(not(target_arch = "x86_64"))]
-            Isa::Avx2 | Isa::Avx512 => self.run_tape_fast(input),
+            Isa::Avx2 | Isa::Avx512 => {
+                self.run_tape_fast(input);
+                self.finish_step(input)
+            }
         }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn run_tape_avx2(&mut self, input: &StepInput<'_>) {
+    fn run_tape_avx2(&mut self, input: &StepInput<'_>) -> Result<(), StepError> {
         self.run_tape_fast(input);
+        self.finish_step(input)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-    fn run_tape_avx512(&mut self, input: &StepInput<'_>) {
+    fn run_tape_avx512(&mut self, input: &StepInput<'_>) -> Result<(), StepError> {
         self.run_tape_fast(input);
+        self.finish_step(input)
     }
 
     /// The fast paths: the plan's chunked runs run kernel by kernel over
@@ -863,6 +925,7 @@ impl<'p> Evaluator<'p> {
                 Segment::Chunked(kernels) => {
                     for lo in (0..self.lanes).step_by(CHUNK_LANES) {
                         let hi = (lo + CHUNK_LANES).min(self.lanes);
+                        self.class_ready.fill(false);
                         for kernel in kernels {
                             self.exec_kernel(kernel, input, lo, hi);
                         }
@@ -986,7 +1049,9 @@ impl<'p> Evaluator<'p> {
                     }
                     // SAFETY: states are valid state indices (see below) and
                     // labels have `atoms` bits: every index is inside `packed`.
-                    unsafe { step_packed(self.options.isa, packed, atoms, labels, states, taken, active, out) };
+                    let classes = &mut self.fast_class[m][..width];
+                    unsafe { step_packed(self.options.isa, packed, atoms, labels, states, taken, classes, active, out) };
+                    self.class_ready[m] = !packed.classes.is_empty();
                     return true;
                 }
                 let index = &mut self.fast_index[lo..hi];
@@ -1053,15 +1118,24 @@ impl<'p> Evaluator<'p> {
                     }
                     AutomatonMember::Reward => {
                         let Some(reward) = &fast.reward else { return false };
-                        let index = &mut self.fast_index[lo..hi];
-                        for (i, &e) in index.iter_mut().zip(&self.taken[m][lo..hi]) {
-                            *i = e.wrapping_add(1);
+                        if self.class_ready.get(m) == Some(&true)
+                            && let (Some(classes), Some(packed)) = (self.fast_class.get(m), &fast.packed)
+                            && !packed.classes.is_empty()
+                        {
+                            // This chunk's step left each lane's reward class
+                            // (its edge's constant reward, among at most 16).
+                            unsafe { lookup(isa, &packed.classes, &classes[..width], out) };
+                        } else {
+                            let index = &mut self.fast_index[lo..hi];
+                            for (i, &e) in index.iter_mut().zip(&self.taken[m][lo..hi]) {
+                                *i = e.wrapping_add(1);
+                            }
+                            unsafe { lookup(isa, reward, index, out) };
                         }
-                        unsafe { gather(isa, reward, index, out) };
                     }
                     AutomatonMember::Value(k) => {
                         let Some(table) = fast.values.get(k as usize) else { return false };
-                        unsafe { gather(isa, table, states, out) };
+                        unsafe { lookup(isa, table, states, out) };
                     }
                     member => {
                         let k = match member {
@@ -1070,7 +1144,7 @@ impl<'p> Evaluator<'p> {
                             AutomatonMember::Accepting => 2,
                             _ => 3,
                         };
-                        unsafe { gather(isa, &fast.by_state[k], states, out) };
+                        unsafe { lookup(isa, &fast.by_state[k], states, out) };
                     }
                 }
             }
@@ -1556,45 +1630,54 @@ fn fused_inputs(program: &Artifact, fast: &[Option<FastAutomaton>]) -> Vec<bool>
         .collect()
 }
 
-/// One step of a dense automaton over a chunk through its packed table:
-/// `packed[state << atoms | label]` holds the edge taken (plus one) and the
-/// next state; inactive lanes keep their state and take no edge. Writes the
-/// new states (also to `out`) and the taken edges.
+/// One step of a dense automaton over a chunk through its packed table
+/// (see [`Packed`]); inactive lanes keep their state and take no edge.
+/// Writes the new states (also to `out`), the taken edges and the reward
+/// classes.
 ///
 /// # Safety
-/// Every `state << atoms | label` is below `packed.len()`, and `isa` is
-/// available.
+/// Every `state << atoms | label` is below `packed.table.len()`, and `isa`
+/// is available.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn step_packed(
     isa: Isa,
-    packed: &[u32],
+    packed: &Packed,
     atoms: u32,
     labels: &[u8],
     states: &mut [u32],
     taken: &mut [u32],
+    classes: &mut [u32],
     active: Option<&[bool]>,
     out: &mut [u32],
 ) {
-    let n = states.len().min(labels.len()).min(taken.len()).min(out.len());
+    let n = states.len().min(labels.len()).min(taken.len()).min(out.len()).min(classes.len());
+    let (labels, states, taken, classes, out) =
+        (&labels[..n], &mut states[..n], &mut taken[..n], &mut classes[..n], &mut out[..n]);
+    let active = active.map(|a| &a[..n]);
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx512 {
         // SAFETY: the caller's contract.
-        done = unsafe { step_packed_avx512(packed, atoms, &labels[..n], &mut states[..n], &mut taken[..n], active, &mut out[..n]) };
+        done = unsafe { step_packed_avx512(packed, atoms, labels, states, taken, classes, active, out) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = isa;
+    let state_mask = (1u32 << packed.state_bits) - 1;
+    let class_mask = (1u32 << packed.class_bits) - 1;
+    let edge_shift = packed.state_bits + packed.class_bits;
     for l in done..n {
         let state = states[l];
         // SAFETY: the caller's contract.
-        let mut p = unsafe { *packed.get_unchecked((state << atoms | u32::from(labels[l])) as usize) };
+        let mut p = unsafe { *packed.table.get_unchecked((state << atoms | u32::from(labels[l])) as usize) };
         if active.is_some_and(|a| !a[l]) {
+            // No edge, reward class 0 (0.0), the same state.
             p = state;
         }
-        let next = p & 0xffff;
+        let next = p & state_mask;
         states[l] = next;
-        taken[l] = (p >> 16).wrapping_sub(1);
+        taken[l] = (p >> edge_shift).wrapping_sub(1);
+        classes[l] = (p >> packed.state_bits) & class_mask;
         out[l] = next;
     }
 }
@@ -1605,43 +1688,126 @@ unsafe fn step_packed(
 /// As [`step_packed`]; the slices have the same length.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+#[allow(clippy::too_many_arguments)]
 unsafe fn step_packed_avx512(
-    packed: &[u32],
+    packed: &Packed,
     atoms: u32,
     labels: &[u8],
     states: &mut [u32],
     taken: &mut [u32],
+    classes: &mut [u32],
     active: Option<&[bool]>,
     out: &mut [u32],
 ) -> usize {
     use std::arch::x86_64::*;
     let n = states.len();
     let shift = _mm_cvtsi32_si128(atoms as i32);
-    let low = _mm512_set1_epi32(0xffff);
+    let state_mask = _mm512_set1_epi32(((1u32 << packed.state_bits) - 1) as i32);
+    let class_mask = _mm512_set1_epi32(((1u32 << packed.class_bits) - 1) as i32);
+    let class_shift = _mm_cvtsi32_si128(packed.state_bits as i32);
+    let edge_shift = _mm_cvtsi32_si128((packed.state_bits + packed.class_bits) as i32);
     let one = _mm512_set1_epi32(1);
     let mut l = 0;
     while l + 16 <= n {
         // SAFETY: `l + 16 <= n` keeps the loads and stores inside the
         // slices (all of length `n`, `active` too when given); the caller
-        // keeps every index inside `packed`.
+        // keeps every index inside the table.
         unsafe {
             let label = _mm512_cvtepu8_epi32(_mm_loadu_si128(labels.as_ptr().add(l).cast()));
             let state = _mm512_loadu_si512(states.as_ptr().add(l).cast());
             let index = _mm512_or_si512(_mm512_sll_epi32(state, shift), label);
-            let mut p = _mm512_i32gather_epi32::<4>(index, packed.as_ptr().cast());
+            let mut p = _mm512_i32gather_epi32::<4>(index, packed.table.as_ptr().cast());
             if let Some(active) = active {
                 let flags = _mm_loadu_si128(active.as_ptr().add(l).cast());
                 let on = _mm_test_epi8_mask(flags, flags);
                 p = _mm512_mask_mov_epi32(state, on, p);
             }
-            let next = _mm512_and_si512(p, low);
+            let next = _mm512_and_si512(p, state_mask);
             _mm512_storeu_si512(states.as_mut_ptr().add(l).cast(), next);
             _mm512_storeu_si512(out.as_mut_ptr().add(l).cast(), next);
-            _mm512_storeu_si512(taken.as_mut_ptr().add(l).cast(), _mm512_sub_epi32(_mm512_srli_epi32::<16>(p), one));
+            let edge = _mm512_sub_epi32(_mm512_srl_epi32(p, edge_shift), one);
+            _mm512_storeu_si512(taken.as_mut_ptr().add(l).cast(), edge);
+            let class = _mm512_and_si512(_mm512_srl_epi32(p, class_shift), class_mask);
+            _mm512_storeu_si512(classes.as_mut_ptr().add(l).cast(), class);
         }
         l += 16;
     }
     l
+}
+
+/// `out[l] = table[index[l]]` for a table of up to 32 entries from
+/// registers (AVX-512: one or two permutes; AVX2: up to 8 entries, one
+/// permute), else [`gather`].
+///
+/// # Safety
+/// As [`gather`].
+#[inline(always)]
+unsafe fn lookup(isa: Isa, table: &[u32], index: &[u32], out: &mut [u32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let n = out.len().min(index.len());
+        let (index, out) = (&index[..n], &mut out[..n]);
+        if isa == Isa::Avx512 && table.len() <= 32 {
+            // SAFETY: the caller's contract.
+            return unsafe { lookup_avx512(table, index, out) };
+        }
+        if isa == Isa::Avx2 && table.len() <= 8 {
+            // SAFETY: the caller's contract.
+            return unsafe { lookup_avx2(table, index, out) };
+        }
+    }
+    // SAFETY: the caller's contract.
+    unsafe { gather(isa, table, index, out) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn lookup_avx512(table: &[u32], index: &[u32], out: &mut [u32]) {
+    use std::arch::x86_64::*;
+    let mut padded = [0u32; 32];
+    padded[..table.len()].copy_from_slice(table);
+    // SAFETY: `padded` holds 32 values: two 64-byte loads.
+    let (low, high) = unsafe {
+        (_mm512_loadu_si512(padded.as_ptr().cast()), _mm512_loadu_si512(padded.as_ptr().add(16).cast()))
+    };
+    let n = out.len();
+    let mut l = 0;
+    while l + 16 <= n {
+        // SAFETY: `l + 16 <= n` keeps the load and store in bounds; indices
+        // below 32 select from the two registers (the caller keeps them
+        // below `table.len()`).
+        unsafe {
+            let i = _mm512_loadu_si512(index.as_ptr().add(l).cast());
+            _mm512_storeu_si512(out.as_mut_ptr().add(l).cast(), _mm512_permutex2var_epi32(low, i, high));
+        }
+        l += 16;
+    }
+    for k in l..n {
+        out[k] = padded[(index[k] & 31) as usize];
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn lookup_avx2(table: &[u32], index: &[u32], out: &mut [u32]) {
+    use std::arch::x86_64::*;
+    let mut padded = [0u32; 8];
+    padded[..table.len()].copy_from_slice(table);
+    // SAFETY: `padded` holds 8 values: one 32-byte load.
+    let values = unsafe { _mm256_loadu_si256(padded.as_ptr().cast()) };
+    let n = out.len();
+    let mut l = 0;
+    while l + 8 <= n {
+        // SAFETY: `l + 8 <= n` keeps the load and store in bounds.
+        unsafe {
+            let i = _mm256_loadu_si256(index.as_ptr().add(l).cast());
+            _mm256_storeu_si256(out.as_mut_ptr().add(l).cast(), _mm256_permutevar8x32_epi32(values, i));
+        }
+        l += 8;
+    }
+    for k in l..n {
+        out[k] = padded[(index[k] & 7) as usize];
+    }
 }
 
 /// `out[l] = table[index[l]]`, with the CPU's gather instructions on the

@@ -354,35 +354,53 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
     let ranges: Vec<(usize, usize)> =
         (0..threads).map(|k| (k * chunk, ((k + 1) * chunk).min(n))).filter(|(a, b)| a < b).collect();
     let options = Options { ignore_done: true, isa, ..Options::default() };
-    let mut best = f64::INFINITY;
-    let mut results: Vec<ChunkResult> = Vec::new();
-    for _ in 0..args.run.repeat.max(1) {
-        let start = Instant::now();
-        let run: Vec<Result<ChunkResult, String>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges
-                .iter()
-                .map(|&(a, b)| {
-                    let (program, columns) = (&program, &columns);
-                    scope.spawn(move || {
-                        let mut eval = Evaluator::new(program, b - a, options);
-                        let mut rewards = Vec::with_capacity((b - a) * t_max);
-                        for step in columns {
-                            let cols: Vec<Column<'_>> = step.iter().map(|c| Column::Bool(&c[a..b])).collect();
+    // As `bench llm`: one worker per share of the lanes, its evaluator and
+    // reward buffer made once; every repeat resets the evaluator and runs
+    // all steps, the workers starting together. A repeat takes as long as
+    // its slowest worker; the best repeat is reported.
+    let repeats = args.run.repeat.max(1);
+    let start_together = std::sync::Barrier::new(ranges.len());
+    let run: Vec<Result<(Vec<f64>, ChunkResult), String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .iter()
+            .map(|&(a, b)| {
+                let (program, columns, start_together) = (&program, &columns, &start_together);
+                scope.spawn(move || -> Result<(Vec<f64>, ChunkResult), String> {
+                    let width = b - a;
+                    let steps: Vec<Vec<Column<'_>>> =
+                        columns.iter().map(|step| step.iter().map(|c| Column::Bool(&c[a..b])).collect()).collect();
+                    let mut eval = Evaluator::try_new(program, width, options).map_err(|e| e.to_string())?;
+                    let mut rewards = vec![0f32; width * t_max];
+                    let mut times = Vec::with_capacity(repeats);
+                    for _ in 0..repeats {
+                        start_together.wait();
+                        let start = Instant::now();
+                        eval.reset();
+                        for (cols, row) in steps.iter().zip(rewards.chunks_exact_mut(width.max(1))) {
                             let out = eval
-                                .step(&StepInput { columns: &cols, last: None, groups: None, active: None })
+                                .step(&StepInput { columns: cols, last: None, groups: None, active: None })
                                 .map_err(|e| e.to_string())?;
-                            rewards.extend_from_slice(&out.reward);
+                            row.copy_from_slice(&out.reward);
                         }
-                        Ok((rewards, eval.automaton_states(0).to_vec()))
-                    })
+                        times.push(start.elapsed().as_secs_f64());
+                    }
+                    let states = eval.automaton_states(0).to_vec();
+                    Ok((times, (rewards, states)))
                 })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a worker thread panicked".into()))).collect()
-        });
-        let elapsed = start.elapsed().as_secs_f64();
-        best = best.min(elapsed);
-        results = run.into_iter().collect::<Result<_, _>>().map_err(|e| (EXIT_INPUT_ERRORS, e))?;
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a worker thread panicked".into()))).collect()
+    });
+    let mut slowest = vec![0f64; repeats];
+    let mut results: Vec<ChunkResult> = Vec::new();
+    for result in run {
+        let (times, chunk) = result.map_err(|e| (EXIT_INPUT_ERRORS, e))?;
+        for (s, t) in slowest.iter_mut().zip(times) {
+            *s = s.max(t);
+        }
+        results.push(chunk);
     }
+    let best = slowest.iter().copied().fold(f64::INFINITY, f64::min);
     // Reassemble time-major rewards from the per-thread chunks.
     let mut rewards = vec![0f32; n * t_max];
     let mut final_u = vec![0u32; n];
