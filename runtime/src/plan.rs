@@ -208,16 +208,17 @@ pub(crate) fn plan(
         // Operands whose last reader this is free their temporaries (after
         // `dst` is placed, so a kernel never writes a column it reads).
         for &a in &args[..arity] {
-            if let Some(t) = temp_of.get(a as usize).copied().flatten() {
-                if last_use[a as usize] == k && !free.contains(&t) {
-                    free.push(t);
-                }
-            }
-        }
-        if let Loc::Temp(t) = dst {
-            if last_use[instr.dst as usize] <= k {
+            if let Some(t) = temp_of.get(a as usize).copied().flatten()
+                && last_use[a as usize] == k
+                && !free.contains(&t)
+            {
                 free.push(t);
             }
+        }
+        if let Loc::Temp(t) = dst
+            && last_use[instr.dst as usize] <= k
+        {
+            free.push(t);
         }
         current.get_or_insert_with(Vec::new).push(Kernel { instr: k, dst, args: locs });
     }

@@ -100,6 +100,7 @@ pub fn schema(a: &Artifact) -> Value {
         "automata": automata,
         "constraints": constraints,
         "instructions": a.code.len(),
+        "bytes_per_lane": rw_runtime::Evaluator::bytes_per_lane(a),
     })
 }
 
@@ -165,6 +166,11 @@ pub fn run(args: &InspectArgs) -> u8 {
             c.lr
         );
     }
-    println!("{} instructions, {} registers", a.code.len(), a.registers);
+    println!(
+        "{} instructions, {} registers, {} bytes of evaluator state per lane",
+        a.code.len(),
+        a.registers,
+        rw_runtime::Evaluator::bytes_per_lane(&a)
+    );
     0
 }
