@@ -40,15 +40,6 @@ fn is_pure(op: &Op) -> bool {
     )
 }
 
-fn constant(op: &Op) -> Option<u32> {
-    match *op {
-        Op::ConstF32(v) => Some(v.to_bits()),
-        Op::ConstI32(v) => Some(v as u32),
-        Op::ConstBool(v) => Some(u32::from(v)),
-        _ => None,
-    }
-}
-
 /// Rewrites every slot an instruction reads.
 fn map_reads(op: &mut Op, f: &impl Fn(Slot) -> Slot) {
     match op {
@@ -140,7 +131,7 @@ pub fn optimize(artifact: &mut Artifact) {
         if let Some(folded) = fold(&instr.op, &value, ty) {
             instr.op = folded;
         }
-        value[dst] = constant(&instr.op);
+        value[dst] = instr.op.constant_bits();
         if let Some(k) = key(&instr.op) {
             match seen.get(&k) {
                 Some(&earlier) => replace[dst] = earlier,

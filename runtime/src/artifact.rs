@@ -301,6 +301,18 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// A constant's value bits (see [`ValueType`]); `None` for the others.
+    pub fn constant_bits(&self) -> Option<u32> {
+        match *self {
+            Op::ConstF32(v) => Some(v.to_bits()),
+            Op::ConstI32(v) => Some(v as u32),
+            Op::ConstBool(v) => Some(u32::from(v)),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Instr {
     pub dst: Slot,

@@ -65,12 +65,7 @@ fn args_of(op: &Op) -> ([Slot; 3], usize) {
 }
 
 fn constant_bits(op: &Op) -> Option<u32> {
-    match *op {
-        Op::ConstF32(v) => Some(v.to_bits()),
-        Op::ConstI32(v) => Some(v as u32),
-        Op::ConstBool(v) => Some(u32::from(v)),
-        _ => None,
-    }
+    op.constant_bits()
 }
 
 /// The plan for `program`. `chunked` says which instructions have a
