@@ -344,3 +344,55 @@ fn reset_gives_a_fresh_evaluator() {
     }
     assert!(checked > 50);
 }
+
+/// A batch already in group order (every lane active, groups sorted: the
+/// partition and group statistics take a shortcut) gives each lane what the
+/// same lanes give interleaved (the general, sorted partition). Interleaving
+/// keeps each group's lanes in the same relative order, so the sums run in
+/// the same order and the bits must agree.
+#[test]
+fn groups_in_order_match_the_sorted_partition() {
+    const GROUPS: usize = 4;
+    const SIZE: usize = 7;
+    let lanes = GROUPS * SIZE;
+    let mut rng = Rng(0x6e0_0b5);
+    let mut checked = 0;
+    for _ in 0..150 {
+        let src = spec(&mut rng);
+        let Some(artifact) = compile(&src) else { continue };
+        let mut in_order = random_step(&mut rng, lanes);
+        in_order.active = vec![true; lanes];
+        in_order.groups = (0..lanes).map(|l| (l / SIZE) as u32).collect();
+        // Lane `l` of the interleaved batch is lane `source(l)` in order.
+        let source = |l: usize| (l % GROUPS) * SIZE + l / GROUPS;
+        let permute = |v: &[f32]| (0..lanes).map(|l| v[source(l)]).collect::<Vec<_>>();
+        let interleaved = Step {
+            x: permute(&in_order.x),
+            y: permute(&in_order.y),
+            n: (0..lanes).map(|l| in_order.n[source(l)]).collect(),
+            m: (0..lanes).map(|l| in_order.m[source(l)]).collect(),
+            v: (0..lanes).flat_map(|l| in_order.v[3 * source(l)..3 * source(l) + 3].to_vec()).collect(),
+            p0: (0..lanes).map(|l| in_order.p0[source(l)]).collect(),
+            p1: (0..lanes).map(|l| in_order.p1[source(l)]).collect(),
+            last: (0..lanes).map(|l| in_order.last[source(l)]).collect(),
+            active: vec![true; lanes],
+            groups: (0..lanes).map(|l| in_order.groups[source(l)]).collect(),
+        };
+        for isa in Isa::available_paths() {
+            let a = run(&artifact, isa, std::slice::from_ref(&in_order));
+            let b = run(&artifact, isa, std::slice::from_ref(&interleaved));
+            // Per-lane rows (all but the last, the multiplier update).
+            for row in 0..a.len() - 1 {
+                for l in 0..lanes {
+                    assert_eq!(
+                        a[row][source(l)],
+                        b[row][l],
+                        "path {isa}, row {row}, interleaved lane {l}: the in-order shortcut differs\n{src}"
+                    );
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 75, "only {checked} specs compiled");
+}

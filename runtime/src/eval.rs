@@ -224,6 +224,9 @@ pub struct Evaluator<'p> {
     /// Scratch for batch group ranks: (group mean, run start, run end).
     batch_groups: Vec<(f32, u32, u32)>,
     group_ready: bool,
+    /// The current step's `group_order` is the identity (every lane active,
+    /// one step index, groups in order): groups are runs of lanes.
+    groups_in_order: bool,
     scratch: Vec<(f32, u32)>,
     /// Per-lane labels of the automaton being stepped.
     labels: Vec<u64>,
@@ -466,6 +469,7 @@ impl<'p> Evaluator<'p> {
             batch_order: Vec::new(),
             batch_groups: Vec::new(),
             group_ready: false,
+            groups_in_order: false,
             scratch: Vec::with_capacity(lanes),
             labels: vec![0; lanes],
             fast: Vec::new(),
@@ -1013,6 +1017,17 @@ impl<'p> Evaluator<'p> {
                 let (len, e) = (len as usize, *e as usize);
                 let lanes = lo * len..hi * len;
                 match input.columns[*k as usize] {
+                    Column::BoolVec(c) if len == 8 => {
+                        // Each lane's eight flags as one little-endian u64:
+                        // a shift per lane instead of byte shuffles.
+                        let rows = &c[lanes];
+                        // SAFETY: a `bool` is one byte, 0 or 1: a valid `u8`.
+                        let bytes: &[u8] = unsafe { std::slice::from_raw_parts(rows.as_ptr().cast(), rows.len()) };
+                        let shift = 8 * e as u32;
+                        for (d, row) in out.iter_mut().zip(bytes.as_chunks::<8>().0) {
+                            *d = (u64::from_le_bytes(*row) >> shift) as u32 & 1;
+                        }
+                    }
                     Column::BoolVec(c) => gather_element(out, &c[lanes], len, e, bb),
                     Column::IntVec(c) => gather_element(out, &c[lanes], len, e, ib),
                     Column::F32Vec(c) => gather_element(out, &c[lanes], len, e, fb),
@@ -1214,15 +1229,19 @@ impl<'p> Evaluator<'p> {
         }
         self.group_runs.clear();
         self.batch_runs.clear();
+        self.groups_in_order = in_order;
         let mut start = 0;
         match input.groups {
             // In order, the keys differ exactly where the group ids do.
             Some(g) if in_order => {
-                for k in 1..=n {
-                    if k == n || g[k] != g[start] {
-                        self.group_runs.push((start as u32, k as u32));
-                        start = k;
+                for (k, pair) in g[..n].windows(2).enumerate() {
+                    if pair[0] != pair[1] {
+                        self.group_runs.push((start as u32, k as u32 + 1));
+                        start = k + 1;
                     }
+                }
+                if n > 0 {
+                    self.group_runs.push((start as u32, n as u32));
                 }
             }
             _ => {
@@ -1441,6 +1460,20 @@ impl<'p> Evaluator<'p> {
     fn group(&mut self, op: GroupOp, x: usize, ty: ValueType, dst: usize) {
         if op.is_batch() {
             return self.batch(op, x, ty, dst);
+        }
+        let n = self.lanes;
+        if self.groups_in_order && matches!(op, GroupOp::Mean | GroupOp::Std | GroupOp::StdUnbiased) {
+            // `group_order` is the identity: each group is a run of lanes,
+            // read as a slice (the same values in the same order).
+            let (below, rest) = self.slots.split_at_mut(dst);
+            let (out, above) = rest.split_at_mut(n);
+            let xs = if x < dst { &below[x..x + n] } else { &above[x - dst - n..x - dst] };
+            for &(start, end) in &self.group_runs {
+                let (start, end) = (start as usize, end as usize);
+                let value = moments(xs[start..end].iter().map(|&bits| wide(ty, bits)), op);
+                out[start..end].fill(fb(value));
+            }
+            return;
         }
         for run in 0..self.group_runs.len() {
             let (start, end) = self.group_runs[run];
@@ -1882,7 +1915,8 @@ unsafe fn gather_avx2(table: &[u32], index: &[u32], out: &mut [u32]) {
 fn gather_element<T: Copy>(out: &mut [u32], vector: &[T], len: usize, e: usize, bits: impl Fn(T) -> u32) {
     #[inline(always)]
     fn fixed<T: Copy, const L: usize>(out: &mut [u32], vector: &[T], e: usize, bits: impl Fn(T) -> u32) {
-        for (d, v) in out.iter_mut().zip(vector.chunks_exact(L)) {
+        let e = e.min(L - 1);
+        for (d, v) in out.iter_mut().zip(vector.as_chunks::<L>().0) {
             *d = bits(v[e]);
         }
     }
