@@ -1050,8 +1050,11 @@ impl<'p> Evaluator<'p> {
                     for (k, &atom) in spec.atoms.iter().enumerate() {
                         match fast.atom_inputs[k].map(|input_k| input.columns[input_k as usize]) {
                             Some(Column::Bool(flags)) => {
+                                // `flag << k` as a mask (byte ops only, no
+                                // byte shifts, which SSE2 lacks).
+                                let bit = 1u8 << k;
                                 for (b, &flag) in labels.iter_mut().zip(&flags[lo..hi]) {
-                                    *b |= u8::from(flag) << k;
+                                    *b |= 0u8.wrapping_sub(u8::from(flag)) & bit;
                                 }
                             }
                             _ => {
@@ -1696,23 +1699,35 @@ unsafe fn step_packed(
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = isa;
-    let state_mask = (1u32 << packed.state_bits) - 1;
+    let (state_bits, state_mask) = (packed.state_bits, (1u32 << packed.state_bits) - 1);
     let class_mask = (1u32 << packed.class_bits) - 1;
     let edge_shift = packed.state_bits + packed.class_bits;
-    for l in done..n {
-        let state = states[l];
-        // SAFETY: the caller's contract.
-        let mut p = unsafe { *packed.table.get_unchecked((state << atoms | u32::from(labels[l])) as usize) };
-        if active.is_some_and(|a| !a[l]) {
-            // No edge, reward class 0 (0.0), the same state.
-            p = state;
+    let table = packed.table.as_slice();
+    // One loop per case, so the common one (every lane active) has no test.
+    let lanes = states[done..].iter_mut().zip(&labels[done..]).zip(&mut taken[done..]).zip(&mut classes[done..]);
+    let step = |p: u32, state: &mut u32, taken: &mut u32, class: &mut u32| {
+        *state = p & state_mask;
+        *taken = (p >> edge_shift).wrapping_sub(1);
+        *class = (p >> state_bits) & class_mask;
+    };
+    match active {
+        None => {
+            for (((state, &label), taken), class) in lanes {
+                // SAFETY: the caller's contract.
+                let p = unsafe { *table.get_unchecked((*state << atoms | u32::from(label)) as usize) };
+                step(p, state, taken, class);
+            }
         }
-        let next = p & state_mask;
-        states[l] = next;
-        taken[l] = (p >> edge_shift).wrapping_sub(1);
-        classes[l] = (p >> packed.state_bits) & class_mask;
-        out[l] = next;
+        Some(active) => {
+            for ((((state, &label), taken), class), &on) in lanes.zip(&active[done..]) {
+                // SAFETY: the caller's contract.
+                let p = unsafe { *table.get_unchecked((*state << atoms | u32::from(label)) as usize) };
+                // An inactive lane: no edge, reward class 0 (0.0), the same state.
+                step(if on { p } else { *state }, state, taken, class);
+            }
+        }
     }
+    out[done..].copy_from_slice(&states[done..]);
 }
 
 /// [`step_packed`] 16 lanes at a time; returns how many lanes it did.
