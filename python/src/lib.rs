@@ -162,8 +162,14 @@ fn contiguous<'a, T: numpy::Element>(name: &str, a: &'a PyReadonlyArray1<'_, T>)
 }
 
 fn as_bools<'a>(name: &str, bytes: &'a [u8]) -> PyResult<&'a [bool]> {
-    bytemuck::checked::try_cast_slice(bytes)
-        .map_err(|_| InputError::new_err(format!("input `{name}` must hold booleans (0 or 1)")))
+    // Every byte is 0 or 1 exactly when their OR is: a branch-free pass
+    // that vectorises (a byte-by-byte check was a tenth of a W2 call).
+    if bytes.iter().fold(0u8, |any, &b| any | b) > 1 {
+        return Err(InputError::new_err(format!("input `{name}` must hold booleans (0 or 1)")));
+    }
+    // SAFETY: every byte is 0 or 1, a valid `bool`, and `bool` has the size
+    // and alignment of `u8`.
+    Ok(unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<bool>(), bytes.len()) })
 }
 
 fn hold<'py>(program: &Artifact, columns: &Bound<'py, PyList>) -> PyResult<Vec<Held<'py>>> {
