@@ -52,7 +52,8 @@ fn float_leaf(rng: &mut Rng) -> String {
 }
 
 fn int_leaf(rng: &mut Rng) -> String {
-    let leaves = ["n", "m", "3", "-7", "2147483647", "0", "mm.state", "mm.distance", "steps", "mc.state", "mc.distance"];
+    let leaves =
+        ["n", "m", "3", "-7", "2147483647", "0", "mm.state", "mm.distance", "steps", "mc.state", "mc.distance"];
     leaves[rng.below(leaves.len())].to_string()
 }
 

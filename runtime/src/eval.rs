@@ -1068,7 +1068,9 @@ impl<'p> Evaluator<'p> {
                     // SAFETY: states are valid state indices (see below) and
                     // labels have `atoms` bits: every index is inside `packed`.
                     let classes = &mut self.fast_class[m][..width];
-                    unsafe { step_packed(self.options.isa, packed, atoms, labels, states, taken, classes, active, out) };
+                    unsafe {
+                        step_packed(self.options.isa, packed, atoms, labels, states, taken, classes, active, out)
+                    };
                     self.class_ready[m] = !packed.classes.is_empty();
                     return true;
                 }
@@ -1815,9 +1817,8 @@ unsafe fn lookup_avx512(table: &[u32], index: &[u32], out: &mut [u32]) {
     let mut padded = [0u32; 32];
     padded[..table.len()].copy_from_slice(table);
     // SAFETY: `padded` holds 32 values: two 64-byte loads.
-    let (low, high) = unsafe {
-        (_mm512_loadu_si512(padded.as_ptr().cast()), _mm512_loadu_si512(padded.as_ptr().add(16).cast()))
-    };
+    let (low, high) =
+        unsafe { (_mm512_loadu_si512(padded.as_ptr().cast()), _mm512_loadu_si512(padded.as_ptr().add(16).cast())) };
     let n = out.len();
     let mut l = 0;
     while l + 16 <= n {

@@ -114,7 +114,10 @@ mod tests {
             let x = -103.9 + k as f32 * 0.0008;
             let e = exp(x);
             let exact = f64::from(x).exp();
-            assert!((f64::from(e) - exact).abs() <= 2.0 * f64::from(f32::from_bits(1)), "exp({x}) = {e}, exact {exact}");
+            assert!(
+                (f64::from(e) - exact).abs() <= 2.0 * f64::from(f32::from_bits(1)),
+                "exp({x}) = {e}, exact {exact}"
+            );
         }
     }
 

@@ -181,7 +181,9 @@ pub(crate) fn plan(
             let a_index = a as usize;
             *loc = if let Some(t) = temp_of.get(a_index).copied().flatten() {
                 Loc::Temp(t)
-            } else if let Some(bits) = producer.get(a_index).and_then(|&p| code.get(p)).and_then(|i| constant_bits(&i.op)) {
+            } else if let Some(bits) =
+                producer.get(a_index).and_then(|&p| code.get(p)).and_then(|i| constant_bits(&i.op))
+            {
                 let t = *constant_temp[a_index].get_or_insert_with(|| {
                     plan.temps += 1;
                     plan.constants.push((plan.temps as u32 - 1, bits));

@@ -698,7 +698,9 @@ impl<'p> Analysis<'p> {
                 };
                 Interval { lo, hi, ..a }
             }
-            "exp" => first.monotone(rw_runtime::math::exp, rw_runtime::math::EXP_MONOTONE_ULPS, false).within(0.0, f64::INFINITY),
+            "exp" => first
+                .monotone(rw_runtime::math::exp, rw_runtime::math::EXP_MONOTONE_ULPS, false)
+                .within(0.0, f64::INFINITY),
             "sqrt" => {
                 let a = first.to_f32();
                 if let Some(arg) = args.first() {
@@ -717,7 +719,9 @@ impl<'p> Analysis<'p> {
                 let clipped = Interval { lo: a.lo.max(0.0), hi: a.hi.max(0.0), ..a };
                 clipped.monotone(rw_runtime::math::ln, 2, nan)
             }
-            "sigmoid" => first.monotone(rw_runtime::math::sigmoid, rw_runtime::math::EXP_MONOTONE_ULPS, false).within(0.0, 1.0),
+            "sigmoid" => {
+                first.monotone(rw_runtime::math::sigmoid, rw_runtime::math::EXP_MONOTONE_ULPS, false).within(0.0, 1.0)
+            }
             "tanh" => first.monotone(rw_runtime::math::tanh, 2, false).within(-1.0, 1.0),
             "step" => {
                 let v = ivs.get(1).copied().unwrap_or(first);
