@@ -41,7 +41,7 @@ fn is_pure(op: &Op) -> bool {
 }
 
 /// Rewrites every slot an instruction reads.
-fn map_reads(op: &mut Op, f: &impl Fn(Slot) -> Slot) {
+fn map_reads(op: &mut Op, mut f: impl FnMut(Slot) -> Slot) {
     match op {
         Op::Un(_, a) | Op::Group(_, a) => *a = f(*a),
         Op::Bin(_, a, b) => (*a, *b) = (f(*a), f(*b)),
@@ -62,17 +62,14 @@ fn map_reads(op: &mut Op, f: &impl Fn(Slot) -> Slot) {
 
 /// Every slot an instruction reads (automata's slots are counted apart).
 fn reads(op: &Op, out: &mut Vec<Slot>) {
-    let mut op = op.clone();
-    let seen = std::cell::RefCell::new(Vec::new());
-    map_reads(&mut op, &|s| {
-        seen.borrow_mut().push(s);
+    map_reads(&mut op.clone(), |s| {
+        out.push(s);
         s
     });
-    out.extend(seen.into_inner());
 }
 
 /// Rewrites every slot reference outside the code.
-fn map_outside(artifact: &mut Artifact, f: &impl Fn(Slot) -> Slot) {
+fn map_outside(artifact: &mut Artifact, mut f: impl FnMut(Slot) -> Slot) {
     for a in &mut artifact.automata {
         a.atoms.iter_mut().for_each(|s| *s = f(*s));
         a.edges.iter_mut().filter_map(|e| e.reward.as_mut()).for_each(|s| *s = f(*s));
@@ -125,7 +122,7 @@ pub fn optimize(artifact: &mut Artifact) {
     let mut value: Vec<Option<u32>> = vec![None; slots];
     let mut seen: HashMap<String, Slot> = HashMap::new();
     for instr in &mut artifact.code {
-        map_reads(&mut instr.op, &|s| replace.get(s as usize).copied().unwrap_or(s));
+        map_reads(&mut instr.op, |s| replace.get(s as usize).copied().unwrap_or(s));
         let dst = instr.dst as usize;
         let Some(&ty) = artifact.slot_types.get(dst) else { return };
         if let Some(folded) = fold(&instr.op, &value, ty) {
@@ -141,21 +138,13 @@ pub fn optimize(artifact: &mut Artifact) {
             }
         }
     }
-    map_outside(artifact, &|s| replace.get(s as usize).copied().unwrap_or(s));
+    map_outside(artifact, |s| replace.get(s as usize).copied().unwrap_or(s));
     // 2. Dead code: pure instructions whose slot nothing reads.
     let mut used = vec![false; slots];
-    let mut outside = Vec::new();
-    {
-        let mark = std::cell::RefCell::new(&mut outside);
-        let mut probe = artifact.clone();
-        map_outside(&mut probe, &|s| {
-            mark.borrow_mut().push(s);
-            s
-        });
-    }
-    for s in outside {
+    map_outside(artifact, |s| {
         used[s as usize] = true;
-    }
+        s
+    });
     let mut buffer = Vec::new();
     let mut keep = vec![true; artifact.code.len()];
     for (k, instr) in artifact.code.iter().enumerate().rev() {
@@ -190,9 +179,9 @@ pub fn optimize(artifact: &mut Artifact) {
     let new = |s: Slot| renumber[s as usize];
     for (k, instr) in code.iter_mut().enumerate() {
         instr.dst = k as Slot;
-        map_reads(&mut instr.op, &new);
+        map_reads(&mut instr.op, new);
     }
-    map_outside(artifact, &new);
+    map_outside(artifact, new);
     artifact.slots = code.len() as u32;
     artifact.code = code;
     artifact.spans = spans;

@@ -66,10 +66,6 @@ fn args_of(op: &Op) -> ([Slot; 3], usize) {
     }
 }
 
-fn constant_bits(op: &Op) -> Option<u32> {
-    op.constant_bits()
-}
-
 /// The plan for `program`. `chunked` says which instructions have a
 /// chunk kernel, `skip` which of those need not run at all (bool inputs
 /// the automata read from their columns), `reads` the slots an instruction
@@ -95,7 +91,7 @@ pub(crate) fn plan(
                 in_run = true;
             }
             run_of[k] = Some(run);
-        } else if constant_bits(&instr.op).is_none() {
+        } else if instr.op.constant_bits().is_none() {
             in_run = false;
         }
     }
@@ -151,7 +147,7 @@ pub(crate) fn plan(
         s < slots
             && !pinned[s]
             && producer[s] < code.len()
-            && constant_bits(&code[producer[s]].op).is_none()
+            && code[producer[s]].op.constant_bits().is_none()
             && run_of[producer[s]].is_some()
     };
 
@@ -161,7 +157,7 @@ pub(crate) fn plan(
     let mut temp_of: Vec<Option<u32>> = vec![None; slots];
     let mut current: Option<Vec<Kernel>> = None;
     for (k, instr) in code.iter().enumerate() {
-        if constant_bits(&instr.op).is_some() {
+        if instr.op.constant_bits().is_some() {
             continue;
         }
         if run_of[k].is_none() {
@@ -182,7 +178,7 @@ pub(crate) fn plan(
             *loc = if let Some(t) = temp_of.get(a_index).copied().flatten() {
                 Loc::Temp(t)
             } else if let Some(bits) =
-                producer.get(a_index).and_then(|&p| code.get(p)).and_then(|i| constant_bits(&i.op))
+                producer.get(a_index).and_then(|&p| code.get(p)).and_then(|i| i.op.constant_bits())
             {
                 let t = *constant_temp[a_index].get_or_insert_with(|| {
                     plan.temps += 1;
@@ -244,7 +240,7 @@ pub(crate) fn plan(
         Segment::Whole(_) => true,
     });
     if !sound {
-        let whole = (0..code.len()).filter(|&k| constant_bits(&code[k].op).is_none()).map(Segment::Whole).collect();
+        let whole = (0..code.len()).filter(|&k| code[k].op.constant_bits().is_none()).map(Segment::Whole).collect();
         return Plan { segments: whole, temps: 0, constants: Vec::new() };
     }
     plan
