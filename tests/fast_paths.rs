@@ -3,7 +3,8 @@
 //! Random specs (every built-in, `int` and `f32` mixed, group and batch
 //! terms, `prev`/`total`, a machine with numeric guards and edge rewards,
 //! a machine whose edge rewards are constants (the packed reward classes),
-//! `done`) run on random inputs with the values that break careless fast
+//! a machine over props alone (given as bool columns, as bits of one byte
+//! column, or mixed), `done`) run on random inputs with the values that break careless fast
 //! paths (NaN, ±inf, −0.0, subnormals, `i32` extremes), over ragged episodes
 //! (`last`, `active`, groups), on each path this CPU has; every output of
 //! every lane and step, the automaton states and the multiplier updates
@@ -18,7 +19,8 @@
 use rw_runtime::{Artifact, Column, Evaluator, Isa, Options, StepInput};
 use rw_tests::Rng;
 
-const LANES: usize = 64;
+/// One AVX-512 block of 64 lanes and a remainder.
+const LANES: usize = 70;
 /// More lanes than a fast-path chunk (1,024), and not a multiple of it.
 const WIDE_LANES: usize = 2_500;
 
@@ -142,8 +144,9 @@ fn spec(rng: &mut Rng) -> String {
          input x: f32\ninput y: f32\ninput n: int\ninput m: int\ninput v: f32[3]\nprops p0, p1\n\
          machine mm {{\n  start a\n  a -> b when p0 & x > 0.5 reward x\n  b -> c when p1 | n < 3 reward 1.0\n  c -> a when y < 0.0 reward -0.5\n  c -> d when y > 2.0\n  terminal d\n}}\n\
          machine mc {{\n  start q0\n  q0 -> q1 when p0 reward 1.0\n  q1 -> q2 when p1 & !p0 reward -0.5\n  q1 -> q3 when !p1 & n > 5 reward 1.0\n  q2 -> q0 when p0 | p1 reward 0.25\n  q3 -> q4 when p1\n  terminal q4\n}}\n\
+         machine mp {{\n  start r0\n  r0 -> r1 when p0 & !p1 reward 0.5\n  r0 -> r2 when p1 reward -1.0\n  r1 -> r2 when p0 | p1\n  r2 -> r0 when !p0 & !p1 reward 2.0\n  r2 -> r3 when p0 & p1\n  terminal r3\n}}\n\
          let e1 = {}\nlet e2 = {}\n\
-         reward = e1 + {}\n\
+         reward = e1 + {} + mp.reward\n\
          log l1 = e2\nlog l2 = {}\nlog l3 = {}\n\
          done when {}\n",
         float_expr(rng, depth),
@@ -183,6 +186,7 @@ fn ints(rng: &mut Rng, count: usize) -> Vec<i32> {
 }
 
 /// One step's inputs for every lane.
+#[derive(Clone)]
 struct Step {
     x: Vec<f32>,
     y: Vec<f32>,
@@ -191,21 +195,30 @@ struct Step {
     v: Vec<f32>,
     p0: Vec<bool>,
     p1: Vec<bool>,
+    /// The same props as bits 3 (`p0`) and 6 (`p1`) of each lane's byte,
+    /// the other bits noise.
+    labels: Vec<u8>,
+    /// How the props are given: 0 bool columns, 1 bits of `labels`, 2 `p0`
+    /// as bits and `p1` as bools.
+    props_as: u8,
     last: Vec<bool>,
     active: Vec<bool>,
     groups: Vec<u32>,
 }
 
-fn random_step(rng: &mut Rng, lanes: usize) -> Step {
+fn random_step(rng: &mut Rng, lanes: usize, props_as: u8) -> Step {
     let bools = |rng: &mut Rng, k: usize| (0..lanes).map(|_| one_in(rng, k)).collect::<Vec<_>>();
+    let labels: Vec<u8> = (0..lanes).map(|_| rng.next_u64() as u8).collect();
     Step {
         x: floats(rng, lanes),
         y: floats(rng, lanes),
         n: ints(rng, lanes),
         m: ints(rng, lanes),
         v: floats(rng, 3 * lanes),
-        p0: bools(rng, 2),
-        p1: bools(rng, 2),
+        p0: labels.iter().map(|&b| b & 8 != 0).collect(),
+        p1: labels.iter().map(|&b| b & 64 != 0).collect(),
+        labels,
+        props_as,
         last: bools(rng, 5),
         active: (0..lanes).map(|_| !one_in(rng, 6)).collect(),
         groups: (0..lanes).map(|_| if one_in(rng, 10) { u32::MAX } else { (rng.next_u64() % 5) as u32 }).collect(),
@@ -222,7 +235,9 @@ fn columns<'a>(artifact: &Artifact, s: &'a Step) -> Vec<Column<'a>> {
             "n" => Column::Int(&s.n),
             "m" => Column::Int(&s.m),
             "v" => Column::F32Vec(&s.v),
+            "p0" if s.props_as > 0 => Column::Bits { bytes: &s.labels, bit: 3 },
             "p0" => Column::Bool(&s.p0),
+            _ if s.props_as == 1 => Column::Bits { bytes: &s.labels, bit: 6 },
             _ => Column::Bool(&s.p1),
         })
         .collect()
@@ -281,8 +296,14 @@ fn every_path_gives_the_reference_bits() {
         compiled += 1;
         // Every 25th spec runs enough lanes to cross the fast paths' chunks.
         let lanes = if k % 25 == 0 { WIDE_LANES } else { LANES };
-        let steps: Vec<Step> = (0..STEPS).map(|_| random_step(&mut rng, lanes)).collect();
+        let props_as = (k % 3) as u8;
+        let steps: Vec<Step> = (0..STEPS).map(|_| random_step(&mut rng, lanes, props_as)).collect();
         let reference = run(&artifact, Isa::Scalar, &steps);
+        if props_as > 0 {
+            // Props given as bits mean what the same props as bools do.
+            let as_bools: Vec<Step> = steps.iter().map(|s| Step { props_as: 0, ..s.clone() }).collect();
+            assert_eq!(run(&artifact, Isa::Scalar, &as_bools), reference, "spec {k}: bits and bools disagree");
+        }
         // The tape optimiser (folding, merging, dead code) changes no bit.
         let checked = rw_compiler::sema::check_text("fast.rw", &src, None);
         let plain = rw_compiler::compile_unoptimized(&checked).expect("compiles unoptimised");
@@ -319,7 +340,7 @@ fn reset_gives_a_fresh_evaluator() {
     for _ in 0..100 {
         let src = spec(&mut rng);
         let Some(artifact) = compile(&src) else { continue };
-        let steps: Vec<Step> = (0..STEPS).map(|_| random_step(&mut rng, LANES)).collect();
+        let steps: Vec<Step> = (0..STEPS).map(|_| random_step(&mut rng, LANES, 1)).collect();
         let fresh = run(&artifact, Isa::Scalar, &steps);
         assert_eq!(fresh, run(&artifact, Isa::Scalar, &steps), "the reference is deterministic");
         let mut eval = Evaluator::new(&artifact, LANES, Options::default());
@@ -361,7 +382,7 @@ fn groups_in_order_match_the_sorted_partition() {
     for _ in 0..150 {
         let src = spec(&mut rng);
         let Some(artifact) = compile(&src) else { continue };
-        let mut in_order = random_step(&mut rng, lanes);
+        let mut in_order = random_step(&mut rng, lanes, 0);
         in_order.active = vec![true; lanes];
         in_order.groups = (0..lanes).map(|l| (l / SIZE) as u32).collect();
         // Lane `l` of the interleaved batch is lane `source(l)` in order.
@@ -375,6 +396,8 @@ fn groups_in_order_match_the_sorted_partition() {
             v: (0..lanes).flat_map(|l| in_order.v[3 * source(l)..3 * source(l) + 3].to_vec()).collect(),
             p0: (0..lanes).map(|l| in_order.p0[source(l)]).collect(),
             p1: (0..lanes).map(|l| in_order.p1[source(l)]).collect(),
+            labels: (0..lanes).map(|l| in_order.labels[source(l)]).collect(),
+            props_as: 0,
             last: (0..lanes).map(|l| in_order.last[source(l)]).collect(),
             active: vec![true; lanes],
             groups: (0..lanes).map(|l| in_order.groups[source(l)]).collect(),

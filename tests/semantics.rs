@@ -222,3 +222,61 @@ fn batch_terms_cover_every_active_lane_whatever_the_groups() {
     // Groups: {0} (lane 5 is inactive), {1} alone, {3}, {4} alone.
     assert_eq!([0, 1, 3, 4].map(|l| f32::from_bits(out.logs[0][l])), [1.0, 2.0, 8.0, 16.0]);
 }
+
+/// Props given as bits of one label byte per lane (a labelling function's
+/// bitmask) step a machine as the same props given as bools do, on every
+/// path; a bit past 7 and a reward buffer of the wrong length are refused
+/// before anything runs; `step_into` writes the rewards the caller's
+/// buffer holds and leaves `StepOutput::reward` empty.
+#[test]
+fn props_as_label_bits_and_rewards_into_a_buffer() {
+    use rw_runtime::{Isa, StepError};
+    let artifact = compile(
+        "props a, b, c\n\
+         machine m {\n  start s0\n  s0 -> s1 when a & !c reward 1.0\n  s1 -> s2 when b | c reward 0.5\n  s2 -> s0 when !a & !b reward -1.0\n}\n\
+         reward = m.reward\n",
+    );
+    let lanes = 131;
+    // Bit 0: a, bit 5: b, bit 2: c; the other bits are noise.
+    let bytes: Vec<Vec<u8>> =
+        (0..7u32).map(|t| (0..lanes as u32).map(|l| ((l * 37 + t * 101) % 256) as u8).collect()).collect();
+    let bit = |t: usize, k: u8| -> Vec<bool> { bytes[t].iter().map(|&b| b >> k & 1 == 1).collect() };
+    for isa in Isa::available_paths() {
+        let options = Options { isa, ..Options::default() };
+        let (mut as_bools, mut as_bits) =
+            (Evaluator::new(&artifact, lanes, options), Evaluator::new(&artifact, lanes, options));
+        for (t, step_bytes) in bytes.iter().enumerate() {
+            let (a, b, c) = (bit(t, 0), bit(t, 5), bit(t, 2));
+            let bools = [Column::Bool(&a), Column::Bool(&b), Column::Bool(&c)];
+            let expected = as_bools
+                .step(&StepInput { columns: &bools, last: None, groups: None, active: None })
+                .unwrap()
+                .reward
+                .clone();
+            let bits = [
+                Column::Bits { bytes: step_bytes, bit: 0 },
+                Column::Bits { bytes: step_bytes, bit: 5 },
+                Column::Bits { bytes: step_bytes, bit: 2 },
+            ];
+            let input = StepInput { columns: &bits, last: None, groups: None, active: None };
+            let mut reward = vec![f32::NAN; lanes];
+            let out = as_bits.step_into(&input, &mut reward).unwrap();
+            assert!(out.reward.is_empty(), "{isa}: the rewards went to the buffer");
+            assert_eq!(reward, expected, "{isa}, step {t}");
+            assert!(expected.iter().any(|&r| r != 0.0), "the machine pays");
+            let mut short = vec![0.0; lanes - 1];
+            assert!(matches!(as_bits.step_into(&input, &mut short), Err(StepError::LaneFlags { what: "reward", .. })));
+        }
+        assert_eq!(as_bools.automaton_states(0), as_bits.automaton_states(0), "{isa}: refused steps changed nothing");
+        let bad = [Column::Bits { bytes: &bytes[0], bit: 8 }, Column::Bool(&[true; 131]), Column::Bool(&[true; 131])];
+        let err = as_bits.step(&StepInput { columns: &bad, last: None, groups: None, active: None }).unwrap_err();
+        assert_eq!(err.to_string(), "input `a` must be a column of bits of bytes (bit 0 to 7, not 8)");
+        // After `step_into`, `step` fills `StepOutput::reward` again.
+        let (a, b, c) = (bit(0, 0), bit(0, 5), bit(0, 2));
+        let bools = [Column::Bool(&a), Column::Bool(&b), Column::Bool(&c)];
+        assert_eq!(
+            as_bits.step(&StepInput { columns: &bools, last: None, groups: None, active: None }).unwrap().reward.len(),
+            lanes
+        );
+    }
+}

@@ -32,6 +32,7 @@ from ._native import CompileError, EvaluationError, InputError, LoadError
 
 __all__ = [
     "Batch",
+    "Bits",
     "CompileError",
     "CompileWarning",
     "EvaluationError",
@@ -43,6 +44,30 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+class Bits:
+    """A bool prop given as bit `bit` (0 to 7) of each lane's byte in
+    `labels` (uint8, one byte per lane): a labelling function's bitmask,
+    which up to eight props share::
+
+        labels = env_labels.astype(np.uint8)     # bit 0: coffee, bit 1: mail, ...
+        batch.step({"coffee": rwc.Bits(labels, 0), "mail": rwc.Bits(labels, 1), ...})
+
+    Read in place (no unpacking into bool columns); a machine whose props
+    all come from one byte array reads the bytes as they are.
+    """
+
+    __slots__ = ("labels", "bit")
+
+    def __init__(self, labels: Any, bit: int):
+        if isinstance(bit, bool) or not isinstance(bit, (int, np.integer)) or not 0 <= int(bit) < 8:
+            raise InputError(f"`Bits` takes a bit from 0 to 7, not {bit!r}")
+        self.labels = labels
+        self.bit = int(bit)
+
+    def __repr__(self) -> str:
+        return f"Bits(<{np.shape(self.labels)[0] if np.ndim(self.labels) else '?'} labels>, bit={self.bit})"
 
 
 class CompileWarning(UserWarning):
@@ -109,6 +134,17 @@ def _convert(spec: _Input, value: Any, lanes: Optional[int]) -> Any:
     name = spec.name
     if spec.kind == "criteria":
         return _criteria(name, value, lanes)
+    if isinstance(value, Bits):
+        if spec.kind != "bool" or spec.width:
+            raise InputError(f"input `{name}` ({spec.describe()}) cannot be given as `Bits`: only bool props can")
+        a = np.asarray(value.labels)
+        if a.dtype != np.uint8 or a.ndim != 1:
+            raise InputError(
+                f"input `{name}`: `Bits` needs a 1-D uint8 array of label bytes; got dtype {a.dtype}, shape {_shape(a)}"
+            )
+        if lanes is not None and a.shape[0] != lanes:
+            raise InputError(f"input `{name}` has {a.shape[0]} lanes; the other inputs have {lanes}")
+        return (np.ascontiguousarray(a), value.bit)
     try:
         a = np.asarray(value)
     except Exception as e:  # ragged lists and the like
@@ -175,6 +211,8 @@ def _criteria(name: str, value: Any, lanes: Optional[int]) -> tuple:
 
 
 def _lanes_of(value: Any, spec: _Input) -> Optional[int]:
+    if isinstance(value, Bits):
+        value = value.labels
     if spec.kind == "criteria":
         if isinstance(value, tuple) and len(value) == 3:
             return len(value[0]) - 1

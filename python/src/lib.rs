@@ -15,7 +15,7 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use rw_runtime::artifact::{InputKind, Op, ValueType};
 use rw_runtime::{Artifact, Column, Evaluator, Isa, Options, OwnedEvaluator, StepError, StepInput, StepOutput};
 use std::path::PathBuf;
@@ -152,6 +152,8 @@ fn load(data: &[u8]) -> PyResult<Program> {
 /// GIL is released.
 enum Held<'py> {
     Bool(PyReadonlyArray1<'py, u8>),
+    /// A bool prop as one bit of each lane's label byte (`rwc.Bits`).
+    Bits(PyReadonlyArray1<'py, u8>, u8),
     Int(PyReadonlyArray1<'py, i32>),
     F32(PyReadonlyArray1<'py, f32>),
     Criteria(PyReadonlyArray1<'py, u32>, PyReadonlyArray1<'py, f32>, PyReadonlyArray1<'py, f32>),
@@ -187,6 +189,14 @@ fn hold<'py>(program: &Artifact, columns: &Bound<'py, PyList>) -> PyResult<Vec<H
         .map(|(spec, column)| {
             let wrong = |what: &str| InputError::new_err(format!("input `{}` must be {what}", spec.name));
             Ok(match spec.kind {
+                InputKind::Scalar(ValueType::Bool) if column.is_instance_of::<PyTuple>() => {
+                    let (bytes, bit): (PyReadonlyArray1<'py, u8>, u8) =
+                        column.extract().map_err(|_| wrong("a uint8 array of label bytes and a bit (0 to 7)"))?;
+                    if bit >= 8 {
+                        return Err(wrong(&format!("a bit of a byte (0 to 7), not {bit}")));
+                    }
+                    Held::Bits(bytes, bit)
+                }
                 InputKind::Scalar(ValueType::Bool) | InputKind::Vector(ValueType::Bool, _) => {
                     Held::Bool(column.extract().map_err(|_| wrong("a uint8 array of 0/1"))?)
                 }
@@ -220,6 +230,7 @@ fn bind_columns<'a>(program: &Artifact, held: &'a [Held<'_>]) -> PyResult<Vec<Co
                     let c = as_bools(name, contiguous(name, a)?)?;
                     if vector { Column::BoolVec(c) } else { Column::Bool(c) }
                 }
+                Held::Bits(a, bit) => Column::Bits { bytes: contiguous(name, a)?, bit: *bit },
                 Held::Int(a) => {
                     let c = contiguous(name, a)?;
                     if vector { Column::IntVec(c) } else { Column::Int(c) }
@@ -310,6 +321,7 @@ fn lanes_of(program: &Artifact, columns: &[Column<'_>], flags: &FlagSlices<'_>) 
         };
         return Ok(match column {
             Column::Bool(c) => c.len(),
+            Column::Bits { bytes, .. } => bytes.len(),
             Column::Int(c) => c.len(),
             Column::F32(c) => c.len(),
             Column::BoolVec(c) => c.len() / width.max(1),

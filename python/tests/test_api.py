@@ -168,6 +168,48 @@ def test_office_episodes_step_as_the_readme_shows():
     assert states.tolist() == [start, start]
 
 
+@pytest.mark.parametrize("isa", ["scalar", "auto"])
+def test_props_given_as_bits_of_label_bytes_step_as_bools_do(isa):
+    """A labelling function's bitmask (one byte per lane, bit k for prop k)
+    passed with `rwc.Bits` gives the rewards and states the same props as
+    bool arrays give, over many lanes (the fast paths' blocks and their
+    remainder)."""
+    program = rwc.compile(example("office.rw"))
+    props = ["coffee", "mail", "office", "decoration"]
+    lanes = 200
+    rng = np.random.default_rng(7)
+    by_bools, by_bits = program.batch(lanes, isa=isa), program.batch(lanes, isa=isa)
+    for _ in range(12):
+        # Bits 4 to 7 are noise the spec never reads.
+        labels = rng.integers(0, 256, lanes, dtype=np.uint8) & np.uint8(0b11110111)
+        bools = {p: (labels >> k & 1).astype(bool) for k, p in enumerate(props)}
+        bits = {p: rwc.Bits(labels, k) for k, p in enumerate(props)}
+        a, b = by_bools.step(bools), by_bits.step(bits)
+        assert a["reward"].tobytes() == b["reward"].tobytes()
+        assert (a["done"] == b["done"]).all()
+    assert (by_bools.automaton_states()["task"] == by_bits.automaton_states()["task"]).all()
+
+
+def test_bits_are_checked():
+    program = rwc.compile(example("office.rw"))
+    batch = program.batch(3)
+    labels = np.zeros(3, dtype=np.uint8)
+    ok = {p: rwc.Bits(labels, k) for k, p in enumerate(["coffee", "mail", "office", "decoration"])}
+    with pytest.raises(rwc.InputError, match="from 0 to 7, not 8"):
+        rwc.Bits(labels, 8)
+    with pytest.raises(rwc.InputError, match="1-D uint8 array of label bytes; got dtype int64"):
+        batch.step({**ok, "coffee": rwc.Bits(np.zeros(3, dtype=np.int64), 0)})
+    with pytest.raises(rwc.InputError, match="has 2 lanes; the other inputs have 3"):
+        batch.step({**ok, "mail": rwc.Bits(np.zeros(2, dtype=np.uint8), 1)})
+    grpo = rwc.compile(example("grpo_composite.rw"))
+    inputs, group = w2_batch(3)
+    with pytest.raises(rwc.InputError, match="cannot be given as `Bits`: only bool props can"):
+        grpo.evaluate({**inputs, "length": rwc.Bits(labels, 0)}, group=group)
+    # A bool input given as bits is fine in `evaluate` too.
+    as_bits = grpo.evaluate({**inputs, "correct": rwc.Bits(inputs["correct"].astype(np.uint8), 0)}, group=group)
+    assert as_bits["reward"].tobytes() == grpo.evaluate(inputs, group=group)["reward"].tobytes()
+
+
 def test_reset_and_truncation_restart_episodes():
     program = rwc.compile(example("office.rw"))
     batch = program.batch(3)

@@ -12,6 +12,7 @@
 //! bit.
 
 use crate::artifact::*;
+use crate::diagram::Diagram;
 use crate::isa::Isa;
 use crate::math;
 use crate::plan::{self, CHUNK_LANES, Kernel, Loc, Plan, Segment};
@@ -21,6 +22,13 @@ use std::fmt;
 #[derive(Clone, Copy, Debug)]
 pub enum Column<'a> {
     Bool(&'a [bool]),
+    /// A bool input as bit `bit` (0 to 7) of each lane's byte: a labelling
+    /// function's bitmask, one byte per lane that up to eight props share.
+    /// Automata read their atoms straight from the bytes (no unpacking).
+    Bits {
+        bytes: &'a [u8],
+        bit: u8,
+    },
     Int(&'a [i32]),
     F32(&'a [f32]),
     /// Vector inputs, lane-major: element `k` of lane `l` at `l * len + k`.
@@ -272,6 +280,9 @@ struct FastAutomaton {
     values: Vec<Vec<u32>>,
     /// The transitions packed for one lookup per lane, when they fit.
     packed: Option<Packed>,
+    /// The packed table as a permute diagram, on the AVX-512 path of a CPU
+    /// with VBMI, when it fits.
+    diagram: Option<Diagram>,
 }
 
 /// Per `state << atoms | label`, in one `u32`: the next state (a missing
@@ -324,7 +335,7 @@ impl Packed {
 impl FastAutomaton {
     /// Tables for a dense automaton; `None` for cube lists (the reference
     /// steps those).
-    fn new(spec: &AutomatonSpec, program: &Artifact, slots: &[u32], lanes: usize) -> Option<FastAutomaton> {
+    fn new(spec: &AutomatonSpec, program: &Artifact, slots: &[u32], lanes: usize, isa: Isa) -> Option<FastAutomaton> {
         let Transitions::Dense { table } = &spec.transitions else { return None };
         let atoms = spec.atoms.len() as u32;
         let width = 1usize << atoms;
@@ -360,7 +371,11 @@ impl FastAutomaton {
         ];
         let values = (0..spec.values.len() as u32).map(|k| table(AutomatonMember::Value(k))).collect();
         let packed = Packed::new(&edge, &to, reward.as_ref(), states, width);
-        Some(FastAutomaton { atoms, atom_inputs, edge, to, reward, by_state, values, packed })
+        let diagram = packed
+            .as_ref()
+            .filter(|_| isa == Isa::Avx512 && Diagram::available())
+            .and_then(|p| Diagram::new(&p.table, states as usize, atoms, p.state_bits, p.class_bits));
+        Some(FastAutomaton { atoms, atom_inputs, edge, to, reward, by_state, values, packed, diagram })
     }
 }
 
@@ -490,8 +505,11 @@ impl<'p> Evaluator<'p> {
         }
         if options.isa != Isa::Scalar {
             evaluator.fast_index = vec![0; lanes];
-            evaluator.fast =
-                program.automata.iter().map(|a| FastAutomaton::new(a, program, &evaluator.slots, lanes)).collect();
+            evaluator.fast = program
+                .automata
+                .iter()
+                .map(|a| FastAutomaton::new(a, program, &evaluator.slots, lanes, options.isa))
+                .collect();
             evaluator.fast_skip = fused_inputs(program, &evaluator.fast);
             let plan = plan::plan(
                 program,
@@ -699,6 +717,15 @@ impl<'p> Evaluator<'p> {
         for (spec, column) in self.program.inputs.iter().zip(input.columns) {
             let (len, ok) = match (spec.kind, column) {
                 (InputKind::Scalar(ValueType::Bool), Column::Bool(c)) => (c.len(), n),
+                (InputKind::Scalar(ValueType::Bool), Column::Bits { bytes, bit }) => {
+                    if *bit >= 8 {
+                        return Err(StepError::ColumnType {
+                            input: spec.name.clone(),
+                            expected: format!("bits of bytes (bit 0 to 7, not {bit})"),
+                        });
+                    }
+                    (bytes.len(), n)
+                }
                 (InputKind::Scalar(ValueType::Int), Column::Int(c)) => (c.len(), n),
                 (InputKind::Scalar(ValueType::F32), Column::F32(c)) => (c.len(), n),
                 (InputKind::Vector(ValueType::Bool, k), Column::BoolVec(c)) => (c.len(), n * k as usize),
@@ -772,6 +799,20 @@ impl<'p> Evaluator<'p> {
 
     /// Advances every lane by one step.
     pub fn step(&mut self, input: &StepInput<'_>) -> Result<&StepOutput, StepError> {
+        self.step_with(input, None)
+    }
+
+    /// As [`Evaluator::step`], with the rewards written to `reward` (one
+    /// per lane: a trainer's own buffer) instead of [`StepOutput::reward`],
+    /// which is left empty. Saves a copy of the rewards per step.
+    pub fn step_into(&mut self, input: &StepInput<'_>, reward: &mut [f32]) -> Result<&StepOutput, StepError> {
+        if reward.len() != self.lanes {
+            return Err(StepError::LaneFlags { what: "reward", expected: self.lanes, found: reward.len() });
+        }
+        self.step_with(input, Some(reward))
+    }
+
+    fn step_with(&mut self, input: &StepInput<'_>, reward: Option<&mut [f32]>) -> Result<&StepOutput, StepError> {
         self.check_columns(input)?;
         self.group_ready = false;
         if self.program.code.iter().any(|i| matches!(i.op, Op::Group(..))) {
@@ -783,7 +824,7 @@ impl<'p> Evaluator<'p> {
                 return Err(StepError::BatchTooLarge { size: (end - start) as usize });
             }
         }
-        self.run_tape(input)?;
+        self.run_tape(input, reward)?;
         Ok(&self.output)
     }
 
@@ -791,29 +832,45 @@ impl<'p> Evaluator<'p> {
     /// (inlined into each path's function, so it is compiled with that
     /// path's target features).
     #[inline(always)]
-    fn finish_step(&mut self, input: &StepInput<'_>) -> Result<(), StepError> {
+    fn finish_step(&mut self, input: &StepInput<'_>, reward: Option<&mut [f32]>) -> Result<(), StepError> {
         let n = self.lanes;
         let p = self.program;
         let slot = |s: Slot| s as usize * n;
         let column = |s: Slot| &self.slots[slot(s)..slot(s) + n];
-        for (o, &bits) in self.output.reward.iter_mut().zip(column(p.reward)) {
-            *o = f(canonical_nan(bits));
-        }
-        match p.done {
-            Some(d) => self.output.done.iter_mut().zip(column(d)).for_each(|(o, &b)| *o = b != 0),
-            None => self.output.done.fill(false),
-        }
-        let ends_on_done = !self.options.ignore_done;
-        match input.last {
-            Some(last) => {
-                let ends = self.output.episode_end.iter_mut().zip(&self.output.done).zip(last);
-                ends.for_each(|((e, &done), &last)| *e = last || (done && ends_on_done));
+        let reward = match reward {
+            Some(reward) => {
+                self.output.reward.clear();
+                reward
             }
             None => {
-                let ends = self.output.episode_end.iter_mut().zip(&self.output.done);
-                ends.for_each(|(e, &done)| *e = done && ends_on_done);
+                self.output.reward.resize(n, 0.0);
+                &mut self.output.reward[..]
             }
+        };
+        for (o, &bits) in reward.iter_mut().zip(column(p.reward)) {
+            *o = f(canonical_nan(bits));
         }
+        // `done`, episode ends (of active lanes) and step counters in one
+        // pass. Step counters saturate at i32::MAX (`steps` is a
+        // non-negative int); inactive lanes keep theirs; ended episodes
+        // restart below.
+        let flags = FinishFlags {
+            done_bits: p.done.map_or(&[][..], column),
+            last: input.last.unwrap_or(&[]),
+            active: input.active.unwrap_or(&[]),
+            ends_on_done: !self.options.ignore_done,
+        };
+        let (done, ends, steps) = (&mut self.output.done, &mut self.output.episode_end, &mut self.steps);
+        let any_end = match (p.done.is_some(), input.last.is_some(), input.active.is_some()) {
+            (false, false, false) => flags.run::<false, false, false>(done, ends, steps),
+            (false, false, true) => flags.run::<false, false, true>(done, ends, steps),
+            (false, true, false) => flags.run::<false, true, false>(done, ends, steps),
+            (false, true, true) => flags.run::<false, true, true>(done, ends, steps),
+            (true, false, false) => flags.run::<true, false, false>(done, ends, steps),
+            (true, false, true) => flags.run::<true, false, true>(done, ends, steps),
+            (true, true, false) => flags.run::<true, true, false>(done, ends, steps),
+            (true, true, true) => flags.run::<true, true, true>(done, ends, steps),
+        };
         for (k, log) in p.logs.iter().enumerate() {
             let base = slot(log.slot);
             let column = &self.slots[base..base + n];
@@ -851,23 +908,7 @@ impl<'p> Evaluator<'p> {
                 self.registers[r + l] = self.slots[b + l];
             }
         }
-        if let Some(active) = input.active {
-            for (end, &a) in self.output.episode_end.iter_mut().zip(active) {
-                *end &= a;
-            }
-        }
-        // Saturates at i32::MAX: `steps` is a non-negative int. Inactive
-        // lanes keep theirs; ended episodes restart below.
-        match input.active {
-            None => self.steps.iter_mut().for_each(|s| *s = (*s + 1).min(i32::MAX as u32)),
-            Some(active) => {
-                for (s, &a) in self.steps.iter_mut().zip(active) {
-                    *s = (*s + u32::from(a)).min(i32::MAX as u32);
-                }
-            }
-        }
-        // A branch-free scan (it vectorises; `any` stops early, byte by byte).
-        if self.output.episode_end.iter().fold(false, |any, &e| any | e) {
+        if any_end {
             self.reset_ended();
         }
         Ok(())
@@ -875,7 +916,7 @@ impl<'p> Evaluator<'p> {
 
     /// Runs the tape's non-constant instructions on the chosen path, then
     /// [`Evaluator::finish_step`].
-    fn run_tape(&mut self, input: &StepInput<'_>) -> Result<(), StepError> {
+    fn run_tape(&mut self, input: &StepInput<'_>, reward: Option<&mut [f32]>) -> Result<(), StepError> {
         match self.options.isa {
             Isa::Scalar => {
                 let program = self.program;
@@ -884,38 +925,38 @@ impl<'p> Evaluator<'p> {
                         self.exec(instr, input);
                     }
                 }
-                self.finish_step(input)
+                self.finish_step(input, reward)
             }
             Isa::Portable => {
                 self.run_tape_fast(input);
-                self.finish_step(input)
+                self.finish_step(input, reward)
             }
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `try_new`/`new` keep `isa` to paths this CPU has.
-            Isa::Avx2 => unsafe { self.run_tape_avx2(input) },
+            Isa::Avx2 => unsafe { self.run_tape_avx2(input, reward) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            Isa::Avx512 => unsafe { self.run_tape_avx512(input) },
+            Isa::Avx512 => unsafe { self.run_tape_avx512(input, reward) },
             #[cfg(not(target_arch = "x86_64"))]
             Isa::Avx2 | Isa::Avx512 => {
                 self.run_tape_fast(input);
-                self.finish_step(input)
+                self.finish_step(input, reward)
             }
         }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn run_tape_avx2(&mut self, input: &StepInput<'_>) -> Result<(), StepError> {
+    fn run_tape_avx2(&mut self, input: &StepInput<'_>, reward: Option<&mut [f32]>) -> Result<(), StepError> {
         self.run_tape_fast(input);
-        self.finish_step(input)
+        self.finish_step(input, reward)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-    fn run_tape_avx512(&mut self, input: &StepInput<'_>) -> Result<(), StepError> {
+    fn run_tape_avx512(&mut self, input: &StepInput<'_>, reward: Option<&mut [f32]>) -> Result<(), StepError> {
         self.run_tape_fast(input);
-        self.finish_step(input)
+        self.finish_step(input, reward)
     }
 
     /// The fast paths: the plan's chunked runs run kernel by kernel over
@@ -1008,6 +1049,9 @@ impl<'p> Evaluator<'p> {
             }
             Op::Input(k) => match input.columns[*k as usize] {
                 Column::Bool(c) => out.iter_mut().zip(&c[lo..hi]).for_each(|(d, &v)| *d = bb(v)),
+                Column::Bits { bytes, bit } => {
+                    out.iter_mut().zip(&bytes[lo..hi]).for_each(|(d, &v)| *d = u32::from(v >> bit & 1))
+                }
                 Column::Int(c) => out.iter_mut().zip(&c[lo..hi]).for_each(|(d, &v)| *d = ib(v)),
                 Column::F32(c) => out.iter_mut().zip(&c[lo..hi]).for_each(|(d, &v)| *d = fb(v)),
                 _ => return false,
@@ -1043,33 +1087,53 @@ impl<'p> Evaluator<'p> {
                 let (states, taken) = (&mut self.states[m][lo..hi], &mut self.taken[m][lo..hi]);
                 let atoms = fast.atoms;
                 if let (Some(packed), true) = (&fast.packed, atoms <= 8) {
-                    // Labels as bytes (64 lanes per vector while packing),
-                    // then one lookup per lane gives the edge and the state.
-                    let labels = &mut self.fast_labels[..width];
-                    labels.fill(0);
-                    for (k, &atom) in spec.atoms.iter().enumerate() {
-                        match fast.atom_inputs[k].map(|input_k| input.columns[input_k as usize]) {
-                            Some(Column::Bool(flags)) => {
-                                // `flag << k` as a mask (byte ops only, no
-                                // byte shifts, which SSE2 lacks).
-                                let bit = 1u8 << k;
-                                for (b, &flag) in labels.iter_mut().zip(&flags[lo..hi]) {
-                                    *b |= 0u8.wrapping_sub(u8::from(flag)) & bit;
-                                }
-                            }
-                            _ => {
-                                let Some(bits) = column(atom) else { return false };
-                                for (b, &bit) in labels.iter_mut().zip(bits) {
-                                    *b |= ((bit & 1) as u8) << k;
-                                }
-                            }
-                        }
+                    // Each atom's column at this chunk's lanes.
+                    let mut sources = [AtomSource::Slot(&[]); 8];
+                    for ((source, &atom), input_k) in sources.iter_mut().zip(&spec.atoms).zip(&fast.atom_inputs) {
+                        *source = match input_k.map(|input_k| input.columns[input_k as usize]) {
+                            Some(Column::Bool(flags)) => AtomSource::Flags(&flags[lo..hi]),
+                            Some(Column::Bits { bytes, bit }) => AtomSource::Bits(&bytes[lo..hi], bit),
+                            _ => match column(atom) {
+                                Some(bits) => AtomSource::Slot(bits),
+                                None => return false,
+                            },
+                        };
                     }
+                    let sources = &sources[..spec.atoms.len()];
+                    let classes = &mut self.fast_class[m][..width];
+                    let isa = self.options.isa;
+                    let mut diagram = fast.diagram.as_ref();
+                    let mut done = 0;
+                    // Atoms that are bits of one byte column: the diagram
+                    // reads the bytes as they are (whole 64-lane blocks).
+                    #[cfg(target_arch = "x86_64")]
+                    if let (Some(d), Some((bytes, masks))) = (diagram, shared_label_bytes(sources)) {
+                        // SAFETY: a diagram exists only on the AVX-512 path
+                        // of a CPU with VBMI (`FastAutomaton::new`); states
+                        // are valid (see below) and every atom is a bit.
+                        done = unsafe { d.step_avx512(bytes, &masks, states, taken, classes, active, out) };
+                        diagram = None;
+                    }
+                    // The other lanes: labels as bytes (64 lanes per vector
+                    // while packing), then one lookup per lane gives the
+                    // edge and the state.
+                    let labels = &mut self.fast_labels[done..width];
+                    pack_atoms(labels, sources, done);
                     // SAFETY: states are valid state indices (see below) and
                     // labels have `atoms` bits: every index is inside `packed`.
-                    let classes = &mut self.fast_class[m][..width];
                     unsafe {
-                        step_packed(self.options.isa, packed, atoms, labels, states, taken, classes, active, out)
+                        step_packed(
+                            isa,
+                            packed,
+                            diagram,
+                            atoms,
+                            labels,
+                            &mut states[done..],
+                            &mut taken[done..],
+                            &mut classes[done..],
+                            active.map(|a| &a[done..]),
+                            &mut out[done..],
+                        )
                     };
                     self.class_ready[m] = !packed.classes.is_empty();
                     return true;
@@ -1079,13 +1143,20 @@ impl<'p> Evaluator<'p> {
                     *i = s << atoms;
                 }
                 for (k, &atom) in spec.atoms.iter().enumerate() {
-                    if let Some(Column::Bool(flags)) =
-                        fast.atom_inputs[k].map(|input_k| input.columns[input_k as usize])
-                    {
-                        for (i, &flag) in index.iter_mut().zip(&flags[lo..hi]) {
-                            *i |= u32::from(flag) << k;
+                    match fast.atom_inputs[k].map(|input_k| input.columns[input_k as usize]) {
+                        Some(Column::Bool(flags)) => {
+                            for (i, &flag) in index.iter_mut().zip(&flags[lo..hi]) {
+                                *i |= u32::from(flag) << k;
+                            }
+                            continue;
                         }
-                        continue;
+                        Some(Column::Bits { bytes, bit }) => {
+                            for (i, &byte) in index.iter_mut().zip(&bytes[lo..hi]) {
+                                *i |= u32::from(byte >> bit & 1) << k;
+                            }
+                            continue;
+                        }
+                        _ => {}
                     }
                     let Some(bits) = column(atom) else { return false };
                     for (i, &bit) in index.iter_mut().zip(bits) {
@@ -1297,6 +1368,9 @@ impl<'p> Evaluator<'p> {
             }
             Op::Input(k) => match input.columns[*k as usize] {
                 Column::Bool(c) => (0..n).for_each(|l| self.slots[dst + l] = bb(c[l])),
+                Column::Bits { bytes, bit } => {
+                    (0..n).for_each(|l| self.slots[dst + l] = u32::from(bytes[l] >> bit & 1))
+                }
                 Column::Int(c) => (0..n).for_each(|l| self.slots[dst + l] = ib(c[l])),
                 Column::F32(c) => (0..n).for_each(|l| self.slots[dst + l] = fb(c[l])),
                 _ => {}
@@ -1681,6 +1755,7 @@ fn fused_inputs(program: &Artifact, fast: &[Option<FastAutomaton>]) -> Vec<bool>
 unsafe fn step_packed(
     isa: Isa,
     packed: &Packed,
+    diagram: Option<&Diagram>,
     atoms: u32,
     labels: &[u8],
     states: &mut [u32],
@@ -1696,11 +1771,28 @@ unsafe fn step_packed(
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx512 {
+        if let Some(diagram) = diagram {
+            // SAFETY: the diagram exists only where the CPU has VBMI (see
+            // `FastAutomaton::new`); the caller's contract bounds states
+            // and labels.
+            done = unsafe { diagram.step_avx512(labels, &IDENTITY_MASKS, states, taken, classes, active, out) };
+        }
         // SAFETY: the caller's contract.
-        done = unsafe { step_packed_avx512(packed, atoms, labels, states, taken, classes, active, out) };
+        done += unsafe {
+            step_packed_avx512(
+                packed,
+                atoms,
+                &labels[done..],
+                &mut states[done..],
+                &mut taken[done..],
+                &mut classes[done..],
+                active.map(|a| &a[done..]),
+                &mut out[done..],
+            )
+        };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = isa;
+    let _ = (isa, diagram);
     let (state_bits, state_mask) = (packed.state_bits, (1u32 << packed.state_bits) - 1);
     let class_mask = (1u32 << packed.class_bits) - 1;
     let edge_shift = packed.state_bits + packed.class_bits;
@@ -1783,6 +1875,177 @@ unsafe fn step_packed_avx512(
         l += 16;
     }
     l
+}
+
+/// The per-lane flags [`Evaluator::finish_step`] derives, with the
+/// optional columns empty when absent.
+struct FinishFlags<'a> {
+    done_bits: &'a [u32],
+    last: &'a [bool],
+    active: &'a [bool],
+    ends_on_done: bool,
+}
+
+impl FinishFlags<'_> {
+    /// `done`, episode ends (masked by `active`) and step counters in one
+    /// branch-free pass, specialised on which columns exist; whether any
+    /// episode ended.
+    #[inline(always)]
+    fn run<const DONE: bool, const LAST: bool, const ACTIVE: bool>(
+        &self,
+        done: &mut [bool],
+        ends: &mut [bool],
+        steps: &mut [u32],
+    ) -> bool {
+        let n = done.len().min(ends.len()).min(steps.len());
+        let (done, ends, steps) = (&mut done[..n], &mut ends[..n], &mut steps[..n]);
+        let done_bits = if DONE { &self.done_bits[..n] } else { &[][..] };
+        let last = if LAST { &self.last[..n] } else { &[][..] };
+        let active = if ACTIVE { &self.active[..n] } else { &[][..] };
+        let mut any = false;
+        let ends_on_done = self.ends_on_done;
+        // `&` and `|`, not `&&` and `||`: no branches, so the loop vectorises.
+        for l in 0..n {
+            let d = DONE && (done_bits[l] != 0);
+            let on = !ACTIVE || active[l];
+            let end = ((LAST && last[l]) | (d & ends_on_done)) & on;
+            done[l] = d;
+            ends[l] = end;
+            steps[l] = (steps[l] + u32::from(on)).min(i32::MAX as u32);
+            any |= end;
+        }
+        any
+    }
+}
+
+/// Where an automaton's atom comes from, at one chunk's lanes.
+#[derive(Clone, Copy)]
+enum AtomSource<'a> {
+    Flags(&'a [bool]),
+    /// Bit `.1` of each byte.
+    Bits(&'a [u8], u8),
+    /// A computed bool (0 or 1) in a slot column.
+    Slot(&'a [u32]),
+}
+
+/// Label bit k is bit k of the packed label byte.
+const IDENTITY_MASKS: [u8; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
+
+/// When every atom is a bit of the same byte column: the bytes, and per
+/// atom its bit's mask.
+fn shared_label_bytes<'a>(sources: &[AtomSource<'a>]) -> Option<(&'a [u8], [u8; 8])> {
+    let mut masks = [0u8; 8];
+    let mut shared: Option<&[u8]> = None;
+    for (mask, source) in masks.iter_mut().zip(sources) {
+        let AtomSource::Bits(bytes, bit) = *source else { return None };
+        if shared.is_some_and(|s| !std::ptr::eq(s, bytes)) {
+            return None;
+        }
+        shared = Some(bytes);
+        *mask = 1 << bit;
+    }
+    shared.map(|bytes| (bytes, masks))
+}
+
+/// Packs each lane's atoms, from lane `from` of the chunk on, into label
+/// bytes (bit k from atom k).
+#[inline(always)]
+fn pack_atoms(labels: &mut [u8], sources: &[AtomSource<'_>], from: usize) {
+    let mut flags: [&[bool]; 8] = [&[]; 8];
+    let all_flags = sources.iter().zip(&mut flags).all(|(source, flags)| match *source {
+        AtomSource::Flags(column) => {
+            *flags = column.get(from..).unwrap_or(&[]);
+            true
+        }
+        _ => false,
+    });
+    if all_flags {
+        return pack_labels(labels, &flags[..sources.len()]);
+    }
+    labels.fill(0);
+    for (k, source) in sources.iter().enumerate() {
+        match *source {
+            AtomSource::Flags(column) => pack_label_bit(labels, column.get(from..).unwrap_or(&[]), k),
+            AtomSource::Bits(bytes, bit) => {
+                for (b, &byte) in labels.iter_mut().zip(bytes.get(from..).unwrap_or(&[])) {
+                    *b |= (byte >> bit & 1) << k;
+                }
+            }
+            AtomSource::Slot(bits) => {
+                for (b, &bit) in labels.iter_mut().zip(bits.get(from..).unwrap_or(&[])) {
+                    *b |= ((bit & 1) as u8) << k;
+                }
+            }
+        }
+    }
+}
+
+/// `labels[l] |= flags[l] << bit`, with byte operations only (no byte
+/// shifts, which SSE2 lacks).
+#[inline(always)]
+fn pack_label_bit(labels: &mut [u8], flags: &[bool], bit: usize) {
+    let bit = 1u8 << bit;
+    for (b, &flag) in labels.iter_mut().zip(flags) {
+        *b |= 0u8.wrapping_sub(u8::from(flag)) & bit;
+    }
+}
+
+/// Each lane's label byte from up to eight flag columns (bit k from
+/// `flags[k]`), 64 lanes at a time with every column read in the same
+/// pass (one store per lane instead of one read and write per column).
+#[inline(always)]
+fn pack_labels(labels: &mut [u8], flags: &[&[bool]]) {
+    macro_rules! fixed {
+        ($n:literal) => {
+            match <&[&[bool]; $n]>::try_from(flags) {
+                Ok(flags) => pack_labels_n::<$n>(labels, flags),
+                Err(_) => pack_labels_by_column(labels, flags),
+            }
+        };
+    }
+    match flags.len() {
+        1 => fixed!(1),
+        2 => fixed!(2),
+        3 => fixed!(3),
+        4 => fixed!(4),
+        5 => fixed!(5),
+        6 => fixed!(6),
+        7 => fixed!(7),
+        8 => fixed!(8),
+        _ => pack_labels_by_column(labels, flags),
+    }
+}
+
+/// [`pack_labels`] for `N` columns (unrolled: the bit masks are constants).
+#[inline(always)]
+fn pack_labels_n<const N: usize>(labels: &mut [u8], flags: &[&[bool]; N]) {
+    const BLOCK: usize = 64;
+    let n = labels.len();
+    if flags.iter().any(|column| column.len() < n) {
+        return pack_labels_by_column(labels, flags);
+    }
+    let (blocks, rest) = labels.as_chunks_mut::<BLOCK>();
+    for (b, block) in blocks.iter_mut().enumerate() {
+        let mut acc = [0u8; BLOCK];
+        for (k, column) in flags.iter().enumerate() {
+            pack_label_bit(&mut acc, &column[b * BLOCK..(b + 1) * BLOCK], k);
+        }
+        *block = acc;
+    }
+    let done = n - rest.len();
+    rest.fill(0);
+    for (k, column) in flags.iter().enumerate() {
+        pack_label_bit(rest, &column[done..], k);
+    }
+}
+
+/// [`pack_labels`] column by column (flag columns shorter than the labels).
+#[cold]
+fn pack_labels_by_column(labels: &mut [u8], flags: &[&[bool]]) {
+    labels.fill(0);
+    for (k, column) in flags.iter().enumerate() {
+        pack_label_bit(labels, column, k);
+    }
 }
 
 /// `out[l] = table[index[l]]` for a table of up to 32 entries from

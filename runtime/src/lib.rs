@@ -7,6 +7,7 @@
 //! [`Evaluator`] steps many lanes at once.
 
 pub mod artifact;
+mod diagram;
 pub mod eval;
 pub mod isa;
 pub mod math;

@@ -343,12 +343,8 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
         }
     }
     let (n, t_max) = (traces.envs, traces.steps);
-    // columns[t][p][lane]
-    let columns: Vec<Vec<Vec<bool>>> = (0..t_max)
-        .map(|t| {
-            bits.iter().map(|&k| traces.labels[t * n..(t + 1) * n].iter().map(|l| l >> k & 1 == 1).collect()).collect()
-        })
-        .collect();
+    // Each prop reads its bit of the trace's label bytes as they are.
+    let labels = &traces.labels;
     let threads = args.run.threads.clamp(1, n.max(1));
     let chunk = n.div_ceil(threads);
     let ranges: Vec<(usize, usize)> =
@@ -364,11 +360,15 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
         let handles: Vec<_> = ranges
             .iter()
             .map(|&(a, b)| {
-                let (program, columns, start_together) = (&program, &columns, &start_together);
+                let (program, bits, start_together) = (&program, &bits, &start_together);
                 scope.spawn(move || -> Result<(Vec<f64>, ChunkResult), String> {
                     let width = b - a;
-                    let steps: Vec<Vec<Column<'_>>> =
-                        columns.iter().map(|step| step.iter().map(|c| Column::Bool(&c[a..b])).collect()).collect();
+                    let steps: Vec<Vec<Column<'_>>> = (0..t_max)
+                        .map(|t| {
+                            let bytes = &labels[t * n + a..t * n + b];
+                            bits.iter().map(|&k| Column::Bits { bytes, bit: k as u8 }).collect()
+                        })
+                        .collect();
                     let mut eval = Evaluator::try_new(program, width, options).map_err(|e| e.to_string())?;
                     let mut rewards = vec![0f32; width * t_max];
                     let mut times = Vec::with_capacity(repeats);
@@ -376,11 +376,10 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
                         start_together.wait();
                         let start = Instant::now();
                         eval.reset();
+                        // The rewards go straight into this step's row.
                         for (cols, row) in steps.iter().zip(rewards.chunks_exact_mut(width.max(1))) {
-                            let out = eval
-                                .step(&StepInput { columns: cols, last: None, groups: None, active: None })
-                                .map_err(|e| e.to_string())?;
-                            row.copy_from_slice(&out.reward);
+                            let input = StepInput { columns: cols, last: None, groups: None, active: None };
+                            eval.step_into(&input, row).map_err(|e| e.to_string())?;
                         }
                         times.push(start.elapsed().as_secs_f64());
                     }

@@ -50,7 +50,11 @@ typedef struct RwcProgram RwcProgram;
  values, lane-major; `len` is that count. Checklists (`criteria`):
  `offsets` has `lanes + 1` entries (lane `l` owns items
  `offsets[l]..offsets[l+1]`), `weights` and `verdicts` `offsets[lanes]`
- each; `data` and `len` are ignored.
+ each; `data` and `len` are ignored. A bool scalar with `bit_mask` set to
+ one bit `1 << k` (`k < 8`) reads bit `k` of each of `data`'s `lanes`
+ bytes instead: a labelling function's bitmask, one byte per lane that
+ up to eight props share (machines then read the bytes as they are).
+ Zero-initialised columns (`bit_mask == 0`) hold 0/1 bytes.
  */
 typedef struct RwcColumn {
   const void *data;
@@ -58,6 +62,7 @@ typedef struct RwcColumn {
   const uint32_t *offsets;
   const float *weights;
   const float *verdicts;
+  uint32_t bit_mask;
 } RwcColumn;
 
 #ifdef __cplusplus

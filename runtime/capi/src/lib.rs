@@ -55,7 +55,11 @@ pub struct RwcBatch {
 /// values, lane-major; `len` is that count. Checklists (`criteria`):
 /// `offsets` has `lanes + 1` entries (lane `l` owns items
 /// `offsets[l]..offsets[l+1]`), `weights` and `verdicts` `offsets[lanes]`
-/// each; `data` and `len` are ignored.
+/// each; `data` and `len` are ignored. A bool scalar with `bit_mask` set to
+/// one bit `1 << k` (`k < 8`) reads bit `k` of each of `data`'s `lanes`
+/// bytes instead: a labelling function's bitmask, one byte per lane that
+/// up to eight props share (machines then read the bytes as they are).
+/// Zero-initialised columns (`bit_mask == 0`) hold 0/1 bytes.
 #[repr(C)]
 pub struct RwcColumn {
     pub data: *const std::ffi::c_void,
@@ -63,6 +67,7 @@ pub struct RwcColumn {
     pub offsets: *const u32,
     pub weights: *const f32,
     pub verdicts: *const f32,
+    pub bit_mask: u32,
 }
 
 thread_local! {
@@ -299,6 +304,15 @@ unsafe fn column<'a>(kind: InputKind, c: &RwcColumn, lanes: usize, name: &str) -
     // SAFETY (all arms): the caller's contract on `RwcColumn`.
     unsafe {
         Ok(match kind {
+            InputKind::Scalar(ValueType::Bool) if c.bit_mask != 0 => {
+                if !c.bit_mask.is_power_of_two() || c.bit_mask > 0x80 {
+                    return Err(format!(
+                        "`{name}`: `bit_mask` must be one bit of a byte (1 << k, k < 8), not {:#x}",
+                        c.bit_mask
+                    ));
+                }
+                Column::Bits { bytes: slice(data.cast::<u8>(), c.len, name)?, bit: c.bit_mask.trailing_zeros() as u8 }
+            }
             InputKind::Scalar(ValueType::Bool) => Column::Bool(bools(slice(data.cast::<u8>(), c.len, name)?, name)?),
             InputKind::Vector(ValueType::Bool, _) => {
                 Column::BoolVec(bools(slice(data.cast::<u8>(), c.len, name)?, name)?)
@@ -376,11 +390,14 @@ pub unsafe extern "C" fn rwc_batch_step(
         }
         let input = StepInput { columns: &cols, last, groups, active };
         let logs = &mut b.logs;
+        // SAFETY: the caller's contract: `lanes` writable entries (not
+        // NULL, checked above, unless there are no lanes).
+        let reward: &mut [f32] =
+            if lanes == 0 { &mut [] } else { unsafe { std::slice::from_raw_parts_mut(reward_out, lanes) } };
         b.evaluator.with_mut(|e| -> Result<(), String> {
-            let out = e.step(&input).map_err(|err| err.to_string())?;
-            // SAFETY: the caller's contract: `lanes` writable entries each.
+            let out = e.step_into(&input, reward).map_err(|err| err.to_string())?;
+            // SAFETY: the caller's contract: `lanes` writable entries.
             unsafe {
-                std::ptr::copy_nonoverlapping(out.reward.as_ptr(), reward_out, lanes);
                 if !done_out.is_null() {
                     for (l, &d) in out.done.iter().enumerate() {
                         *done_out.add(l) = u8::from(d);

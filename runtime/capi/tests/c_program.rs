@@ -27,11 +27,15 @@ fn a_c_program_runs_the_office_example_through_the_abi() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target = target_dir();
     let lib = target.join("librwc_runtime.so");
-    if !lib.exists() {
-        // Integration tests link the rlib; build the cdylib beside it.
-        let status = Command::new(env!("CARGO")).args(["build", "-p", "rw-capi"]).status().expect("cargo runs");
-        assert!(status.success(), "cargo build -p rw-capi failed");
+    // Integration tests link the rlib; build the cdylib beside it, always
+    // (a library left from an earlier build may have an older ABI).
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "-p", "rw-capi"]);
+    if target.file_name().is_some_and(|profile| profile == "release") {
+        build.arg("--release");
     }
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "cargo build -p rw-capi failed");
     assert!(lib.exists(), "no {}", lib.display());
     let work = std::env::temp_dir().join(format!("rwc-capi-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("temp dir");
@@ -61,6 +65,7 @@ step 2: 1.10000002 0 1
 step 3: 2 1 0
 error: expected 4 input columns, found 1
 error: `coffee` must hold 0 or 1 in every byte
+error: `coffee`: `bit_mask` must be one bit of a byte (1 << k, k < 8), not 0x3
 error: file too short to be an rw artifact (4 bytes)
 error: lane 7 is out of range (the batch has 2)
 ";

@@ -1,7 +1,9 @@
 /* Runs the office-world example through the C ABI: the README's two
  * episodes side by side in two lanes (the second lane goes inactive after
  * its two steps), printing each step's rewards, done flags and the
- * `steps_to_goal` log. Then checks that errors are reported, not crashed on.
+ * `steps_to_goal` log, and checks that the props given as bits of a label
+ * byte give the same rewards. Then checks that errors are reported, not
+ * crashed on.
  * Usage: office ARTIFACT.rwc */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +40,6 @@ int main(int argc, char **argv) {
 
   RwcBatch *batch = rwc_batch_new(program, 2, RWC_CHECK_RANGES | RWC_FAST);
   if (!batch) return fail("batch");
-  rwc_program_free(program); /* the batch keeps what it needs */
 
   /* props in input order: coffee, mail, office, decoration; per step, per lane */
   static const uint8_t labels[4][4][2] = {
@@ -47,6 +48,10 @@ int main(int argc, char **argv) {
       /* step 2 */ {{0, 0}, {1, 0}, {0, 0}, {0, 0}},
       /* step 3 */ {{0, 0}, {0, 0}, {1, 0}, {0, 0}},
   };
+  /* the same props as bits of one label byte per lane (bit p for prop p),
+   * in a second batch: the same rewards */
+  RwcBatch *by_bits = rwc_batch_new(program, 2, RWC_FAST);
+  if (!by_bits) return fail("batch");
   for (int t = 0; t < 4; t++) {
     RwcColumn columns[4];
     memset(columns, 0, sizeof columns);
@@ -57,6 +62,16 @@ int main(int argc, char **argv) {
     uint32_t steps_to_goal[2];
     if (rwc_batch_step(batch, columns, 4, NULL, NULL, active, reward, done) != 0) return fail("step");
     if (rwc_batch_log(batch, 0, steps_to_goal) != 0) return fail("log");
+    uint8_t packed[2] = {0, 0};
+    RwcColumn bits[4];
+    memset(bits, 0, sizeof bits);
+    for (int p = 0; p < 4; p++) {
+      for (int l = 0; l < 2; l++) packed[l] |= (uint8_t)(labels[t][p][l] << p);
+      bits[p].data = packed; bits[p].len = 2; bits[p].bit_mask = 1u << p;
+    }
+    float reward_by_bits[2];
+    if (rwc_batch_step(by_bits, bits, 4, NULL, NULL, active, reward_by_bits, NULL) != 0) return fail("step by bits");
+    if (reward_by_bits[0] != reward[0] || (t < 2 && reward_by_bits[1] != reward[1])) return fail("bits differ");
     printf("step %d: %.9g %d %d", t, reward[0], done[0], (int)steps_to_goal[0]);
     if (t < 2) printf(" | %.9g %d %d", reward[1], done[1], (int)steps_to_goal[1]);
     printf("\n");
@@ -74,6 +89,11 @@ int main(int argc, char **argv) {
   for (int p = 0; p < 4; p++) { bad[p].data = two; bad[p].len = 2; }
   if (rwc_batch_step(batch, bad, 4, NULL, NULL, NULL, reward, NULL) != -1) return 1;
   printf("error: %s\n", rwc_last_error());
+  bad[0].data = two; bad[0].bit_mask = 3;
+  if (rwc_batch_step(by_bits, bad, 4, NULL, NULL, NULL, reward, NULL) != -1) return 1;
+  printf("error: %s\n", rwc_last_error());
+  rwc_batch_free(by_bits);
+  rwc_program_free(program); /* the batches keep what they need */
   if (rwc_program_load((const uint8_t *)"nope", 4) != NULL) return 1;
   printf("error: %s\n", rwc_last_error());
   if (rwc_batch_reset(batch, 7, 0) != -1) return 1;
