@@ -195,11 +195,13 @@ struct Step {
     v: Vec<f32>,
     p0: Vec<bool>,
     p1: Vec<bool>,
-    /// The same props as bits 3 (`p0`) and 6 (`p1`) of each lane's byte,
-    /// the other bits noise.
+    /// The same props as bits `bits.0` (`p0`) and `bits.1` (`p1`) of each
+    /// lane's byte, the other bits noise.
     labels: Vec<u8>,
-    /// How the props are given: 0 bool columns, 1 bits of `labels`, 2 `p0`
-    /// as bits and `p1` as bools.
+    bits: (u8, u8),
+    /// How the props are given: 0 bool columns, 1 bits of `labels` (3 and
+    /// 6), 2 `p0` as bits and `p1` as bools, 3 consecutive bits of
+    /// `labels` (2 and 3).
     props_as: u8,
     last: Vec<bool>,
     active: Vec<bool>,
@@ -209,15 +211,17 @@ struct Step {
 fn random_step(rng: &mut Rng, lanes: usize, props_as: u8) -> Step {
     let bools = |rng: &mut Rng, k: usize| (0..lanes).map(|_| one_in(rng, k)).collect::<Vec<_>>();
     let labels: Vec<u8> = (0..lanes).map(|_| rng.next_u64() as u8).collect();
+    let bits = if props_as == 3 { (2, 3) } else { (3, 6) };
     Step {
         x: floats(rng, lanes),
         y: floats(rng, lanes),
         n: ints(rng, lanes),
         m: ints(rng, lanes),
         v: floats(rng, 3 * lanes),
-        p0: labels.iter().map(|&b| b & 8 != 0).collect(),
-        p1: labels.iter().map(|&b| b & 64 != 0).collect(),
+        p0: labels.iter().map(|&b| b >> bits.0 & 1 == 1).collect(),
+        p1: labels.iter().map(|&b| b >> bits.1 & 1 == 1).collect(),
         labels,
+        bits,
         props_as,
         last: bools(rng, 5),
         active: (0..lanes).map(|_| !one_in(rng, 6)).collect(),
@@ -235,9 +239,9 @@ fn columns<'a>(artifact: &Artifact, s: &'a Step) -> Vec<Column<'a>> {
             "n" => Column::Int(&s.n),
             "m" => Column::Int(&s.m),
             "v" => Column::F32Vec(&s.v),
-            "p0" if s.props_as > 0 => Column::Bits { bytes: &s.labels, bit: 3 },
+            "p0" if s.props_as > 0 => Column::Bits { bytes: &s.labels, bit: s.bits.0 },
             "p0" => Column::Bool(&s.p0),
-            _ if s.props_as == 1 => Column::Bits { bytes: &s.labels, bit: 6 },
+            _ if s.props_as != 2 && s.props_as > 0 => Column::Bits { bytes: &s.labels, bit: s.bits.1 },
             _ => Column::Bool(&s.p1),
         })
         .collect()
@@ -296,7 +300,7 @@ fn every_path_gives_the_reference_bits() {
         compiled += 1;
         // Every 25th spec runs enough lanes to cross the fast paths' chunks.
         let lanes = if k % 25 == 0 { WIDE_LANES } else { LANES };
-        let props_as = (k % 3) as u8;
+        let props_as = (k % 4) as u8;
         let steps: Vec<Step> = (0..STEPS).map(|_| random_step(&mut rng, lanes, props_as)).collect();
         let reference = run(&artifact, Isa::Scalar, &steps);
         if props_as > 0 {
@@ -397,6 +401,7 @@ fn groups_in_order_match_the_sorted_partition() {
             p0: (0..lanes).map(|l| in_order.p0[source(l)]).collect(),
             p1: (0..lanes).map(|l| in_order.p1[source(l)]).collect(),
             labels: (0..lanes).map(|l| in_order.labels[source(l)]).collect(),
+            bits: in_order.bits,
             props_as: 0,
             last: (0..lanes).map(|l| in_order.last[source(l)]).collect(),
             active: vec![true; lanes],

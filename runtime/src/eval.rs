@@ -1951,6 +1951,19 @@ fn shared_label_bytes<'a>(sources: &[AtomSource<'a>]) -> Option<(&'a [u8], [u8; 
 /// bytes (bit k from atom k).
 #[inline(always)]
 fn pack_atoms(labels: &mut [u8], sources: &[AtomSource<'_>], from: usize) {
+    if let Some((bytes, masks)) = shared_label_bytes(sources) {
+        // Atoms that are consecutive bits of the byte (props declared in
+        // the order of the labelling function's bits): a shift and a mask.
+        let base = masks[0].trailing_zeros();
+        let consecutive = masks[..sources.len()].iter().zip(0..).all(|(&m, k)| u32::from(m) == 1 << (base + k));
+        if consecutive {
+            let keep = ((1u16 << sources.len()) - 1) as u8;
+            for (b, &byte) in labels.iter_mut().zip(bytes.get(from..).unwrap_or(&[])) {
+                *b = (byte >> base) & keep;
+            }
+            return;
+        }
+    }
     let mut flags: [&[bool]; 8] = [&[]; 8];
     let all_flags = sources.iter().zip(&mut flags).all(|(source, flags)| match *source {
         AtomSource::Flags(column) => {
@@ -1967,8 +1980,10 @@ fn pack_atoms(labels: &mut [u8], sources: &[AtomSource<'_>], from: usize) {
         match *source {
             AtomSource::Flags(column) => pack_label_bit(labels, column.get(from..).unwrap_or(&[]), k),
             AtomSource::Bits(bytes, bit) => {
+                // Masks and compares, no variable byte shifts (SSE2 has none).
+                let (mask, set) = (1u8 << bit, 1u8 << k);
                 for (b, &byte) in labels.iter_mut().zip(bytes.get(from..).unwrap_or(&[])) {
-                    *b |= (byte >> bit & 1) << k;
+                    *b |= 0u8.wrapping_sub(u8::from(byte & mask != 0)) & set;
                 }
             }
             AtomSource::Slot(bits) => {
