@@ -153,9 +153,9 @@ impl Diagram {
         masks: &[u8; 8],
         states: &mut [u32],
         taken: &mut [u32],
-        classes: &mut [u32],
+        classes: &mut [u8],
         active: Option<&[bool]>,
-        out: &mut [u32],
+        mut out: Option<&mut [u32]>,
     ) -> usize {
         use std::arch::x86_64::*;
         let n = states.len();
@@ -228,16 +228,18 @@ impl Diagram {
                         let at = l + 16 * $k;
                         let s = widen!(next, $k);
                         _mm512_storeu_si512(states.as_mut_ptr().add(at).cast(), s);
-                        _mm512_storeu_si512(out.as_mut_ptr().add(at).cast(), s);
+                        if let Some(out) = out.as_deref_mut() {
+                            _mm512_storeu_si512(out.as_mut_ptr().add(at).cast(), s);
+                        }
                         let e = _mm512_sub_epi32(widen!(edge, $k), one);
                         _mm512_storeu_si512(taken.as_mut_ptr().add(at).cast(), e);
-                        _mm512_storeu_si512(classes.as_mut_ptr().add(at).cast(), widen!(class, $k));
                     }};
                 }
                 store!(0);
                 store!(1);
                 store!(2);
                 store!(3);
+                _mm512_storeu_si512(classes.as_mut_ptr().add(l).cast(), class);
             }
             l += 64;
         }
@@ -344,7 +346,7 @@ mod tests {
             let mut lane_states: Vec<u32> = (0..n).map(|_| rng.next() % states as u32).collect();
             let active: Vec<bool> = (0..n).map(|_| !rng.next().is_multiple_of(5)).collect();
             let before = lane_states.clone();
-            let (mut taken, mut classes, mut out) = (vec![9; n], vec![9; n], vec![9; n]);
+            let (mut taken, mut classes, mut out) = (vec![9; n], vec![9u8; n], vec![9; n]);
             // SAFETY: checked above; states and labels are in range.
             let done = unsafe {
                 diagram.step_avx512(
@@ -354,7 +356,7 @@ mod tests {
                     &mut taken,
                     &mut classes,
                     Some(&active),
-                    &mut out,
+                    Some(&mut out),
                 )
             };
             assert_eq!(done, n);
@@ -362,7 +364,7 @@ mod tests {
                 let p = if active[l] { table[(before[l] << atoms | u32::from(labels[l])) as usize] } else { before[l] };
                 assert_eq!(lane_states[l], p & 63, "lane {l}");
                 assert_eq!(out[l], p & 63);
-                assert_eq!(classes[l], p >> 6 & 3);
+                assert_eq!(u32::from(classes[l]), p >> 6 & 3);
                 assert_eq!(taken[l], (p >> 8).wrapping_sub(1));
             }
         }

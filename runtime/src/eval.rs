@@ -248,7 +248,7 @@ pub struct Evaluator<'p> {
     fast_labels: Vec<u8>,
     /// Per automaton, the reward classes of the chunk its packed step last
     /// ran on, and whether that was this chunk (reset at each chunk).
-    fast_class: Vec<Vec<u32>>,
+    fast_class: Vec<Vec<u8>>,
     class_ready: Vec<bool>,
     /// Per instruction, whether the fast paths skip it: a bool input read
     /// only as an automaton's atom, which the automaton reads from the
@@ -1102,6 +1102,8 @@ impl<'p> Evaluator<'p> {
                     let sources = &sources[..spec.atoms.len()];
                     let classes = &mut self.fast_class[m][..width];
                     let isa = self.options.isa;
+                    // The state column only when something reads it.
+                    let mut kernel_out = kernel.dst_read.then_some(out);
                     let mut diagram = fast.diagram.as_ref();
                     let mut done = 0;
                     // Atoms that are bits of one byte column: the diagram
@@ -1111,7 +1113,9 @@ impl<'p> Evaluator<'p> {
                         // SAFETY: a diagram exists only on the AVX-512 path
                         // of a CPU with VBMI (`FastAutomaton::new`); states
                         // are valid (see below) and every atom is a bit.
-                        done = unsafe { d.step_avx512(bytes, &masks, states, taken, classes, active, out) };
+                        done = unsafe {
+                            d.step_avx512(bytes, &masks, states, taken, classes, active, kernel_out.as_deref_mut())
+                        };
                         diagram = None;
                     }
                     // The other lanes: labels as bytes (64 lanes per vector
@@ -1132,7 +1136,7 @@ impl<'p> Evaluator<'p> {
                             &mut taken[done..],
                             &mut classes[done..],
                             active.map(|a| &a[done..]),
-                            &mut out[done..],
+                            kernel_out.map(|o| &mut o[done..]),
                         )
                     };
                     self.class_ready[m] = !packed.classes.is_empty();
@@ -1215,7 +1219,7 @@ impl<'p> Evaluator<'p> {
                         {
                             // This chunk's step left each lane's reward class
                             // (its edge's constant reward, among at most 16).
-                            unsafe { lookup(isa, &packed.classes, &classes[..width], out) };
+                            lookup_classes(isa, &packed.classes, &classes[..width], out);
                         } else {
                             let index = &mut self.fast_index[lo..hi];
                             for (i, &e) in index.iter_mut().zip(&self.taken[m][lo..hi]) {
@@ -1760,14 +1764,14 @@ unsafe fn step_packed(
     labels: &[u8],
     states: &mut [u32],
     taken: &mut [u32],
-    classes: &mut [u32],
+    classes: &mut [u8],
     active: Option<&[bool]>,
-    out: &mut [u32],
+    out: Option<&mut [u32]>,
 ) {
-    let n = states.len().min(labels.len()).min(taken.len()).min(out.len()).min(classes.len());
-    let (labels, states, taken, classes, out) =
-        (&labels[..n], &mut states[..n], &mut taken[..n], &mut classes[..n], &mut out[..n]);
+    let n = states.len().min(labels.len()).min(taken.len()).min(classes.len());
+    let (labels, states, taken, classes) = (&labels[..n], &mut states[..n], &mut taken[..n], &mut classes[..n]);
     let active = active.map(|a| &a[..n]);
+    let mut out = out.map(|o| &mut o[..n]);
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx512 {
@@ -1775,7 +1779,9 @@ unsafe fn step_packed(
             // SAFETY: the diagram exists only where the CPU has VBMI (see
             // `FastAutomaton::new`); the caller's contract bounds states
             // and labels.
-            done = unsafe { diagram.step_avx512(labels, &IDENTITY_MASKS, states, taken, classes, active, out) };
+            done = unsafe {
+                diagram.step_avx512(labels, &IDENTITY_MASKS, states, taken, classes, active, out.as_deref_mut())
+            };
         }
         // SAFETY: the caller's contract.
         done += unsafe {
@@ -1787,7 +1793,7 @@ unsafe fn step_packed(
                 &mut taken[done..],
                 &mut classes[done..],
                 active.map(|a| &a[done..]),
-                &mut out[done..],
+                out.as_deref_mut().map(|o| &mut o[done..]),
             )
         };
     }
@@ -1799,10 +1805,10 @@ unsafe fn step_packed(
     let table = packed.table.as_slice();
     // One loop per case, so the common one (every lane active) has no test.
     let lanes = states[done..].iter_mut().zip(&labels[done..]).zip(&mut taken[done..]).zip(&mut classes[done..]);
-    let step = |p: u32, state: &mut u32, taken: &mut u32, class: &mut u32| {
+    let step = |p: u32, state: &mut u32, taken: &mut u32, class: &mut u8| {
         *state = p & state_mask;
         *taken = (p >> edge_shift).wrapping_sub(1);
-        *class = (p >> state_bits) & class_mask;
+        *class = ((p >> state_bits) & class_mask) as u8;
     };
     match active {
         None => {
@@ -1821,7 +1827,9 @@ unsafe fn step_packed(
             }
         }
     }
-    out[done..].copy_from_slice(&states[done..]);
+    if let Some(out) = out {
+        out[done..].copy_from_slice(&states[done..]);
+    }
 }
 
 /// [`step_packed`] 16 lanes at a time; returns how many lanes it did.
@@ -1837,9 +1845,9 @@ unsafe fn step_packed_avx512(
     labels: &[u8],
     states: &mut [u32],
     taken: &mut [u32],
-    classes: &mut [u32],
+    classes: &mut [u8],
     active: Option<&[bool]>,
-    out: &mut [u32],
+    mut out: Option<&mut [u32]>,
 ) -> usize {
     use std::arch::x86_64::*;
     let n = states.len();
@@ -1866,11 +1874,13 @@ unsafe fn step_packed_avx512(
             }
             let next = _mm512_and_si512(p, state_mask);
             _mm512_storeu_si512(states.as_mut_ptr().add(l).cast(), next);
-            _mm512_storeu_si512(out.as_mut_ptr().add(l).cast(), next);
+            if let Some(out) = out.as_deref_mut() {
+                _mm512_storeu_si512(out.as_mut_ptr().add(l).cast(), next);
+            }
             let edge = _mm512_sub_epi32(_mm512_srl_epi32(p, edge_shift), one);
             _mm512_storeu_si512(taken.as_mut_ptr().add(l).cast(), edge);
             let class = _mm512_and_si512(_mm512_srl_epi32(p, class_shift), class_mask);
-            _mm512_storeu_si512(classes.as_mut_ptr().add(l).cast(), class);
+            _mm_storeu_si128(classes.as_mut_ptr().add(l).cast(), _mm512_cvtepi32_epi8(class));
         }
         l += 16;
     }
@@ -2061,6 +2071,50 @@ fn pack_labels_by_column(labels: &mut [u8], flags: &[&[bool]]) {
     for (k, column) in flags.iter().enumerate() {
         pack_label_bit(labels, column, k);
     }
+}
+
+/// `out[l] = table[classes[l]]` for a step's reward classes (at most 16
+/// values; a class past the table reads 0.0): one in-register permute per
+/// 16 lanes on AVX-512.
+#[inline(always)]
+fn lookup_classes(isa: Isa, table: &[u32], classes: &[u8], out: &mut [u32]) {
+    let mut padded = [0u32; 16];
+    let k = table.len().min(16);
+    padded[..k].copy_from_slice(&table[..k]);
+    let n = out.len().min(classes.len());
+    let (classes, out) = (&classes[..n], &mut out[..n]);
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx512 {
+        // SAFETY: the evaluator runs this path only where the CPU has it.
+        done = unsafe { lookup_classes_avx512(&padded, classes, out) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = isa;
+    for (o, &c) in out[done..].iter_mut().zip(&classes[done..]) {
+        *o = padded[usize::from(c & 15)];
+    }
+}
+
+/// [`lookup_classes`] 16 lanes at a time; returns how many lanes it did.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn lookup_classes_avx512(table: &[u32; 16], classes: &[u8], out: &mut [u32]) -> usize {
+    use std::arch::x86_64::*;
+    // SAFETY: 16 values: one 64-byte load.
+    let values = unsafe { _mm512_loadu_si512(table.as_ptr().cast()) };
+    let n = out.len().min(classes.len());
+    let mut l = 0;
+    while l + 16 <= n {
+        // SAFETY: `l + 16 <= n` keeps the load and store in bounds; the
+        // permute reads the index's low four bits only.
+        unsafe {
+            let index = _mm512_cvtepu8_epi32(_mm_loadu_si128(classes.as_ptr().add(l).cast()));
+            _mm512_storeu_si512(out.as_mut_ptr().add(l).cast(), _mm512_permutexvar_epi32(index, values));
+        }
+        l += 16;
+    }
+    l
 }
 
 /// `out[l] = table[index[l]]` for a table of up to 32 entries from

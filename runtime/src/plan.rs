@@ -34,6 +34,9 @@ pub(crate) struct Kernel {
     /// Index of the instruction in the program's code.
     pub instr: usize,
     pub dst: Loc,
+    /// Whether anything reads `dst` (an automaton step's state column may
+    /// go unwritten otherwise).
+    pub dst_read: bool,
     /// The operands of `Bin`, `Un` and `Select`, in order (unused entries
     /// repeat `dst` and are never read).
     pub args: [Loc; 3],
@@ -215,7 +218,10 @@ pub(crate) fn plan(
         {
             free.push(t);
         }
-        current.get_or_insert_with(Vec::new).push(Kernel { instr: k, dst, args: locs });
+        // Readers come after their producer (a validated program), so a
+        // last use at 0 means none.
+        let dst_read = pinned.get(instr.dst as usize).is_none_or(|&p| p) || last_use[instr.dst as usize] > k;
+        current.get_or_insert_with(Vec::new).push(Kernel { instr: k, dst, dst_read, args: locs });
     }
     if let Some(kernels) = current.take() {
         plan.segments.push(Segment::Chunked(kernels));
