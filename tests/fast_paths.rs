@@ -335,6 +335,38 @@ fn every_path_gives_the_reference_bits() {
     assert!(compiled * 2 > specs, "only {compiled} of {specs} random specs compiled: the generator drifted");
 }
 
+/// A tape without group, batch or register terms is finished chunk by
+/// chunk on the fast paths (outputs, constraint sums and episode resets
+/// right after each chunk's kernels): the same bits as the reference over
+/// ragged episodes, with the props as bools or as bits.
+#[test]
+fn lane_local_tapes_finished_chunk_by_chunk_give_the_reference_bits() {
+    let src = "spec fastlocal\n\
+        input x: f32\ninput y: f32\ninput n: int\ninput m: int\ninput v: f32[3]\nprops p0, p1\n\
+        machine mp {\n  start r0\n  r0 -> r1 when p0 & !p1 reward 0.5\n  r0 -> r2 when p1 reward -1.0\n  r1 -> r2 when p0 | p1\n  r2 -> r0 when !p0 & !p1 reward 2.0\n  r2 -> r3 when p0 & p1\n  terminal r3\n}\n\
+        machine mc {\n  start q0\n  q0 -> q1 when p0 & x > 0.5 reward 1.5\n  q1 -> q0 when p1 | n < 3 reward 1.0\n}\n\
+        constraint episode x <= 1.0 lagrange(lr 0.1, init 0.5)\n\
+        constraint y >= -1.0 lagrange(lr 0.2, init 0.25)\n\
+        reward = mp.reward + mc.reward * y\nlog s = mp.distance\nlog t = exp(y) + v[1]\n\
+        done when mp.terminal | m > 3\n";
+    let artifact = compile(src).expect("the lane-local spec compiles");
+    let mut rng = Rng(0x10ca1);
+    for (k, lanes) in [LANES, WIDE_LANES, 3 * 1024].into_iter().enumerate() {
+        for props_as in 0..4 {
+            let steps: Vec<Step> = (0..3 * STEPS).map(|_| random_step(&mut rng, lanes, props_as)).collect();
+            let reference = run(&artifact, Isa::Scalar, &steps);
+            for isa in Isa::available_paths() {
+                let eval = Evaluator::try_new(&artifact, lanes, Options { isa, ..Options::default() });
+                assert_eq!(eval.expect("path available").finishes_chunk_by_chunk(), isa != Isa::Scalar);
+                let got = run(&artifact, isa, &steps);
+                if let Some(row) = (0..reference.len()).find(|&r| reference[r] != got[r]) {
+                    panic!("case {k}, props as {props_as}: path {isa} differs from the reference in row {row}");
+                }
+            }
+        }
+    }
+}
+
 /// After `reset`, an evaluator computes what a new one does: the Python
 /// package reuses evaluators across `evaluate` calls this way.
 #[test]

@@ -606,27 +606,29 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// [`Evaluator::reset_lane`] for every lane whose episode ended this
-    /// step, column by column (branch-free selects, which vectorise).
-    fn reset_ended(&mut self) {
-        let ends = &self.output.episode_end;
+    /// [`Evaluator::reset_lane`] for every lane of `lanes` whose episode
+    /// ended this step, column by column (branch-free selects, which
+    /// vectorise).
+    fn reset_ended(&mut self, lanes: std::ops::Range<usize>) {
+        let ends = &self.output.episode_end[lanes.clone()];
         for (a, spec) in self.program.automata.iter().enumerate() {
-            for ((s, t), &end) in self.states[a].iter_mut().zip(self.taken[a].iter_mut()).zip(ends) {
+            let (states, taken) = (&mut self.states[a][lanes.clone()], &mut self.taken[a][lanes.clone()]);
+            for ((s, t), &end) in states.iter_mut().zip(taken.iter_mut()).zip(ends) {
                 let keep = u32::from(end).wrapping_sub(1);
                 *s = (*s & keep) | (spec.start & !keep);
                 *t = (*t & keep) | (NO_EDGE & !keep);
             }
         }
         for column in self.registers.chunks_exact_mut(self.lanes.max(1)) {
-            for (r, &end) in column.iter_mut().zip(ends) {
+            for (r, &end) in column[lanes.clone()].iter_mut().zip(ends) {
                 *r &= u32::from(end).wrapping_sub(1);
             }
         }
-        for (s, &end) in self.steps.iter_mut().zip(ends) {
+        for (s, &end) in self.steps[lanes.clone()].iter_mut().zip(ends) {
             *s &= u32::from(end).wrapping_sub(1);
         }
         for sums in &mut self.episode_sums {
-            for (x, &end) in sums.iter_mut().zip(ends) {
+            for (x, &end) in sums[lanes.clone()].iter_mut().zip(ends) {
                 if end {
                     *x = 0.0;
                 }
@@ -834,33 +836,47 @@ impl<'p> Evaluator<'p> {
     #[inline(always)]
     fn finish_step(&mut self, input: &StepInput<'_>, reward: Option<&mut [f32]>) -> Result<(), StepError> {
         let n = self.lanes;
+        // The rewards go to the caller's buffer (`StepOutput::reward` is
+        // then left empty) or to `StepOutput::reward`. No closures here:
+        // they would not be compiled with the path's target features.
+        let mut own = std::mem::take(&mut self.output.reward);
+        let target = reward_target(&mut own, reward, n);
+        let any_end = self.finish_outputs(input, target, 0..n);
+        self.output.reward = own;
+        if self.options.check_nan {
+            let active = |l: usize| input.active.is_none_or(|a| a[l]);
+            self.check_nan(&active)?;
+        }
+        self.finish_episodes(input, any_end, 0..n);
+        Ok(())
+    }
+
+    /// The step's outputs for `lanes`: rewards (to `reward`, indexed from
+    /// the range's start), `done`, episode ends and logs, and the step
+    /// counters. Returns whether an episode ended.
+    #[inline(always)]
+    fn finish_outputs(&mut self, input: &StepInput<'_>, reward: &mut [f32], lanes: std::ops::Range<usize>) -> bool {
+        let n = self.lanes;
         let p = self.program;
-        let slot = |s: Slot| s as usize * n;
-        let column = |s: Slot| &self.slots[slot(s)..slot(s) + n];
-        let reward = match reward {
-            Some(reward) => {
-                self.output.reward.clear();
-                reward
-            }
-            None => {
-                self.output.reward.resize(n, 0.0);
-                &mut self.output.reward[..]
-            }
-        };
+        let column = |s: Slot| &self.slots[s as usize * n + lanes.start..s as usize * n + lanes.end];
         for (o, &bits) in reward.iter_mut().zip(column(p.reward)) {
             *o = f(canonical_nan(bits));
         }
         // `done`, episode ends (of active lanes) and step counters in one
         // pass. Step counters saturate at i32::MAX (`steps` is a
         // non-negative int); inactive lanes keep theirs; ended episodes
-        // restart below.
+        // restart in `finish_episodes`.
         let flags = FinishFlags {
             done_bits: p.done.map_or(&[][..], column),
-            last: input.last.unwrap_or(&[]),
-            active: input.active.unwrap_or(&[]),
+            last: input.last.map_or(&[][..], |l| &l[lanes.clone()]),
+            active: input.active.map_or(&[][..], |a| &a[lanes.clone()]),
             ends_on_done: !self.options.ignore_done,
         };
-        let (done, ends, steps) = (&mut self.output.done, &mut self.output.episode_end, &mut self.steps);
+        let (done, ends, steps) = (
+            &mut self.output.done[lanes.clone()],
+            &mut self.output.episode_end[lanes.clone()],
+            &mut self.steps[lanes.clone()],
+        );
         let any_end = match (p.done.is_some(), input.last.is_some(), input.active.is_some()) {
             (false, false, false) => flags.run::<false, false, false>(done, ends, steps),
             (false, false, true) => flags.run::<false, false, true>(done, ends, steps),
@@ -872,22 +888,30 @@ impl<'p> Evaluator<'p> {
             (true, true, true) => flags.run::<true, true, true>(done, ends, steps),
         };
         for (k, log) in p.logs.iter().enumerate() {
-            let base = slot(log.slot);
-            let column = &self.slots[base..base + n];
+            let column = column(log.slot);
+            let out = &mut self.output.logs[k][lanes.clone()];
             if log.ty == ValueType::F32 {
-                self.output.logs[k].iter_mut().zip(column).for_each(|(o, &bits)| *o = canonical_nan(bits));
+                out.iter_mut().zip(column).for_each(|(o, &bits)| *o = canonical_nan(bits));
             } else {
-                self.output.logs[k].copy_from_slice(column);
+                out.copy_from_slice(column);
             }
         }
+        any_end
+    }
+
+    /// The episode bookkeeping of `lanes` after [`Evaluator::finish_outputs`]:
+    /// constraint sums (added in lane order), register writes, and fresh
+    /// episodes where one ended.
+    #[inline(always)]
+    fn finish_episodes(&mut self, input: &StepInput<'_>, any_end: bool, lanes: std::ops::Range<usize>) {
+        let n = self.lanes;
+        let p = self.program;
+        let slot = |s: Slot| s as usize * n;
         let active = |l: usize| input.active.is_none_or(|a| a[l]);
-        if self.options.check_nan {
-            self.check_nan(&active)?;
-        }
         for (k, c) in p.constraints.iter().enumerate() {
             let base = slot(c.value);
             let sums = &mut self.constraint_sums[k];
-            for l in (0..n).filter(|&l| active(l)) {
+            for l in lanes.clone().filter(|&l| active(l)) {
                 let x = f64::from(f(self.slots[base + l]));
                 if c.episodic {
                     let episode = &mut self.episode_sums[k][l];
@@ -904,14 +928,13 @@ impl<'p> Evaluator<'p> {
         }
         for &(reg, s) in &p.register_writes {
             let (r, b) = (reg as usize * n, slot(s));
-            for l in (0..n).filter(|&l| active(l)) {
+            for l in lanes.clone().filter(|&l| active(l)) {
                 self.registers[r + l] = self.slots[b + l];
             }
         }
         if any_end {
-            self.reset_ended();
+            self.reset_ended(lanes);
         }
-        Ok(())
     }
 
     /// Runs the tape's non-constant instructions on the chosen path, then
@@ -927,10 +950,7 @@ impl<'p> Evaluator<'p> {
                 }
                 self.finish_step(input, reward)
             }
-            Isa::Portable => {
-                self.run_tape_fast(input);
-                self.finish_step(input, reward)
-            }
+            Isa::Portable => self.run_fast_and_finish(input, reward),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `try_new`/`new` keep `isa` to paths this CPU has.
             Isa::Avx2 => unsafe { self.run_tape_avx2(input, reward) },
@@ -938,25 +958,59 @@ impl<'p> Evaluator<'p> {
             // SAFETY: as above.
             Isa::Avx512 => unsafe { self.run_tape_avx512(input, reward) },
             #[cfg(not(target_arch = "x86_64"))]
-            Isa::Avx2 | Isa::Avx512 => {
-                self.run_tape_fast(input);
-                self.finish_step(input, reward)
-            }
+            Isa::Avx2 | Isa::Avx512 => self.run_fast_and_finish(input, reward),
         }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn run_tape_avx2(&mut self, input: &StepInput<'_>, reward: Option<&mut [f32]>) -> Result<(), StepError> {
-        self.run_tape_fast(input);
-        self.finish_step(input, reward)
+        self.run_fast_and_finish(input, reward)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
     fn run_tape_avx512(&mut self, input: &StepInput<'_>, reward: Option<&mut [f32]>) -> Result<(), StepError> {
-        self.run_tape_fast(input);
-        self.finish_step(input, reward)
+        self.run_fast_and_finish(input, reward)
+    }
+
+    /// Whether this evaluator's steps finish chunk by chunk (see
+    /// [`Evaluator::run_fast_and_finish`]); for tests.
+    #[doc(hidden)]
+    pub fn finishes_chunk_by_chunk(&self) -> bool {
+        self.options.isa != Isa::Scalar
+            && !self.options.check_nan
+            && matches!(self.plan.segments.as_slice(), [Segment::Chunked(_)])
+    }
+
+    /// The fast paths' step. When the whole tape is one chunked run (no
+    /// group, batch or register terms) and NaN checks are off, each chunk
+    /// of lanes is finished (outputs, constraint sums, resets) right after
+    /// its kernels, while its columns are in cache: every finishing step is
+    /// lane-local or adds in lane order, so this is the same computation.
+    #[inline(always)]
+    fn run_fast_and_finish(&mut self, input: &StepInput<'_>, reward: Option<&mut [f32]>) -> Result<(), StepError> {
+        if !self.finishes_chunk_by_chunk() {
+            self.run_tape_fast(input);
+            return self.finish_step(input, reward);
+        }
+        let plan = std::mem::take(&mut self.plan);
+        let mut own = std::mem::take(&mut self.output.reward);
+        let target = reward_target(&mut own, reward, self.lanes);
+        if let [Segment::Chunked(kernels)] = plan.segments.as_slice() {
+            for lo in (0..self.lanes).step_by(CHUNK_LANES) {
+                let hi = (lo + CHUNK_LANES).min(self.lanes);
+                self.class_ready.fill(false);
+                for kernel in kernels {
+                    self.exec_kernel(kernel, input, lo, hi);
+                }
+                let any_end = self.finish_outputs(input, &mut target[lo..hi], lo..hi);
+                self.finish_episodes(input, any_end, lo..hi);
+            }
+        }
+        self.output.reward = own;
+        self.plan = plan;
+        Ok(())
     }
 
     /// The fast paths: the plan's chunked runs run kernel by kernel over
@@ -992,7 +1046,7 @@ impl<'p> Evaluator<'p> {
         let fast = |m: u32| self.fast.get(m as usize).and_then(Option::as_ref);
         match &instr.op {
             Op::ConstF32(_) | Op::ConstI32(_) | Op::ConstBool(_) => true,
-            Op::Bin(..) | Op::Un(..) | Op::Select(..) | Op::Input(_) | Op::InputElem(..) => true,
+            Op::Bin(..) | Op::Un(..) | Op::Select(..) | Op::Input(_) | Op::InputElem(..) | Op::Param(_) => true,
             Op::Step(m) => fast(*m).is_some(),
             Op::Member(m, AutomatonMember::Reward) => fast(*m).is_some_and(|f| f.reward.is_some()),
             Op::Member(m, _) => fast(*m).is_some(),
@@ -1038,6 +1092,7 @@ impl<'p> Evaluator<'p> {
         let active = input.active.map(|a| &a[lo..hi]);
         match &instr.op {
             Op::Bin(op, ..) => bin_kernel(*op, out, arg(0), arg(1)),
+            Op::Param(p) => out.fill(self.params[*p as usize]),
             Op::Un(op, _) => un_kernel(*op, out, arg(0)),
             Op::Select(..) => {
                 let (c, x, y) = (arg(0), arg(1), arg(2));
@@ -1885,6 +1940,22 @@ unsafe fn step_packed_avx512(
         l += 16;
     }
     l
+}
+
+/// Where a step's rewards go: the caller's buffer, leaving `own` (the
+/// evaluator's `StepOutput::reward`) empty, or `own` with one per lane.
+#[inline(always)]
+fn reward_target<'a>(own: &'a mut Vec<f32>, reward: Option<&'a mut [f32]>, lanes: usize) -> &'a mut [f32] {
+    match reward {
+        Some(reward) => {
+            own.clear();
+            reward
+        }
+        None => {
+            own.resize(lanes, 0.0);
+            own
+        }
+    }
 }
 
 /// The per-lane flags [`Evaluator::finish_step`] derives, with the
