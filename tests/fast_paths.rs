@@ -21,7 +21,8 @@ use rw_tests::Rng;
 
 /// One AVX-512 block of 64 lanes and a remainder.
 const LANES: usize = 70;
-/// More lanes than a fast-path chunk (1,024), and not a multiple of it.
+/// More lanes than a fast-path chunk (1,024 or 2,048 lanes), and not a
+/// multiple of either.
 const WIDE_LANES: usize = 2_500;
 
 fn one_in(rng: &mut Rng, k: usize) -> bool {

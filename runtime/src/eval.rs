@@ -15,7 +15,7 @@ use crate::artifact::*;
 use crate::diagram::Diagram;
 use crate::isa::Isa;
 use crate::math;
-use crate::plan::{self, CHUNK_LANES, Kernel, Loc, Plan, Segment};
+use crate::plan::{self, Kernel, Loc, MAX_CHUNK_LANES, Plan, Segment};
 use std::fmt;
 
 /// One input column, in the artifact's input order.
@@ -257,6 +257,8 @@ pub struct Evaluator<'p> {
     /// The fast paths' plan (empty on the scalar path) and its chunk-sized
     /// temporary columns.
     plan: Plan,
+    /// Lanes per chunk of the plan ([`Plan::chunk_lanes`]).
+    chunk_lanes: usize,
     temps: Vec<u32>,
 }
 
@@ -489,11 +491,12 @@ impl<'p> Evaluator<'p> {
             labels: vec![0; lanes],
             fast: Vec::new(),
             fast_index: Vec::new(),
-            fast_labels: vec![0; CHUNK_LANES],
-            fast_class: program.automata.iter().map(|_| vec![0; CHUNK_LANES]).collect(),
+            fast_labels: vec![0; MAX_CHUNK_LANES],
+            fast_class: program.automata.iter().map(|_| vec![0; MAX_CHUNK_LANES]).collect(),
             class_ready: vec![false; program.automata.len()],
             fast_skip: Vec::new(),
             plan: Plan::default(),
+            chunk_lanes: MAX_CHUNK_LANES,
             temps: Vec::new(),
         };
         // Constant slots never change: fill them once.
@@ -518,9 +521,11 @@ impl<'p> Evaluator<'p> {
                 |op, reads| slot_reads(program, op, reads),
                 options.check_nan,
             );
-            evaluator.temps = vec![0; plan.temps * CHUNK_LANES];
+            let chunk = plan.chunk_lanes();
+            evaluator.chunk_lanes = chunk;
+            evaluator.temps = vec![0; plan.temps * chunk];
             for &(t, bits) in &plan.constants {
-                evaluator.temps[t as usize * CHUNK_LANES..(t as usize + 1) * CHUNK_LANES].fill(bits);
+                evaluator.temps[t as usize * chunk..(t as usize + 1) * chunk].fill(bits);
             }
             evaluator.plan = plan;
         }
@@ -998,8 +1003,8 @@ impl<'p> Evaluator<'p> {
         let mut own = std::mem::take(&mut self.output.reward);
         let target = reward_target(&mut own, reward, self.lanes);
         if let [Segment::Chunked(kernels)] = plan.segments.as_slice() {
-            for lo in (0..self.lanes).step_by(CHUNK_LANES) {
-                let hi = (lo + CHUNK_LANES).min(self.lanes);
+            for lo in (0..self.lanes).step_by(self.chunk_lanes) {
+                let hi = (lo + self.chunk_lanes).min(self.lanes);
                 self.class_ready.fill(false);
                 for kernel in kernels {
                     self.exec_kernel(kernel, input, lo, hi);
@@ -1022,8 +1027,8 @@ impl<'p> Evaluator<'p> {
         for segment in &plan.segments {
             match segment {
                 Segment::Chunked(kernels) => {
-                    for lo in (0..self.lanes).step_by(CHUNK_LANES) {
-                        let hi = (lo + CHUNK_LANES).min(self.lanes);
+                    for lo in (0..self.lanes).step_by(self.chunk_lanes) {
+                        let hi = (lo + self.chunk_lanes).min(self.lanes);
                         self.class_ready.fill(false);
                         for kernel in kernels {
                             self.exec_kernel(kernel, input, lo, hi);
@@ -1055,26 +1060,27 @@ impl<'p> Evaluator<'p> {
     }
 
     /// A specialised loop for one planned instruction over lanes `lo..hi`
-    /// (at most [`CHUNK_LANES`]); false (doing nothing) for an instruction
+    /// (at most the plan's chunk); false (doing nothing) for an instruction
     /// [`Evaluator::kernel_capable`] does not admit.
     #[inline(always)]
     fn exec_kernel(&mut self, kernel: &Kernel, input: &StepInput<'_>, lo: usize, hi: usize) -> bool {
         let n = self.lanes;
         let instr = &self.program.code[kernel.instr];
         let width = hi - lo;
-        debug_assert!(width <= CHUNK_LANES && hi <= n);
+        let chunk = self.chunk_lanes;
+        debug_assert!(width <= chunk && chunk <= MAX_CHUNK_LANES && hi <= n);
         // Every column below comes from these two pointers, so no reference
         // to the whole of `slots` or `temps` exists while `out` does.
         let slots = self.slots.as_mut_ptr();
         let temps = self.temps.as_mut_ptr();
         // SAFETY: the plan keeps slot locations below the program's slot
         // count (`slots` holds `lanes` values per slot, `lo + width <= lanes`)
-        // and temporaries below its temporary count (`CHUNK_LANES` values
-        // each, `width <= CHUNK_LANES`).
+        // and temporaries below its temporary count (`chunk` values each,
+        // `width <= chunk`).
         let at = |loc: Loc| unsafe {
             match loc {
                 Loc::Slot(s) => slots.add(s as usize * n + lo),
-                Loc::Temp(t) => temps.add(t as usize * CHUNK_LANES),
+                Loc::Temp(t) => temps.add(t as usize * chunk),
             }
         };
         // SAFETY: in bounds as above; the plan never gives a kernel an
