@@ -20,6 +20,39 @@
 
 use std::collections::HashMap;
 
+/// One chunk of an automaton's step columns, as every step function
+/// (`eval::step_packed`, its AVX-512 loop, [`Diagram::step_avx512`])
+/// takes them: the states (read, then replaced by the next ones), the
+/// edges taken, the reward classes, which lanes step (`None`: all), and
+/// the step instruction's state column when something reads it.
+pub(crate) struct StepLanes<'a> {
+    pub states: &'a mut [u32],
+    pub taken: &'a mut [u32],
+    pub classes: &'a mut [u8],
+    pub active: Option<&'a [bool]>,
+    pub out: Option<&'a mut [u32]>,
+}
+
+impl StepLanes<'_> {
+    /// Lanes every column has.
+    pub fn len(&self) -> usize {
+        let n = self.states.len().min(self.taken.len()).min(self.classes.len());
+        let n = self.active.map_or(n, |a| n.min(a.len()));
+        self.out.as_ref().map_or(n, |o| n.min(o.len()))
+    }
+
+    /// The lanes from `from` on (`from <= len()`).
+    pub fn from(&mut self, from: usize) -> StepLanes<'_> {
+        StepLanes {
+            states: &mut self.states[from..],
+            taken: &mut self.taken[from..],
+            classes: &mut self.classes[from..],
+            active: self.active.map(|a| &a[from..]),
+            out: self.out.as_deref_mut().map(|o| &mut o[from..]),
+        }
+    }
+}
+
 /// Most nodes a level may have: a node and a bit index two 64-byte
 /// registers (`vpermi2b`'s 128 entries) per bit value.
 const MAX_WIDTH: usize = 128;
@@ -142,23 +175,13 @@ impl Diagram {
     ///
     /// # Safety
     /// [`Diagram::available`]; every state is below the diagram's state
-    /// count and every label below `1 << atoms`; all slices (and `active`)
-    /// have at least `states.len()` elements.
+    /// count and every label below `1 << atoms`.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi")]
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) unsafe fn step_avx512(
-        &self,
-        labels: &[u8],
-        masks: &[u8; 8],
-        states: &mut [u32],
-        taken: &mut [u32],
-        classes: &mut [u8],
-        active: Option<&[bool]>,
-        mut out: Option<&mut [u32]>,
-    ) -> usize {
+    pub(crate) unsafe fn step_avx512(&self, labels: &[u8], masks: &[u8; 8], lanes: StepLanes<'_>) -> usize {
         use std::arch::x86_64::*;
-        let n = states.len();
+        let n = lanes.len().min(labels.len());
+        let StepLanes { states, taken, classes, active, mut out } = lanes;
         // A macro, not a closure: the intrinsics must inline into this
         // function's target features. `$k < 4`: inside the 256 bytes.
         macro_rules! row {
@@ -349,15 +372,14 @@ mod tests {
             let (mut taken, mut classes, mut out) = (vec![9; n], vec![9u8; n], vec![9; n]);
             // SAFETY: checked above; states and labels are in range.
             let done = unsafe {
-                diagram.step_avx512(
-                    &labels,
-                    &[1, 2, 4, 8, 16, 32, 64, 128],
-                    &mut lane_states,
-                    &mut taken,
-                    &mut classes,
-                    Some(&active),
-                    Some(&mut out),
-                )
+                let lanes = StepLanes {
+                    states: &mut lane_states,
+                    taken: &mut taken,
+                    classes: &mut classes,
+                    active: Some(&active),
+                    out: Some(&mut out),
+                };
+                diagram.step_avx512(&labels, &[1, 2, 4, 8, 16, 32, 64, 128], lanes)
             };
             assert_eq!(done, n);
             for l in 0..n {

@@ -12,7 +12,7 @@
 //! bit.
 
 use crate::artifact::*;
-use crate::diagram::Diagram;
+use crate::diagram::{Diagram, StepLanes};
 use crate::isa::Isa;
 use crate::math;
 use crate::plan::{self, Kernel, Loc, MAX_CHUNK_LANES, Plan, Segment};
@@ -1161,10 +1161,15 @@ impl<'p> Evaluator<'p> {
                         };
                     }
                     let sources = &sources[..spec.atoms.len()];
-                    let classes = &mut self.fast_class[m][..width];
                     let isa = self.options.isa;
-                    // The state column only when something reads it.
-                    let mut kernel_out = kernel.dst_read.then_some(out);
+                    let mut lanes = StepLanes {
+                        states,
+                        taken,
+                        classes: &mut self.fast_class[m][..width],
+                        active,
+                        // The state column only when something reads it.
+                        out: kernel.dst_read.then_some(out),
+                    };
                     let mut diagram = fast.diagram.as_ref();
                     let mut done = 0;
                     // Atoms that are bits of one byte column: the diagram
@@ -1174,9 +1179,7 @@ impl<'p> Evaluator<'p> {
                         // SAFETY: a diagram exists only on the AVX-512 path
                         // of a CPU with VBMI (`FastAutomaton::new`); states
                         // are valid (see below) and every atom is a bit.
-                        done = unsafe {
-                            d.step_avx512(bytes, &masks, states, taken, classes, active, kernel_out.as_deref_mut())
-                        };
+                        done = unsafe { d.step_avx512(bytes, &masks, lanes.from(0)) };
                         diagram = None;
                     }
                     // The other lanes: labels as bytes (64 lanes per vector
@@ -1186,20 +1189,7 @@ impl<'p> Evaluator<'p> {
                     pack_atoms(labels, sources, done);
                     // SAFETY: states are valid state indices (see below) and
                     // labels have `atoms` bits: every index is inside `packed`.
-                    unsafe {
-                        step_packed(
-                            isa,
-                            packed,
-                            diagram,
-                            atoms,
-                            labels,
-                            &mut states[done..],
-                            &mut taken[done..],
-                            &mut classes[done..],
-                            active.map(|a| &a[done..]),
-                            kernel_out.map(|o| &mut o[done..]),
-                        )
-                    };
+                    unsafe { step_packed(isa, packed, diagram, atoms, labels, lanes.from(done)) };
                     self.class_ready[m] = !packed.classes.is_empty();
                     return true;
                 }
@@ -1816,23 +1806,16 @@ fn fused_inputs(program: &Artifact, fast: &[Option<FastAutomaton>]) -> Vec<bool>
 /// Every `state << atoms | label` is below `packed.table.len()`, and `isa`
 /// is available.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 unsafe fn step_packed(
     isa: Isa,
     packed: &Packed,
     diagram: Option<&Diagram>,
     atoms: u32,
     labels: &[u8],
-    states: &mut [u32],
-    taken: &mut [u32],
-    classes: &mut [u8],
-    active: Option<&[bool]>,
-    out: Option<&mut [u32]>,
+    mut lanes: StepLanes<'_>,
 ) {
-    let n = states.len().min(labels.len()).min(taken.len()).min(classes.len());
-    let (labels, states, taken, classes) = (&labels[..n], &mut states[..n], &mut taken[..n], &mut classes[..n]);
-    let active = active.map(|a| &a[..n]);
-    let mut out = out.map(|o| &mut o[..n]);
+    let n = lanes.len().min(labels.len());
+    let labels = &labels[..n];
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx512 {
@@ -1840,23 +1823,10 @@ unsafe fn step_packed(
             // SAFETY: the diagram exists only where the CPU has VBMI (see
             // `FastAutomaton::new`); the caller's contract bounds states
             // and labels.
-            done = unsafe {
-                diagram.step_avx512(labels, &IDENTITY_MASKS, states, taken, classes, active, out.as_deref_mut())
-            };
+            done = unsafe { diagram.step_avx512(labels, &IDENTITY_MASKS, lanes.from(0)) };
         }
         // SAFETY: the caller's contract.
-        done += unsafe {
-            step_packed_avx512(
-                packed,
-                atoms,
-                &labels[done..],
-                &mut states[done..],
-                &mut taken[done..],
-                &mut classes[done..],
-                active.map(|a| &a[done..]),
-                out.as_deref_mut().map(|o| &mut o[done..]),
-            )
-        };
+        done += unsafe { step_packed_avx512(packed, atoms, &labels[done..], lanes.from(done)) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (isa, diagram);
@@ -1864,6 +1834,8 @@ unsafe fn step_packed(
     let class_mask = (1u32 << packed.class_bits) - 1;
     let edge_shift = packed.state_bits + packed.class_bits;
     let table = packed.table.as_slice();
+    let StepLanes { states, taken, classes, active, out } = lanes;
+    let (states, taken, classes) = (&mut states[..n], &mut taken[..n], &mut classes[..n]);
     // One loop per case, so the common one (every lane active) has no test.
     let lanes = states[done..].iter_mut().zip(&labels[done..]).zip(&mut taken[done..]).zip(&mut classes[done..]);
     let step = |p: u32, state: &mut u32, taken: &mut u32, class: &mut u8| {
@@ -1889,7 +1861,7 @@ unsafe fn step_packed(
         }
     }
     if let Some(out) = out {
-        out[done..].copy_from_slice(&states[done..]);
+        out[done..n].copy_from_slice(&states[done..]);
     }
 }
 
@@ -1899,19 +1871,10 @@ unsafe fn step_packed(
 /// As [`step_packed`]; the slices have the same length.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn step_packed_avx512(
-    packed: &Packed,
-    atoms: u32,
-    labels: &[u8],
-    states: &mut [u32],
-    taken: &mut [u32],
-    classes: &mut [u8],
-    active: Option<&[bool]>,
-    mut out: Option<&mut [u32]>,
-) -> usize {
+unsafe fn step_packed_avx512(packed: &Packed, atoms: u32, labels: &[u8], lanes: StepLanes<'_>) -> usize {
     use std::arch::x86_64::*;
-    let n = states.len();
+    let n = lanes.len().min(labels.len());
+    let StepLanes { states, taken, classes, active, mut out } = lanes;
     let shift = _mm_cvtsi32_si128(atoms as i32);
     let state_mask = _mm512_set1_epi32(((1u32 << packed.state_bits) - 1) as i32);
     let class_mask = _mm512_set1_epi32(((1u32 << packed.class_bits) - 1) as i32);
