@@ -35,6 +35,7 @@ pub(crate) struct StepLanes<'a> {
 
 impl StepLanes<'_> {
     /// Lanes every column has.
+    #[inline]
     pub fn len(&self) -> usize {
         let n = self.states.len().min(self.taken.len()).min(self.classes.len());
         let n = self.active.map_or(n, |a| n.min(a.len()));
@@ -42,6 +43,7 @@ impl StepLanes<'_> {
     }
 
     /// The lanes from `from` on (`from <= len()`).
+    #[inline]
     pub fn from(&mut self, from: usize) -> StepLanes<'_> {
         StepLanes {
             states: &mut self.states[from..],

@@ -259,6 +259,8 @@ pub struct Evaluator<'p> {
     plan: Plan,
     /// Lanes per chunk of the plan ([`Plan::chunk_lanes`]).
     chunk_lanes: usize,
+    /// Whether the program has group terms (decided once, not per step).
+    has_groups: bool,
     temps: Vec<u32>,
 }
 
@@ -497,6 +499,7 @@ impl<'p> Evaluator<'p> {
             fast_skip: Vec::new(),
             plan: Plan::default(),
             chunk_lanes: MAX_CHUNK_LANES,
+            has_groups: program.code.iter().any(|i| matches!(i.op, Op::Group(..))),
             temps: Vec::new(),
         };
         // Constant slots never change: fill them once.
@@ -822,7 +825,7 @@ impl<'p> Evaluator<'p> {
     fn step_with(&mut self, input: &StepInput<'_>, reward: Option<&mut [f32]>) -> Result<&StepOutput, StepError> {
         self.check_columns(input)?;
         self.group_ready = false;
-        if self.program.code.iter().any(|i| matches!(i.op, Op::Group(..))) {
+        if self.has_groups {
             self.ensure_groups(input);
             if let Some(&(start, end)) = self.group_runs.iter().find(|(s, e)| e - s > MAX_GROUP) {
                 return Err(StepError::GroupTooLarge { size: (end - start) as usize });
