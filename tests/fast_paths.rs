@@ -336,10 +336,11 @@ fn every_path_gives_the_reference_bits() {
     assert!(compiled * 2 > specs, "only {compiled} of {specs} random specs compiled: the generator drifted");
 }
 
-/// A tape without group, batch or register terms is finished chunk by
-/// chunk on the fast paths (outputs, constraint sums and episode resets
-/// right after each chunk's kernels): the same bits as the reference over
-/// ragged episodes, with the props as bools or as bits.
+/// A tape without group or batch terms is finished chunk by chunk on the
+/// fast paths (outputs, constraint sums, register writes and episode
+/// resets right after each chunk's kernels), its register terms (`prev`,
+/// `total`, `gated`, potential shaping) run as kernels: the same bits as
+/// the reference over ragged episodes, with the props as bools or as bits.
 #[test]
 fn lane_local_tapes_finished_chunk_by_chunk_give_the_reference_bits() {
     let src = "spec fastlocal\n\
@@ -348,7 +349,10 @@ fn lane_local_tapes_finished_chunk_by_chunk_give_the_reference_bits() {
         machine mc {\n  start q0\n  q0 -> q1 when p0 & x > 0.5 reward 1.5\n  q1 -> q0 when p1 | n < 3 reward 1.0\n}\n\
         constraint episode x <= 1.0 lagrange(lr 0.1, init 0.5)\n\
         constraint y >= -1.0 lagrange(lr 0.2, init 0.25)\n\
-        reward = mp.reward + mc.reward * y\nlog s = mp.distance\nlog t = exp(y) + v[1]\n\
+        reward = mp.reward + mc.reward * y + gated(p1) { x * 0.5 }\n\
+        shape potential = -mp.distance gamma 0.9\n\
+        log s = mp.distance\nlog t = exp(y) + v[1] + prev(y, 0.25) + total(x)\n\
+        log u = if episode_end then steps else n\n\
         done when mp.terminal | m > 3\n";
     let artifact = compile(src).expect("the lane-local spec compiles");
     let mut rng = Rng(0x10ca1);

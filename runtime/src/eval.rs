@@ -1055,6 +1055,10 @@ impl<'p> Evaluator<'p> {
         match &instr.op {
             Op::ConstF32(_) | Op::ConstI32(_) | Op::ConstBool(_) => true,
             Op::Bin(..) | Op::Un(..) | Op::Select(..) | Op::Input(_) | Op::InputElem(..) | Op::Param(_) => true,
+            // Lane-local: each lane reads and writes its own registers and
+            // step counter, so chunks keep every lane's order of effects.
+            Op::Steps | Op::EpisodeEnd(_) | Op::Prev { .. } | Op::Total { .. } | Op::Gated { .. } => true,
+            Op::Potential { .. } => true,
             Op::Step(m) => fast(*m).is_some(),
             Op::Member(m, AutomatonMember::Reward) => fast(*m).is_some_and(|f| f.reward.is_some()),
             Op::Member(m, _) => fast(*m).is_some(),
@@ -1099,9 +1103,88 @@ impl<'p> Evaluator<'p> {
                 .then(|| unsafe { std::slice::from_raw_parts(slots.add(s as usize * n + lo), width) })
         };
         let active = input.active.map(|a| &a[lo..hi]);
+        // A register's column at the chunk's lanes.
+        let register = |reg: u32| reg as usize * n + lo..reg as usize * n + hi;
+        let steps = &self.steps[lo..hi];
         match &instr.op {
             Op::Bin(op, ..) => bin_kernel(*op, out, arg(0), arg(1)),
             Op::Param(p) => out.fill(self.params[*p as usize]),
+            Op::Steps => out.copy_from_slice(steps),
+            Op::EpisodeEnd(done) => {
+                let ends_on_done = !self.options.ignore_done;
+                let done = match done {
+                    Some(d) => Some(match column(*d) {
+                        Some(c) => c,
+                        None => return false,
+                    }),
+                    None => None,
+                };
+                match (input.last.map(|flags| &flags[lo..hi]), done) {
+                    (Some(last), Some(done)) => {
+                        for ((o, &last), &d) in out.iter_mut().zip(last).zip(done) {
+                            *o = bb(last | (ends_on_done & (d != 0)));
+                        }
+                    }
+                    (Some(last), None) => out.iter_mut().zip(last).for_each(|(o, &last)| *o = bb(last)),
+                    (None, Some(done)) => out.iter_mut().zip(done).for_each(|(o, &d)| *o = bb(ends_on_done & (d != 0))),
+                    (None, None) => out.fill(0),
+                }
+            }
+            Op::Prev { reg, default } => {
+                let Some(default) = column(*default) else { return false };
+                let previous = &self.registers[register(*reg)];
+                for (((o, &s), &d), &r) in out.iter_mut().zip(steps).zip(default).zip(previous) {
+                    *o = if s == 0 { d } else { r };
+                }
+            }
+            Op::Total { reg, value, ty } => {
+                let Some(value) = column(*value) else { return false };
+                let registers = &mut self.registers[register(*reg)];
+                let active = active.unwrap_or(&[]);
+                match (*ty == ValueType::Int, !active.is_empty()) {
+                    (true, true) => total_kernel::<true, true>(out, registers, value, active),
+                    (true, false) => total_kernel::<true, false>(out, registers, value, active),
+                    (false, true) => total_kernel::<false, true>(out, registers, value, active),
+                    (false, false) => total_kernel::<false, false>(out, registers, value, active),
+                }
+            }
+            Op::Gated { reg, cond, value, end, ty } => {
+                let (Some(cond), Some(value), Some(end)) = (column(*cond), column(*value), column(*end)) else {
+                    return false;
+                };
+                let registers = &mut self.registers[register(*reg)];
+                let active = active.unwrap_or(&[]);
+                // The running sum, as `total`; paid where the episode ends
+                // and the condition holds.
+                match (*ty == ValueType::Int, !active.is_empty()) {
+                    (true, true) => total_kernel::<true, true>(out, registers, value, active),
+                    (true, false) => total_kernel::<true, false>(out, registers, value, active),
+                    (false, true) => total_kernel::<false, true>(out, registers, value, active),
+                    (false, false) => total_kernel::<false, false>(out, registers, value, active),
+                }
+                for ((o, &e), &c) in out.iter_mut().zip(end).zip(cond) {
+                    *o &= 0u32.wrapping_sub(u32::from((e != 0) & (c != 0)));
+                }
+            }
+            Op::Potential { reg, now, start, gamma, done } => {
+                let (Some(now), Some(start)) = (column(*now), column(*start)) else { return false };
+                let done = match done {
+                    Some(d) => Some(match column(*d) {
+                        Some(c) => c,
+                        None => return false,
+                    }),
+                    None => None,
+                };
+                let registers = &mut self.registers[register(*reg)];
+                let potential =
+                    Potential { steps, now, start, done: done.unwrap_or(&[]), active: active.unwrap_or(&[]) };
+                match (done.is_some(), active.is_some()) {
+                    (true, true) => potential.run::<true, true>(out, registers, *gamma),
+                    (true, false) => potential.run::<true, false>(out, registers, *gamma),
+                    (false, true) => potential.run::<false, true>(out, registers, *gamma),
+                    (false, false) => potential.run::<false, false>(out, registers, *gamma),
+                }
+            }
             Op::Un(op, _) => un_kernel(*op, out, arg(0)),
             Op::Select(..) => {
                 let (c, x, y) = (arg(0), arg(1), arg(2));
@@ -1912,6 +1995,61 @@ unsafe fn step_packed_avx512(packed: &Packed, atoms: u32, labels: &[u8], lanes: 
         l += 16;
     }
     l
+}
+
+/// `total`'s running sum (`int` wrapping or `f32`, as the reference's
+/// `add`) into the registers of active lanes and `out`, branch-free.
+#[inline(always)]
+fn total_kernel<const INT: bool, const ACTIVE: bool>(
+    out: &mut [u32],
+    registers: &mut [u32],
+    value: &[u32],
+    active: &[bool],
+) {
+    let n = out.len().min(registers.len()).min(value.len());
+    let (out, registers, value) = (&mut out[..n], &mut registers[..n], &value[..n]);
+    let active = if ACTIVE { &active[..n] } else { &[][..] };
+    for l in 0..n {
+        let acc = add(if INT { ValueType::Int } else { ValueType::F32 }, registers[l], value[l]);
+        let on = !ACTIVE || active[l];
+        registers[l] = if on { acc } else { registers[l] };
+        out[l] = acc;
+    }
+}
+
+/// Potential-based shaping over a chunk: `gamma * current - previous`,
+/// the reference's arithmetic operation for operation, with the optional
+/// columns empty when absent.
+struct Potential<'a> {
+    steps: &'a [u32],
+    now: &'a [u32],
+    start: &'a [u32],
+    done: &'a [u32],
+    active: &'a [bool],
+}
+
+impl Potential<'_> {
+    #[inline(always)]
+    fn run<const DONE: bool, const ACTIVE: bool>(&self, out: &mut [u32], registers: &mut [u32], gamma: f32) {
+        let n = out.len().min(registers.len()).min(self.steps.len()).min(self.now.len()).min(self.start.len());
+        let (out, registers) = (&mut out[..n], &mut registers[..n]);
+        let (steps, now, start) = (&self.steps[..n], &self.now[..n], &self.start[..n]);
+        let done = if DONE { &self.done[..n] } else { &[][..] };
+        let active = if ACTIVE { &self.active[..n] } else { &[][..] };
+        // Selects as masks over values loaded unconditionally: a select
+        // between two loads becomes a pointer select, which does not
+        // vectorise.
+        let mask = |c: bool| 0u32.wrapping_sub(u32::from(c));
+        for l in 0..n {
+            let (register, first) = (registers[l], mask(steps[l] == 0));
+            let previous = f((start[l] & first) | (register & !first));
+            // A done lane's potential is +0.0 (bits 0), as in the reference.
+            let current = now[l] & !mask(DONE && done[l] != 0);
+            let on = mask(!ACTIVE || active[l]);
+            registers[l] = (current & on) | (register & !on);
+            out[l] = fb(gamma * f(current) - previous);
+        }
+    }
 }
 
 /// Where a step's rewards go: the caller's buffer, leaving `own` (the

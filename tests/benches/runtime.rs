@@ -34,6 +34,25 @@ fn machine(c: &mut Criterion) {
         group.bench_function(isa.name(), |b| b.iter(|| eval.step(&input).expect("steps").reward[0]));
     }
     group.finish();
+    // The same props as bits of one label byte per lane, the rewards into
+    // a buffer of the caller's (`Column::Bits`, `step_into`).
+    let labels: Vec<u8> =
+        (0..lanes).map(|l| props.iter().enumerate().fold(0u8, |b, (k, p)| b | (u8::from(p[l]) << k))).collect();
+    let bits: Vec<Column<'_>> = (0..props.len()).map(|k| Column::Bits { bytes: &labels, bit: k as u8 }).collect();
+    let mut reward = vec![0f32; lanes];
+    let mut group = c.benchmark_group("office_4096_lanes_label_bytes");
+    group.throughput(Throughput::Elements(lanes as u64));
+    for isa in Isa::available_paths() {
+        let mut eval = Evaluator::new(&artifact, lanes, Options { ignore_done: true, isa, ..Options::default() });
+        let input = StepInput { columns: &bits, last: None, groups: None, active: None };
+        group.bench_function(isa.name(), |b| {
+            b.iter(|| {
+                eval.step_into(&input, &mut reward).expect("steps");
+                reward[0]
+            })
+        });
+    }
+    group.finish();
 }
 
 fn llm(c: &mut Criterion) {
