@@ -54,8 +54,8 @@ pub(crate) struct Kernel {
 pub(crate) enum Segment {
     /// Lane-local instructions, run chunk by chunk.
     Chunked(Vec<Kernel>),
-    /// One instruction the reference runs over every lane (group terms,
-    /// registers, checklists, ...).
+    /// One instruction the reference runs over every lane (group and batch
+    /// terms, checklists, automata without fast tables).
     Whole(usize),
 }
 
