@@ -55,8 +55,8 @@ impl StepLanes<'_> {
     }
 }
 
-/// Most nodes a level may have: a node and a bit index two 64-byte
-/// registers (`vpermi2b`'s 128 entries) per bit value.
+/// Most nodes a level may have: each bit value's table of next nodes is
+/// two 64-byte registers, the 128 entries one `vpermi2b` indexes.
 const MAX_WIDTH: usize = 128;
 
 /// A level's node table, aligned for full-width loads.
