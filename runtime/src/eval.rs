@@ -1140,28 +1140,16 @@ impl<'p> Evaluator<'p> {
             Op::Total { reg, value, ty } => {
                 let Some(value) = column(*value) else { return false };
                 let registers = &mut self.registers[register(*reg)];
-                let active = active.unwrap_or(&[]);
-                match (*ty == ValueType::Int, !active.is_empty()) {
-                    (true, true) => total_kernel::<true, true>(out, registers, value, active),
-                    (true, false) => total_kernel::<true, false>(out, registers, value, active),
-                    (false, true) => total_kernel::<false, true>(out, registers, value, active),
-                    (false, false) => total_kernel::<false, false>(out, registers, value, active),
-                }
+                running_sum(*ty, out, registers, value, active);
             }
             Op::Gated { reg, cond, value, end, ty } => {
                 let (Some(cond), Some(value), Some(end)) = (column(*cond), column(*value), column(*end)) else {
                     return false;
                 };
                 let registers = &mut self.registers[register(*reg)];
-                let active = active.unwrap_or(&[]);
                 // The running sum, as `total`; paid where the episode ends
                 // and the condition holds.
-                match (*ty == ValueType::Int, !active.is_empty()) {
-                    (true, true) => total_kernel::<true, true>(out, registers, value, active),
-                    (true, false) => total_kernel::<true, false>(out, registers, value, active),
-                    (false, true) => total_kernel::<false, true>(out, registers, value, active),
-                    (false, false) => total_kernel::<false, false>(out, registers, value, active),
-                }
+                running_sum(*ty, out, registers, value, active);
                 for ((o, &e), &c) in out.iter_mut().zip(end).zip(cond) {
                     *o &= 0u32.wrapping_sub(u32::from((e != 0) & (c != 0)));
                 }
@@ -1995,6 +1983,18 @@ unsafe fn step_packed_avx512(packed: &Packed, atoms: u32, labels: &[u8], lanes: 
         l += 16;
     }
     l
+}
+
+/// [`total_kernel`] specialised on the sum's type and on `active`.
+#[inline(always)]
+fn running_sum(ty: ValueType, out: &mut [u32], registers: &mut [u32], value: &[u32], active: Option<&[bool]>) {
+    let flags = active.unwrap_or(&[]);
+    match (ty == ValueType::Int, active.is_some()) {
+        (true, true) => total_kernel::<true, true>(out, registers, value, flags),
+        (true, false) => total_kernel::<true, false>(out, registers, value, flags),
+        (false, true) => total_kernel::<false, true>(out, registers, value, flags),
+        (false, false) => total_kernel::<false, false>(out, registers, value, flags),
+    }
 }
 
 /// `total`'s running sum (`int` wrapping or `f32`, as the reference's
