@@ -372,6 +372,57 @@ fn lane_local_tapes_finished_chunk_by_chunk_give_the_reference_bits() {
     }
 }
 
+/// Reward machines whose `reward` and `done` are an automaton's members
+/// have them written by the automaton's diagram step (AVX-512 VBMI), every
+/// lane of a chunk, the last 64 through masked loads and stores: the same
+/// bits as the reference, ragged episodes, props as bools or bits, a
+/// member read elsewhere too (not fused), numeric guards (packed labels).
+#[test]
+fn reward_and_done_fused_into_the_machine_step_give_the_reference_bits() {
+    let machines = "input x: f32\ninput y: f32\ninput n: int\ninput m: int\ninput v: f32[3]\nprops p0, p1\n\
+        machine mp {\n  start r0\n  r0 -> r1 when p0 & !p1 reward 0.5\n  r0 -> r2 when p1 reward -1.0\n  r1 -> r2 when p0 | p1\n  r2 -> r0 when !p0 & !p1 reward 2.0\n  r2 -> r3 when p0 & p1 reward 0.0 / 0.0\n  terminal r3\n}\n\
+        machine mc {\n  start q0\n  q0 -> q1 when p0 & x > 0.5 reward 1.5\n  q1 -> q0 when p1 | n < 3 reward -0.0\n  q1 -> q2 when !p1 & m > 2\n  terminal q2\n}\n";
+    // (spec tail, whether reward and done are fused on AVX-512 VBMI)
+    let cases = [
+        ("reward = mp.reward\ndone when mp.terminal\n", (true, true)),
+        // The log's member is a second one: fused, the step keeps the edges for it.
+        ("reward = mp.reward\nlog r = mp.reward\nlog q = mp.distance\ndone when mp.terminal\n", (true, true)),
+        // The output read by another term: not fused.
+        ("let r = mp.reward\nreward = r\nlog l = r * 2.0\ndone when mp.terminal\n", (false, true)),
+        ("reward = mc.reward\nlet t = mc.terminal\ndone when t\nlog u = if t then 1.0 else 0.0\n", (true, false)),
+        ("reward = mc.reward\ndone when mp.terminal\nlog s = mc.state\n", (true, true)),
+        ("reward = mp.reward + mc.reward\ndone when mc.terminal\n", (false, true)),
+    ];
+    let fusing = Isa::Avx512.available() && std::arch::is_x86_feature_detected!("avx512vbmi");
+    let mut rng = Rng(0xf05ed);
+    for (c, (tail, fused)) in cases.into_iter().enumerate() {
+        let src = format!("spec fused\n{machines}{tail}");
+        let artifact = compile(&src).unwrap_or_else(|| panic!("case {c} compiles:\n{src}"));
+        for lanes in [LANES, 300, WIDE_LANES, 3 * 1024] {
+            for props_as in 0..4 {
+                let steps: Vec<Step> = (0..3 * STEPS).map(|_| random_step(&mut rng, lanes, props_as)).collect();
+                let reference = run(&artifact, Isa::Scalar, &steps);
+                for isa in Isa::available_paths() {
+                    let eval = Evaluator::try_new(&artifact, lanes, Options { isa, ..Options::default() });
+                    let expected = if isa == Isa::Avx512 && fusing { fused } else { (false, false) };
+                    assert_eq!(eval.expect("path available").fused_outputs(), expected, "case {c} on {isa}");
+                    let got = run(&artifact, isa, &steps);
+                    if let Some(row) = (0..reference.len()).find(|&r| reference[r] != got[r]) {
+                        let lane = (0..reference[row].len()).find(|&l| reference[row][l] != got[row][l]).unwrap_or(0);
+                        panic!(
+                            "case {c}, {lanes} lanes, props as {props_as}: path {isa} differs from the reference in row {row}, lane {lane}: {:#010x} vs {:#010x}",
+                            got[row][lane], reference[row][lane]
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if !fusing {
+        println!("skipped the fused path: this CPU has no AVX-512 VBMI");
+    }
+}
+
 /// After `reset`, an evaluator computes what a new one does: the Python
 /// package reuses evaluators across `evaluate` calls this way.
 #[test]

@@ -84,15 +84,46 @@ pub(crate) struct Diagram {
     #[cfg_attr(not(test), allow(dead_code))]
     finals: Vec<u32>,
     /// Per final node: the next state, the edge taken plus one, and the
-    /// reward class (128 bytes each).
+    /// reward class (128 bytes each); then per state whether it is
+    /// terminal (the last 128 bytes).
     fields: [Bytes256; 2],
+    /// Per reward class, its reward's bits with NaN canonical (the fused
+    /// reward output, [`Fused::reward`]).
+    class_rewards: [u32; 16],
+}
+
+/// Outputs a diagram step writes as well, fused into it (the evaluator
+/// then skips the instructions and passes that would compute them): each
+/// lane's reward, its edge's constant reward (NaN canonical, as outputs
+/// are), and whether its new state is terminal. With `skip_edges`, the
+/// edges taken and reward classes are not written (nothing reads them).
+#[derive(Default)]
+pub(crate) struct Fused<'a> {
+    pub reward: Option<&'a mut [f32]>,
+    pub terminal: Option<&'a mut [bool]>,
+    pub skip_edges: bool,
 }
 
 impl Diagram {
     /// The diagram of a packed table (`table[state << atoms | label]`,
-    /// fields as in `eval::Packed`), or `None` when it does not fit.
-    pub(crate) fn new(table: &[u32], states: usize, atoms: u32, state_bits: u32, class_bits: u32) -> Option<Diagram> {
-        if atoms > 8 || states == 0 || states > MAX_WIDTH || table.len() != states << atoms {
+    /// fields as in `eval::Packed`, `classes` its reward classes' bits),
+    /// with `terminal[state]` for the fused `done`; `None` when it does
+    /// not fit.
+    pub(crate) fn new(
+        table: &[u32],
+        states: usize,
+        atoms: u32,
+        (state_bits, class_bits): (u32, u32),
+        classes: &[u32],
+        terminal: &[u32],
+    ) -> Option<Diagram> {
+        if atoms > 8
+            || states == 0
+            || states > MAX_WIDTH
+            || table.len() != states << atoms
+            || classes.len() > 16
+            || terminal.len() != states
+        {
             return None;
         }
         let labels = 1usize << atoms;
@@ -142,7 +173,14 @@ impl Diagram {
             fields[0].0[128 + k] = edge as u8;
             fields[1].0[k] = class as u8;
         }
-        Some(Diagram { levels, finals, fields })
+        for (q, &t) in terminal.iter().enumerate() {
+            fields[1].0[128 + q] = u8::from(t != 0);
+        }
+        let mut class_rewards = [0u32; 16];
+        for (r, &bits) in class_rewards.iter_mut().zip(classes) {
+            *r = crate::eval::canonical_nan(bits);
+        }
+        Some(Diagram { levels, finals, fields, class_rewards })
     }
 
     /// The packed entry for one state and label, walked in scalar code.
@@ -172,18 +210,56 @@ impl Diagram {
     /// `masks[k]` of each lane's label byte: as `eval::step_packed`
     /// (new states to `states` and `out`, the edges taken to `taken`, the
     /// reward classes to `classes`; inactive lanes keep their state, take
-    /// no edge and have class 0). Returns how many lanes it did (a multiple
-    /// of 64); the caller steps the rest.
+    /// no edge and have class 0), and the `fused` outputs. Every lane, the
+    /// last block's with masked loads and stores.
     ///
     /// # Safety
     /// [`Diagram::available`]; every state is below the diagram's state
-    /// count and every label below `1 << atoms`.
+    /// count and every label below `1 << atoms`; the fused outputs have a
+    /// lane for each of `lanes`.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi")]
-    pub(crate) unsafe fn step_avx512(&self, labels: &[u8], masks: &[u8; 8], lanes: StepLanes<'_>) -> usize {
+    pub(crate) unsafe fn step_avx512(
+        &self,
+        labels: &[u8],
+        masks: &[u8; 8],
+        mut lanes: StepLanes<'_>,
+        mut fused: Fused<'_>,
+    ) {
+        // Four blocks walk the levels together: one block's walk is a chain
+        // of dependent permutes (latency-bound), four overlap.
+        // SAFETY: as this function's.
+        unsafe {
+            let done = self.step_blocks::<4, false>(labels, masks, &mut lanes, &mut fused, 0);
+            let done = self.step_blocks::<1, false>(labels, masks, &mut lanes, &mut fused, done);
+            self.step_blocks::<1, true>(labels, masks, &mut lanes, &mut fused, done);
+        }
+    }
+
+    /// [`Diagram::step_avx512`] over the lanes from `from` on, `B` blocks
+    /// of 64 lanes at a time; returns where it stopped (the lanes left are
+    /// fewer than `64 * B`). With `TAIL`, one block of the last (fewer than
+    /// 64) lanes, through masked loads and stores.
+    ///
+    /// # Safety
+    /// As [`Diagram::step_avx512`].
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi")]
+    #[inline]
+    unsafe fn step_blocks<const B: usize, const TAIL: bool>(
+        &self,
+        labels: &[u8],
+        masks: &[u8; 8],
+        lanes: &mut StepLanes<'_>,
+        fused: &mut Fused<'_>,
+        from: usize,
+    ) -> usize {
         use std::arch::x86_64::*;
-        let n = lanes.len().min(labels.len());
-        let StepLanes { states, taken, classes, active, mut out } = lanes;
+        let mut n = lanes.len().min(labels.len());
+        n = fused.reward.as_ref().map_or(n, |r| n.min(r.len()));
+        n = fused.terminal.as_ref().map_or(n, |t| n.min(t.len()));
+        let StepLanes { states, taken, classes, active, out } = lanes;
+        let skip_edges = fused.skip_edges;
         // A macro, not a closure: the intrinsics must inline into this
         // function's target features. `$k < 4`: inside the 256 bytes.
         macro_rules! row {
@@ -191,8 +267,8 @@ impl Diagram {
                 _mm512_load_si512($bytes.0.as_ptr().add(64 * $k).cast())
             };
         }
-        // SAFETY: `Bytes256` is 64-byte aligned.
-        let (next0, next1, edge0, edge1, class0, class1) = unsafe {
+        // SAFETY: `Bytes256` is 64-byte aligned; `class_rewards` holds 16 values.
+        let (next0, next1, edge0, edge1, class0, class1, terminal0, terminal1, rewards) = unsafe {
             let fields = &self.fields;
             (
                 row!(fields[0], 0),
@@ -201,74 +277,140 @@ impl Diagram {
                 row!(fields[0], 3),
                 row!(fields[1], 0),
                 row!(fields[1], 1),
+                row!(fields[1], 2),
+                row!(fields[1], 3),
+                _mm512_loadu_si512(self.class_rewards.as_ptr().cast()),
             )
         };
         let sixty_four = _mm512_set1_epi8(64);
         let one = _mm512_set1_epi32(1);
-        let mut l = 0;
-        while l + 64 <= n {
-            // SAFETY: `l + 64 <= n` keeps every load and store inside the
-            // slices; states below 128 and nodes below each level's width
+        let mut l = from;
+        while if TAIL { l < n } else { l + 64 * B <= n } {
+            // The lanes of the block: all 64, or the tail's.
+            let lane_mask: u64 = if TAIL { u64::MAX >> (64 - (n - l)) } else { u64::MAX };
+            let words_mask = |k: usize| (lane_mask >> (16 * k)) as u16;
+            // Loads and stores: plain, or masked for the tail (whose lanes
+            // past `n` are neither read nor written; their addresses are
+            // formed with `wrapping_add`, never dereferenced).
+            macro_rules! load_words {
+                ($ptr:expr, $k:expr) => {
+                    if TAIL {
+                        _mm512_maskz_loadu_epi32(words_mask($k), $ptr.wrapping_add(16 * $k).cast())
+                    } else {
+                        _mm512_loadu_si512($ptr.add(16 * $k).cast())
+                    }
+                };
+            }
+            macro_rules! store_words {
+                ($ptr:expr, $k:expr, $v:expr) => {
+                    if TAIL {
+                        _mm512_mask_storeu_epi32($ptr.wrapping_add(16 * $k).cast(), words_mask($k), $v)
+                    } else {
+                        _mm512_storeu_si512($ptr.add(16 * $k).cast(), $v)
+                    }
+                };
+            }
+            macro_rules! load_bytes {
+                ($ptr:expr) => {
+                    if TAIL { _mm512_maskz_loadu_epi8(lane_mask, $ptr.cast()) } else { _mm512_loadu_si512($ptr.cast()) }
+                };
+            }
+            macro_rules! store_bytes {
+                ($ptr:expr, $v:expr) => {
+                    if TAIL {
+                        _mm512_mask_storeu_epi8($ptr.cast(), lane_mask, $v)
+                    } else {
+                        _mm512_storeu_si512($ptr.cast(), $v)
+                    }
+                };
+            }
+            // SAFETY: `l + 64 * B <= n` (or, for the tail, the lane mask)
+            // keeps every access inside the slices, all of at least `n`
+            // lanes; states below 128 and nodes below each level's width
             // index the tables (bytes past a width are unused zeros).
             unsafe {
-                macro_rules! state_words {
-                    ($k:literal) => {
-                        _mm512_loadu_si512(states.as_ptr().add(l + 16 * $k).cast())
-                    };
+                let mut start = [_mm512_setzero_si512(); B];
+                let mut label = [_mm512_setzero_si512(); B];
+                for b in 0..B {
+                    let at = states.as_ptr().wrapping_add(l + 64 * b);
+                    let bytes = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(load_words!(at, 0)));
+                    let bytes = _mm512_inserti32x4::<1>(bytes, _mm512_cvtepi32_epi8(load_words!(at, 1)));
+                    let bytes = _mm512_inserti32x4::<2>(bytes, _mm512_cvtepi32_epi8(load_words!(at, 2)));
+                    start[b] = _mm512_inserti32x4::<3>(bytes, _mm512_cvtepi32_epi8(load_words!(at, 3)));
+                    label[b] = load_bytes!(labels.as_ptr().wrapping_add(l + 64 * b));
                 }
-                let start = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(state_words!(0)));
-                let start = _mm512_inserti32x4::<1>(start, _mm512_cvtepi32_epi8(state_words!(1)));
-                let start = _mm512_inserti32x4::<2>(start, _mm512_cvtepi32_epi8(state_words!(2)));
-                let start = _mm512_inserti32x4::<3>(start, _mm512_cvtepi32_epi8(state_words!(3)));
-                let label = _mm512_loadu_si512(labels.as_ptr().add(l).cast());
                 let mut node = start;
                 for level in &self.levels {
-                    let bit = _mm512_test_epi8_mask(label, _mm512_set1_epi8(masks[usize::from(level.atom) & 7] as i8));
+                    let atom = _mm512_set1_epi8(masks[usize::from(level.atom) & 7] as i8);
                     if level.narrow {
-                        let index = _mm512_mask_add_epi8(node, bit, node, sixty_four);
-                        node = _mm512_permutex2var_epi8(row!(level.table, 0), index, row!(level.table, 1));
+                        let (low, high) = (row!(level.table, 0), row!(level.table, 1));
+                        for b in 0..B {
+                            let bit = _mm512_test_epi8_mask(label[b], atom);
+                            let index = _mm512_mask_add_epi8(node[b], bit, node[b], sixty_four);
+                            node[b] = _mm512_permutex2var_epi8(low, index, high);
+                        }
                     } else {
-                        let low = _mm512_permutex2var_epi8(row!(level.table, 0), node, row!(level.table, 1));
-                        let high = _mm512_permutex2var_epi8(row!(level.table, 2), node, row!(level.table, 3));
-                        node = _mm512_mask_blend_epi8(bit, low, high);
+                        let rows =
+                            [row!(level.table, 0), row!(level.table, 1), row!(level.table, 2), row!(level.table, 3)];
+                        for b in 0..B {
+                            let bit = _mm512_test_epi8_mask(label[b], atom);
+                            let low = _mm512_permutex2var_epi8(rows[0], node[b], rows[1]);
+                            let high = _mm512_permutex2var_epi8(rows[2], node[b], rows[3]);
+                            node[b] = _mm512_mask_blend_epi8(bit, low, high);
+                        }
                     }
                 }
-                let mut next = _mm512_permutex2var_epi8(next0, node, next1);
-                let mut edge = _mm512_permutex2var_epi8(edge0, node, edge1);
-                let mut class = _mm512_permutex2var_epi8(class0, node, class1);
-                if let Some(active) = active {
-                    let flags = _mm512_loadu_si512(active.as_ptr().add(l).cast());
-                    let on = _mm512_test_epi8_mask(flags, flags);
-                    next = _mm512_mask_blend_epi8(on, start, next);
-                    edge = _mm512_maskz_mov_epi8(on, edge);
-                    class = _mm512_maskz_mov_epi8(on, class);
+                for b in 0..B {
+                    let at = l + 64 * b;
+                    let mut next = _mm512_permutex2var_epi8(next0, node[b], next1);
+                    let mut edge = _mm512_permutex2var_epi8(edge0, node[b], edge1);
+                    let mut class = _mm512_permutex2var_epi8(class0, node[b], class1);
+                    if let Some(active) = active {
+                        let flags = load_bytes!(active.as_ptr().wrapping_add(at));
+                        let on = _mm512_test_epi8_mask(flags, flags);
+                        next = _mm512_mask_blend_epi8(on, start[b], next);
+                        edge = _mm512_maskz_mov_epi8(on, edge);
+                        class = _mm512_maskz_mov_epi8(on, class);
+                    }
+                    macro_rules! widen {
+                        ($bytes:expr, $k:literal) => {
+                            _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32::<$k>($bytes))
+                        };
+                    }
+                    macro_rules! store {
+                        ($k:literal) => {{
+                            let s = widen!(next, $k);
+                            store_words!(states.as_mut_ptr().wrapping_add(at), $k, s);
+                            if let Some(out) = out.as_deref_mut() {
+                                store_words!(out.as_mut_ptr().wrapping_add(at), $k, s);
+                            }
+                            if !skip_edges {
+                                let e = _mm512_sub_epi32(widen!(edge, $k), one);
+                                store_words!(taken.as_mut_ptr().wrapping_add(at), $k, e);
+                            }
+                            if let Some(reward) = fused.reward.as_deref_mut() {
+                                let r = _mm512_permutexvar_epi32(widen!(class, $k), rewards);
+                                store_words!(reward.as_mut_ptr().wrapping_add(at), $k, r);
+                            }
+                        }};
+                    }
+                    store!(0);
+                    store!(1);
+                    store!(2);
+                    store!(3);
+                    if !skip_edges {
+                        store_bytes!(classes.as_mut_ptr().wrapping_add(at), class);
+                    }
+                    if let Some(terminal) = fused.terminal.as_deref_mut() {
+                        // Bytes 0 or 1: valid `bool`s.
+                        let flags = _mm512_permutex2var_epi8(terminal0, next, terminal1);
+                        store_bytes!(terminal.as_mut_ptr().wrapping_add(at), flags);
+                    }
                 }
-                macro_rules! widen {
-                    ($bytes:expr, $k:literal) => {
-                        _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32::<$k>($bytes))
-                    };
-                }
-                macro_rules! store {
-                    ($k:literal) => {{
-                        let at = l + 16 * $k;
-                        let s = widen!(next, $k);
-                        _mm512_storeu_si512(states.as_mut_ptr().add(at).cast(), s);
-                        if let Some(out) = out.as_deref_mut() {
-                            _mm512_storeu_si512(out.as_mut_ptr().add(at).cast(), s);
-                        }
-                        let e = _mm512_sub_epi32(widen!(edge, $k), one);
-                        _mm512_storeu_si512(taken.as_mut_ptr().add(at).cast(), e);
-                    }};
-                }
-                store!(0);
-                store!(1);
-                store!(2);
-                store!(3);
-                _mm512_storeu_si512(classes.as_mut_ptr().add(l).cast(), class);
             }
-            l += 64;
+            l += 64 * B;
         }
-        l
+        l.min(n)
     }
 }
 
@@ -346,7 +488,8 @@ mod tests {
     fn the_diagram_walks_to_the_tables_entry_for_every_state_and_label() {
         let mut built = 0;
         for (table, states, atoms) in tables(7) {
-            let Some(diagram) = Diagram::new(&table, states, atoms, 6, 2) else { continue };
+            let terminal = vec![0; states];
+            let Some(diagram) = Diagram::new(&table, states, atoms, (6, 2), &[], &terminal) else { continue };
             built += 1;
             for state in 0..states as u32 {
                 for label in 0..1u32 << atoms {
@@ -358,39 +501,54 @@ mod tests {
     }
 
     #[test]
-    fn the_vector_walk_matches_the_table() {
+    fn the_vector_walk_matches_the_table_with_its_fused_outputs() {
         if !Diagram::available() {
             eprintln!("skipped: this CPU has no AVX-512 VBMI");
             return;
         }
         let mut rng = Lcg(11);
-        for (table, states, atoms) in tables(3) {
-            let Some(diagram) = Diagram::new(&table, states, atoms, 6, 2) else { continue };
-            let n = 64 * 5;
+        let class_rewards = [0.0f32, 1.5, -2.0, f32::from_bits(0x7fc0_0001)].map(f32::to_bits);
+        for (t, (table, states, atoms)) in tables(3).into_iter().enumerate() {
+            let terminal: Vec<u32> = (0..states).map(|_| rng.next() % 2).collect();
+            let Some(diagram) = Diagram::new(&table, states, atoms, (6, 2), &class_rewards, &terminal) else {
+                continue;
+            };
+            // Whole blocks of four, single blocks and a masked tail.
+            let n = 64 * (t % 7) + t % 64;
             let labels: Vec<u8> = (0..n).map(|_| (rng.next() & ((1 << atoms) - 1)) as u8).collect();
             let mut lane_states: Vec<u32> = (0..n).map(|_| rng.next() % states as u32).collect();
             let active: Vec<bool> = (0..n).map(|_| !rng.next().is_multiple_of(5)).collect();
             let before = lane_states.clone();
-            let (mut taken, mut classes, mut out) = (vec![9; n], vec![9u8; n], vec![9; n]);
+            let (mut taken, mut classes, mut out) = (vec![9; n + 64], vec![9u8; n + 64], vec![9; n + 64]);
+            let (mut reward, mut done) = (vec![9.0f32; n + 64], vec![true; n + 64]);
             // SAFETY: checked above; states and labels are in range.
-            let done = unsafe {
+            unsafe {
                 let lanes = StepLanes {
                     states: &mut lane_states,
                     taken: &mut taken,
                     classes: &mut classes,
-                    active: Some(&active),
+                    active: (t % 2 == 0).then_some(&active[..]),
                     out: Some(&mut out),
                 };
-                diagram.step_avx512(&labels, &[1, 2, 4, 8, 16, 32, 64, 128], lanes)
-            };
-            assert_eq!(done, n);
-            for l in 0..n {
-                let p = if active[l] { table[(before[l] << atoms | u32::from(labels[l])) as usize] } else { before[l] };
-                assert_eq!(lane_states[l], p & 63, "lane {l}");
-                assert_eq!(out[l], p & 63);
-                assert_eq!(u32::from(classes[l]), p >> 6 & 3);
-                assert_eq!(taken[l], (p >> 8).wrapping_sub(1));
+                let fused = Fused { reward: Some(&mut reward), terminal: Some(&mut done), skip_edges: false };
+                diagram.step_avx512(&labels, &[1, 2, 4, 8, 16, 32, 64, 128], lanes, fused);
             }
+            for l in 0..n {
+                let on = t % 2 == 1 || active[l];
+                let p = if on { table[(before[l] << atoms | u32::from(labels[l])) as usize] } else { before[l] };
+                assert_eq!(lane_states[l], p & 63, "table {t} lane {l}");
+                assert_eq!(out[l], p & 63);
+                let class = p >> 6 & 3;
+                assert_eq!(u32::from(classes[l]), class);
+                assert_eq!(taken[l], (p >> 8).wrapping_sub(1));
+                let expected = crate::eval::canonical_nan(class_rewards[class as usize]);
+                assert_eq!(reward[l].to_bits(), expected, "table {t} lane {l}");
+                assert_eq!(done[l], terminal[(p & 63) as usize] != 0);
+            }
+            // Nothing past the lanes is written.
+            assert!(taken[n..].iter().all(|&e| e == 9) && classes[n..].iter().all(|&c| c == 9));
+            assert!(out[n..].iter().all(|&o| o == 9) && reward[n..].iter().all(|&r| r == 9.0));
+            assert!(done[n..].iter().all(|&d| d));
         }
     }
 }

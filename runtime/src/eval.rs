@@ -12,7 +12,7 @@
 //! bit.
 
 use crate::artifact::*;
-use crate::diagram::{Diagram, StepLanes};
+use crate::diagram::{Diagram, Fused, StepLanes};
 use crate::isa::Isa;
 use crate::math;
 use crate::plan::{self, Kernel, Loc, MAX_CHUNK_LANES, Plan, Segment};
@@ -174,6 +174,9 @@ impl std::error::Error for StepError {}
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LaneState {
     states: Vec<u32>,
+    /// The edges taken at the last step, which only a reward member read
+    /// before its automaton's step would see: where no such member exists
+    /// and the reward is fused into the step, they are not kept.
     taken: Vec<u32>,
     registers: Vec<u32>,
     steps: u32,
@@ -261,6 +264,10 @@ pub struct Evaluator<'p> {
     chunk_lanes: usize,
     /// Whether the program has group terms (decided once, not per step).
     has_groups: bool,
+    /// The automata whose diagram step writes the `reward` and `done`
+    /// outputs itself (their member instructions left out of the plan;
+    /// see [`fuse_outputs`]).
+    fused: FusedOutputs,
     temps: Vec<u32>,
 }
 
@@ -366,7 +373,8 @@ impl FastAutomaton {
             })
             .collect();
         let states = spec.states.len() as u32;
-        let table = |member: AutomatonMember| (0..states).map(|q| state_member(spec, member, q)).collect();
+        let table =
+            |member: AutomatonMember| -> Vec<u32> { (0..states).map(|q| state_member(spec, member, q)).collect() };
         let by_state = [
             table(AutomatonMember::Terminal),
             table(AutomatonMember::Distance),
@@ -375,10 +383,10 @@ impl FastAutomaton {
         ];
         let values = (0..spec.values.len() as u32).map(|k| table(AutomatonMember::Value(k))).collect();
         let packed = Packed::new(&edge, &to, reward.as_ref(), states, width);
-        let diagram = packed
-            .as_ref()
-            .filter(|_| isa == Isa::Avx512 && Diagram::available())
-            .and_then(|p| Diagram::new(&p.table, states as usize, atoms, p.state_bits, p.class_bits));
+        let diagram = packed.as_ref().filter(|_| isa == Isa::Avx512 && Diagram::available()).and_then(|p| {
+            let fields = (p.state_bits, p.class_bits);
+            Diagram::new(&p.table, states as usize, atoms, fields, &p.classes, &by_state[0])
+        });
         Some(FastAutomaton { atoms, atom_inputs, edge, to, reward, by_state, values, packed, diagram })
     }
 }
@@ -500,6 +508,7 @@ impl<'p> Evaluator<'p> {
             plan: Plan::default(),
             chunk_lanes: MAX_CHUNK_LANES,
             has_groups: program.code.iter().any(|i| matches!(i.op, Op::Group(..))),
+            fused: FusedOutputs::default(),
             temps: Vec::new(),
         };
         // Constant slots never change: fill them once.
@@ -517,13 +526,16 @@ impl<'p> Evaluator<'p> {
                 .map(|a| FastAutomaton::new(a, program, &evaluator.slots, lanes, options.isa))
                 .collect();
             evaluator.fast_skip = fused_inputs(program, &evaluator.fast);
-            let plan = plan::plan(
+            let mut plan = plan::plan(
                 program,
                 |instr| evaluator.kernel_capable(instr),
                 &evaluator.fast_skip,
                 |op, reads| slot_reads(program, op, reads),
                 options.check_nan,
             );
+            if !options.check_nan {
+                evaluator.fused = fuse_outputs(program, &evaluator.fast, &mut plan);
+            }
             let chunk = plan.chunk_lanes();
             evaluator.chunk_lanes = chunk;
             evaluator.temps = vec![0; plan.temps * chunk];
@@ -867,8 +879,11 @@ impl<'p> Evaluator<'p> {
         let n = self.lanes;
         let p = self.program;
         let column = |s: Slot| &self.slots[s as usize * n + lanes.start..s as usize * n + lanes.end];
-        for (o, &bits) in reward.iter_mut().zip(column(p.reward)) {
-            *o = f(canonical_nan(bits));
+        // A fused reward is already in `reward` (see `FusedOutputs`).
+        if self.fused.reward.is_none() {
+            for (o, &bits) in reward.iter_mut().zip(column(p.reward)) {
+                *o = f(canonical_nan(bits));
+            }
         }
         // `done`, episode ends (of active lanes) and step counters in one
         // pass. Step counters saturate at i32::MAX (`steps` is a
@@ -885,16 +900,27 @@ impl<'p> Evaluator<'p> {
             &mut self.output.episode_end[lanes.clone()],
             &mut self.steps[lanes.clone()],
         );
-        let any_end = match (p.done.is_some(), input.last.is_some(), input.active.is_some()) {
-            (false, false, false) => flags.run::<false, false, false>(done, ends, steps),
-            (false, false, true) => flags.run::<false, false, true>(done, ends, steps),
-            (false, true, false) => flags.run::<false, true, false>(done, ends, steps),
-            (false, true, true) => flags.run::<false, true, true>(done, ends, steps),
-            (true, false, false) => flags.run::<true, false, false>(done, ends, steps),
-            (true, false, true) => flags.run::<true, false, true>(done, ends, steps),
-            (true, true, false) => flags.run::<true, true, false>(done, ends, steps),
-            (true, true, true) => flags.run::<true, true, true>(done, ends, steps),
+        // Where `done` comes from: nowhere, its slot, or (fused) already
+        // in the output.
+        let done_from = match (p.done, self.fused.done) {
+            (None, _) => DONE_NONE,
+            (Some(_), None) => DONE_SLOT,
+            (Some(_), Some(_)) => DONE_OUTPUT,
         };
+        macro_rules! run {
+            ($($from:ident),*) => {
+                match (done_from, input.last.is_some(), input.active.is_some()) {
+                    $(
+                        ($from, false, false) => flags.run::<$from, false, false>(done, ends, steps),
+                        ($from, false, true) => flags.run::<$from, false, true>(done, ends, steps),
+                        ($from, true, false) => flags.run::<$from, true, false>(done, ends, steps),
+                        ($from, true, true) => flags.run::<$from, true, true>(done, ends, steps),
+                    )*
+                    _ => unreachable!("`done_from` is one of the three"),
+                }
+            };
+        }
+        let any_end = run!(DONE_NONE, DONE_SLOT, DONE_OUTPUT);
         for (k, log) in p.logs.iter().enumerate() {
             let column = column(log.slot);
             let out = &mut self.output.logs[k][lanes.clone()];
@@ -991,6 +1017,13 @@ impl<'p> Evaluator<'p> {
             && matches!(self.plan.segments.as_slice(), [Segment::Chunked(_)])
     }
 
+    /// Whether the step writes the `reward` and `done` outputs from an
+    /// automaton's diagram step (see `FusedOutputs`); for tests.
+    #[doc(hidden)]
+    pub fn fused_outputs(&self) -> (bool, bool) {
+        (self.fused.reward.is_some(), self.fused.done.is_some())
+    }
+
     /// The fast paths' step. When the whole tape is one chunked run (no
     /// group, batch or register terms) and NaN checks are off, each chunk
     /// of lanes is finished (outputs, constraint sums, resets) right after
@@ -1010,7 +1043,7 @@ impl<'p> Evaluator<'p> {
                 let hi = (lo + self.chunk_lanes).min(self.lanes);
                 self.class_ready.fill(false);
                 for kernel in kernels {
-                    self.exec_kernel(kernel, input, lo, hi);
+                    self.exec_kernel(kernel, input, lo, hi, &mut target[lo..hi]);
                 }
                 let any_end = self.finish_outputs(input, &mut target[lo..hi], lo..hi);
                 self.finish_episodes(input, any_end, lo..hi);
@@ -1034,7 +1067,7 @@ impl<'p> Evaluator<'p> {
                         let hi = (lo + self.chunk_lanes).min(self.lanes);
                         self.class_ready.fill(false);
                         for kernel in kernels {
-                            self.exec_kernel(kernel, input, lo, hi);
+                            self.exec_kernel(kernel, input, lo, hi, &mut []);
                         }
                     }
                 }
@@ -1068,9 +1101,18 @@ impl<'p> Evaluator<'p> {
 
     /// A specialised loop for one planned instruction over lanes `lo..hi`
     /// (at most the plan's chunk); false (doing nothing) for an instruction
-    /// [`Evaluator::kernel_capable`] does not admit.
+    /// [`Evaluator::kernel_capable`] does not admit. `fused_reward` is the
+    /// chunk's reward output, which a step with a fused reward writes
+    /// ([`FusedOutputs`]; empty otherwise).
     #[inline(always)]
-    fn exec_kernel(&mut self, kernel: &Kernel, input: &StepInput<'_>, lo: usize, hi: usize) -> bool {
+    fn exec_kernel(
+        &mut self,
+        kernel: &Kernel,
+        input: &StepInput<'_>,
+        lo: usize,
+        hi: usize,
+        fused_reward: &mut [f32],
+    ) -> bool {
         let n = self.lanes;
         let instr = &self.program.code[kernel.instr];
         let width = hi - lo;
@@ -1236,7 +1278,7 @@ impl<'p> Evaluator<'p> {
                     }
                     let sources = &sources[..spec.atoms.len()];
                     let isa = self.options.isa;
-                    let mut lanes = StepLanes {
+                    let lanes = StepLanes {
                         states,
                         taken,
                         classes: &mut self.fast_class[m][..width],
@@ -1244,27 +1286,40 @@ impl<'p> Evaluator<'p> {
                         // The state column only when something reads it.
                         out: kernel.dst_read.then_some(out),
                     };
-                    let mut diagram = fast.diagram.as_ref();
-                    let mut done = 0;
-                    // Atoms that are bits of one byte column: the diagram
-                    // reads the bytes as they are (whole 64-lane blocks).
+                    self.class_ready[m] = !packed.classes.is_empty();
                     #[cfg(target_arch = "x86_64")]
-                    if let (Some(d), Some((bytes, masks))) = (diagram, shared_label_bytes(sources)) {
+                    if let Some(diagram) = &fast.diagram {
+                        // Atoms that are bits of one byte column: the
+                        // diagram reads the bytes as they are; others are
+                        // packed into label bytes first.
+                        let (labels, masks) = match shared_label_bytes(sources) {
+                            Some((bytes, masks)) => (bytes, masks),
+                            None => {
+                                pack_atoms(&mut self.fast_labels[..width], sources, 0);
+                                (&self.fast_labels[..width], IDENTITY_MASKS)
+                            }
+                        };
+                        let fused_here = self.fused.reward == Some(m as u32);
+                        self.class_ready[m] &= !(fused_here && self.fused.skip_edges);
+                        let fused = Fused {
+                            reward: fused_here.then_some(fused_reward),
+                            terminal: (self.fused.done == Some(m as u32)).then(|| &mut self.output.done[lo..hi]),
+                            skip_edges: fused_here && self.fused.skip_edges,
+                        };
                         // SAFETY: a diagram exists only on the AVX-512 path
                         // of a CPU with VBMI (`FastAutomaton::new`); states
-                        // are valid (see below) and every atom is a bit.
-                        done = unsafe { d.step_avx512(bytes, &masks, lanes.from(0)) };
-                        diagram = None;
+                        // are valid (see below) and labels have `atoms`
+                        // bits; the fused columns are the chunk's.
+                        unsafe { diagram.step_avx512(labels, &masks, lanes, fused) };
+                        return true;
                     }
-                    // The other lanes: labels as bytes (64 lanes per vector
-                    // while packing), then one lookup per lane gives the
-                    // edge and the state.
-                    let labels = &mut self.fast_labels[done..width];
-                    pack_atoms(labels, sources, done);
+                    // Labels as bytes (64 lanes per vector while packing),
+                    // then one lookup per lane gives the edge and the state.
+                    let labels = &mut self.fast_labels[..width];
+                    pack_atoms(labels, sources, 0);
                     // SAFETY: states are valid state indices (see below) and
                     // labels have `atoms` bits: every index is inside `packed`.
-                    unsafe { step_packed(isa, packed, diagram, atoms, labels, lanes.from(done)) };
-                    self.class_ready[m] = !packed.classes.is_empty();
+                    unsafe { step_packed(isa, packed, atoms, labels, lanes) };
                     return true;
                 }
                 let index = &mut self.fast_index[lo..hi];
@@ -1871,6 +1926,87 @@ fn fused_inputs(program: &Artifact, fast: &[Option<FastAutomaton>]) -> Vec<bool>
         .collect()
 }
 
+/// The outputs an automaton's diagram step writes itself: `reward` when it
+/// is `m.reward` (a constant per edge), `done` when it is `m.terminal`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct FusedOutputs {
+    reward: Option<u32>,
+    done: Option<u32>,
+    /// The reward's automaton has no other reward member: its step need
+    /// not keep the edges taken or reward classes, which only such a
+    /// member reads.
+    skip_edges: bool,
+}
+
+/// Decides [`FusedOutputs`] and takes the fused member instructions out of
+/// the plan. Only for a plan of one chunked run (finished chunk by chunk,
+/// so the fused outputs are written where the finishing reads them), an
+/// automaton with a diagram (which covers every lane), a member after its
+/// step (so it reads this step's edge and state) whose slot is the output
+/// and read by nothing else (it is never written).
+fn fuse_outputs(program: &Artifact, fast: &[Option<FastAutomaton>], plan: &mut Plan) -> FusedOutputs {
+    let mut fused = FusedOutputs::default();
+    let [Segment::Chunked(kernels)] = plan.segments.as_mut_slice() else { return fused };
+    let mut read = vec![false; program.slots as usize];
+    let mut reads = Vec::new();
+    for instr in &program.code {
+        reads.clear();
+        slot_reads(program, &instr.op, &mut reads);
+        for &s in &reads {
+            if let Some(r) = read.get_mut(s as usize) {
+                *r = true;
+            }
+        }
+    }
+    let others = program.logs.iter().map(|l| l.slot).chain(program.constraints.iter().map(|c| c.value));
+    let others = others.chain(program.register_writes.iter().map(|&(_, s)| s));
+    let others = others.chain(program.automata.iter().flat_map(|a| a.atoms.iter().copied()));
+    for s in others {
+        if let Some(r) = read.get_mut(s as usize) {
+            *r = true;
+        }
+    }
+    let distinct = program.done != Some(program.reward);
+    let only_output = |s: Slot| distinct && read.get(s as usize) == Some(&false);
+    let mut stepped = Vec::new();
+    kernels.retain(|kernel| {
+        let instr = &program.code[kernel.instr];
+        let diagram =
+            |m: u32| fast.get(m as usize).and_then(Option::as_ref).and_then(|f| f.diagram.as_ref().map(|_| f));
+        match instr.op {
+            Op::Step(m) => stepped.push(m),
+            Op::Member(m, AutomatonMember::Reward)
+                if fused.reward.is_none()
+                    && instr.dst == program.reward
+                    && kernel.dst == Loc::Slot(instr.dst)
+                    && only_output(instr.dst)
+                    && stepped.contains(&m)
+                    && diagram(m).and_then(|f| f.packed.as_ref()).is_some_and(|p| !p.classes.is_empty()) =>
+            {
+                fused.reward = Some(m);
+                return false;
+            }
+            Op::Member(m, AutomatonMember::Terminal)
+                if fused.done.is_none()
+                    && Some(instr.dst) == program.done
+                    && kernel.dst == Loc::Slot(instr.dst)
+                    && only_output(instr.dst)
+                    && stepped.contains(&m)
+                    && diagram(m).is_some() =>
+            {
+                fused.done = Some(m);
+                return false;
+            }
+            _ => {}
+        }
+        true
+    });
+    fused.skip_edges = fused.reward.is_some_and(|m| {
+        !kernels.iter().any(|k| matches!(program.code[k.instr].op, Op::Member(r, AutomatonMember::Reward) if r == m))
+    });
+    fused
+}
+
 /// One step of a dense automaton over a chunk through its packed table
 /// (see [`Packed`]); inactive lanes keep their state and take no edge.
 /// Writes the new states (also to `out`), the taken edges and the reward
@@ -1880,30 +2016,17 @@ fn fused_inputs(program: &Artifact, fast: &[Option<FastAutomaton>]) -> Vec<bool>
 /// Every `state << atoms | label` is below `packed.table.len()`, and `isa`
 /// is available.
 #[inline(always)]
-unsafe fn step_packed(
-    isa: Isa,
-    packed: &Packed,
-    diagram: Option<&Diagram>,
-    atoms: u32,
-    labels: &[u8],
-    mut lanes: StepLanes<'_>,
-) {
+unsafe fn step_packed(isa: Isa, packed: &Packed, atoms: u32, labels: &[u8], mut lanes: StepLanes<'_>) {
     let n = lanes.len().min(labels.len());
     let labels = &labels[..n];
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx512 {
-        if let Some(diagram) = diagram {
-            // SAFETY: the diagram exists only where the CPU has VBMI (see
-            // `FastAutomaton::new`); the caller's contract bounds states
-            // and labels.
-            done = unsafe { diagram.step_avx512(labels, &IDENTITY_MASKS, lanes.from(0)) };
-        }
         // SAFETY: the caller's contract.
-        done += unsafe { step_packed_avx512(packed, atoms, &labels[done..], lanes.from(done)) };
+        done = unsafe { step_packed_avx512(packed, atoms, labels, lanes.from(0)) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (isa, diagram);
+    let _ = isa;
     let (state_bits, state_mask) = (packed.state_bits, (1u32 << packed.state_bits) - 1);
     let class_mask = (1u32 << packed.class_bits) - 1;
     let edge_shift = packed.state_bits + packed.class_bits;
@@ -2077,12 +2200,18 @@ struct FinishFlags<'a> {
     ends_on_done: bool,
 }
 
+/// Where [`FinishFlags::run`] finds `done`.
+const DONE_NONE: u8 = 0;
+const DONE_SLOT: u8 = 1;
+const DONE_OUTPUT: u8 = 2;
+
 impl FinishFlags<'_> {
     /// `done`, episode ends (masked by `active`) and step counters in one
-    /// branch-free pass, specialised on which columns exist; whether any
+    /// branch-free pass, specialised on which columns exist (`DONE`: no
+    /// `done`, from `done_bits`, or already in `done`); whether any
     /// episode ended.
     #[inline(always)]
-    fn run<const DONE: bool, const LAST: bool, const ACTIVE: bool>(
+    fn run<const DONE: u8, const LAST: bool, const ACTIVE: bool>(
         &self,
         done: &mut [bool],
         ends: &mut [bool],
@@ -2090,14 +2219,18 @@ impl FinishFlags<'_> {
     ) -> bool {
         let n = done.len().min(ends.len()).min(steps.len());
         let (done, ends, steps) = (&mut done[..n], &mut ends[..n], &mut steps[..n]);
-        let done_bits = if DONE { &self.done_bits[..n] } else { &[][..] };
+        let done_bits = if DONE == DONE_SLOT { &self.done_bits[..n] } else { &[][..] };
         let last = if LAST { &self.last[..n] } else { &[][..] };
         let active = if ACTIVE { &self.active[..n] } else { &[][..] };
         let mut any = false;
         let ends_on_done = self.ends_on_done;
         // `&` and `|`, not `&&` and `||`: no branches, so the loop vectorises.
         for l in 0..n {
-            let d = DONE && (done_bits[l] != 0);
+            let d = match DONE {
+                DONE_SLOT => done_bits[l] != 0,
+                DONE_OUTPUT => done[l],
+                _ => false,
+            };
             let on = !ACTIVE || active[l];
             let end = ((LAST && last[l]) | (d & ends_on_done)) & on;
             done[l] = d;
