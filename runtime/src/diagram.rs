@@ -230,23 +230,31 @@ impl Diagram {
         // of dependent permutes (latency-bound), four overlap.
         // SAFETY: as this function's.
         unsafe {
-            let done = self.step_blocks::<4, false>(labels, masks, &mut lanes, &mut fused, 0);
-            let done = self.step_blocks::<1, false>(labels, masks, &mut lanes, &mut fused, done);
-            self.step_blocks::<1, true>(labels, masks, &mut lanes, &mut fused, done);
+            // Specialised on `skip_edges`: the edge permutes and stores go.
+            if fused.skip_edges {
+                let done = self.step_blocks::<4, false, true>(labels, masks, &mut lanes, &mut fused, 0);
+                let done = self.step_blocks::<1, false, true>(labels, masks, &mut lanes, &mut fused, done);
+                self.step_blocks::<1, true, true>(labels, masks, &mut lanes, &mut fused, done);
+            } else {
+                let done = self.step_blocks::<4, false, false>(labels, masks, &mut lanes, &mut fused, 0);
+                let done = self.step_blocks::<1, false, false>(labels, masks, &mut lanes, &mut fused, done);
+                self.step_blocks::<1, true, false>(labels, masks, &mut lanes, &mut fused, done);
+            }
         }
     }
 
     /// [`Diagram::step_avx512`] over the lanes from `from` on, `B` blocks
     /// of 64 lanes at a time; returns where it stopped (the lanes left are
     /// fewer than `64 * B`). With `TAIL`, one block of the last (fewer than
-    /// 64) lanes, through masked loads and stores.
+    /// 64) lanes, through masked loads and stores. `SKIP_EDGES` is
+    /// `fused.skip_edges`.
     ///
     /// # Safety
     /// As [`Diagram::step_avx512`].
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi")]
     #[inline]
-    unsafe fn step_blocks<const B: usize, const TAIL: bool>(
+    unsafe fn step_blocks<const B: usize, const TAIL: bool, const SKIP_EDGES: bool>(
         &self,
         labels: &[u8],
         masks: &[u8; 8],
@@ -259,7 +267,6 @@ impl Diagram {
         n = fused.reward.as_ref().map_or(n, |r| n.min(r.len()));
         n = fused.terminal.as_ref().map_or(n, |t| n.min(t.len()));
         let StepLanes { states, taken, classes, active, out } = lanes;
-        let skip_edges = fused.skip_edges;
         // A macro, not a closure: the intrinsics must inline into this
         // function's target features. `$k < 4`: inside the 256 bytes.
         macro_rules! row {
@@ -363,8 +370,13 @@ impl Diagram {
                 for b in 0..B {
                     let at = l + 64 * b;
                     let mut next = _mm512_permutex2var_epi8(next0, node[b], next1);
-                    let mut edge = _mm512_permutex2var_epi8(edge0, node[b], edge1);
-                    let mut class = _mm512_permutex2var_epi8(class0, node[b], class1);
+                    let (mut edge, mut class) = (_mm512_setzero_si512(), _mm512_setzero_si512());
+                    if !SKIP_EDGES {
+                        edge = _mm512_permutex2var_epi8(edge0, node[b], edge1);
+                    }
+                    if !SKIP_EDGES || fused.reward.is_some() {
+                        class = _mm512_permutex2var_epi8(class0, node[b], class1);
+                    }
                     if let Some(active) = active {
                         let flags = load_bytes!(active.as_ptr().wrapping_add(at));
                         let on = _mm512_test_epi8_mask(flags, flags);
@@ -384,7 +396,7 @@ impl Diagram {
                             if let Some(out) = out.as_deref_mut() {
                                 store_words!(out.as_mut_ptr().wrapping_add(at), $k, s);
                             }
-                            if !skip_edges {
+                            if !SKIP_EDGES {
                                 let e = _mm512_sub_epi32(widen!(edge, $k), one);
                                 store_words!(taken.as_mut_ptr().wrapping_add(at), $k, e);
                             }
@@ -398,7 +410,7 @@ impl Diagram {
                     store!(1);
                     store!(2);
                     store!(3);
-                    if !skip_edges {
+                    if !SKIP_EDGES {
                         store_bytes!(classes.as_mut_ptr().wrapping_add(at), class);
                     }
                     if let Some(terminal) = fused.terminal.as_deref_mut() {

@@ -2224,7 +2224,9 @@ impl FinishFlags<'_> {
         let active = if ACTIVE { &self.active[..n] } else { &[][..] };
         let mut any = false;
         let ends_on_done = self.ends_on_done;
-        // `&` and `|`, not `&&` and `||`: no branches, so the loop vectorises.
+        // `&` and `|`, not `&&` and `||`: no branches, so the loops
+        // vectorise; two loops, so the flags' runs 64 lanes per vector and
+        // the counters' 16.
         for l in 0..n {
             let d = match DONE {
                 DONE_SLOT => done_bits[l] != 0,
@@ -2235,8 +2237,11 @@ impl FinishFlags<'_> {
             let end = ((LAST && last[l]) | (d & ends_on_done)) & on;
             done[l] = d;
             ends[l] = end;
-            steps[l] = (steps[l] + u32::from(on)).min(i32::MAX as u32);
             any |= end;
+        }
+        for l in 0..n {
+            let on = !ACTIVE || active[l];
+            steps[l] = (steps[l] + u32::from(on)).min(i32::MAX as u32);
         }
         any
     }
