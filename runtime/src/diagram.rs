@@ -291,6 +291,21 @@ impl Diagram {
         };
         let sixty_four = _mm512_set1_epi8(64);
         let one = _mm512_set1_epi32(1);
+        // Byte 4j (of a, then b) to byte j, for j < 32, and again for the
+        // high half: the states' low bytes.
+        let narrow = _mm512_set_epi8(
+            124, 120, 116, 112, 108, 104, 100, 96, 92, 88, 84, 80, 76, 72, 68, 64, 60, 56, 52, 48, 44, 40, 36, 32, 28,
+            24, 20, 16, 12, 8, 4, 0, 124, 120, 116, 112, 108, 104, 100, 96, 92, 88, 84, 80, 76, 72, 68, 64, 60, 56, 52,
+            48, 44, 40, 36, 32, 28, 24, 20, 16, 12, 8, 4, 0,
+        );
+        // Per quarter k, byte 16k + j to word j (its other bytes zeroed).
+        let widen: [__m512i; 4] = std::array::from_fn(|k| {
+            let base = 16 * k as i32;
+            _mm512_add_epi32(
+                _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                _mm512_set1_epi32(base),
+            )
+        });
         let mut l = from;
         while if TAIL { l < n } else { l + 64 * B <= n } {
             // The lanes of the block: all 64, or the tail's.
@@ -340,10 +355,11 @@ impl Diagram {
                 let mut label = [_mm512_setzero_si512(); B];
                 for b in 0..B {
                     let at = states.as_ptr().wrapping_add(l + 64 * b);
-                    let bytes = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(load_words!(at, 0)));
-                    let bytes = _mm512_inserti32x4::<1>(bytes, _mm512_cvtepi32_epi8(load_words!(at, 1)));
-                    let bytes = _mm512_inserti32x4::<2>(bytes, _mm512_cvtepi32_epi8(load_words!(at, 2)));
-                    start[b] = _mm512_inserti32x4::<3>(bytes, _mm512_cvtepi32_epi8(load_words!(at, 3)));
+                    // The low byte of each of 64 words: two permutes of
+                    // two registers each, one blend.
+                    let low = _mm512_permutex2var_epi8(load_words!(at, 0), narrow, load_words!(at, 1));
+                    let high = _mm512_permutex2var_epi8(load_words!(at, 2), narrow, load_words!(at, 3));
+                    start[b] = _mm512_mask_blend_epi8(0xffff_ffff_0000_0000, low, high);
                     label[b] = load_bytes!(labels.as_ptr().wrapping_add(l + 64 * b));
                 }
                 let mut node = start;
@@ -384,9 +400,10 @@ impl Diagram {
                         edge = _mm512_maskz_mov_epi8(on, edge);
                         class = _mm512_maskz_mov_epi8(on, class);
                     }
+                    // Bytes `16k..16k + 16` as words: one zero-masking permute.
                     macro_rules! widen {
                         ($bytes:expr, $k:literal) => {
-                            _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32::<$k>($bytes))
+                            _mm512_maskz_permutexvar_epi8(0x1111_1111_1111_1111, widen[$k], $bytes)
                         };
                     }
                     macro_rules! store {

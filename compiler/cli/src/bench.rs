@@ -106,6 +106,18 @@ fn read_llm_batch(path: &Path) -> Result<LlmBatch, String> {
     })
 }
 
+/// A worker's own copy of the program, made (first written) by the worker.
+/// Where cores have separate last-level caches (this project's 2-vCPU VM;
+/// multi-CCX EPYCs), data another thread wrote is fetched across caches
+/// each time a step's streaming has evicted it. Measured on W2 with two
+/// threads: 1.72× one thread with everything shared, 1.78× with each
+/// worker's inputs copied, 1.96× with the program copied too.
+/// A trainer gets the same by loading its program, and making its
+/// evaluator, in the thread that steps it.
+fn first_touch(program: &Artifact) -> Artifact {
+    program.clone()
+}
+
 fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
     let isa = args.run.isa()?;
     let program = load::program(&args.spec).map_err(|code| (code, "the spec did not compile".to_string()))?;
@@ -120,7 +132,8 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
     // One worker per share of the lanes, each with its evaluator made once
     // (as a trainer keeps one); every repeat steps all lanes once, the
     // workers starting together. A repeat takes as long as its slowest
-    // worker; the best repeat is reported.
+    // worker; the best repeat is reported. Each worker first copies the
+    // program and its share of the batch (see `first_touch`).
     let repeats = args.run.repeat.max(1);
     let start_together = std::sync::Barrier::new(ranges.len());
     let results: Vec<Result<WorkerRun, String>> = std::thread::scope(|scope| {
@@ -129,14 +142,18 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
             .map(|&(a, b)| {
                 let (program, batch, groups, last, start_together) = (&program, &batch, &groups, &last, &start_together);
                 scope.spawn(move || -> Result<WorkerRun, String> {
+                    let program = &first_touch(program);
+                    let (correct, length) = (batch.correct[a..b].to_vec(), batch.length[a..b].to_vec());
+                    let (checklist, scores) = (batch.checklist[8 * a..8 * b].to_vec(), batch.scores[4 * a..4 * b].to_vec());
+                    let (reference, groups, last) = (batch.reference[a..b].to_vec(), groups[a..b].to_vec(), last[a..b].to_vec());
                     let mut columns = Vec::with_capacity(program.inputs.len());
                     for input in &program.inputs {
                         columns.push(match (input.name.as_str(), input.kind) {
-                            ("correct", InputKind::Scalar(ValueType::Bool)) => Column::Bool(&batch.correct[a..b]),
-                            ("length", InputKind::Scalar(ValueType::Int)) => Column::Int(&batch.length[a..b]),
-                            ("checklist", InputKind::Vector(ValueType::Bool, 8)) => Column::BoolVec(&batch.checklist[8 * a..8 * b]),
-                            ("scores", InputKind::Vector(ValueType::F32, 4)) => Column::F32Vec(&batch.scores[4 * a..4 * b]),
-                            ("ref", InputKind::Scalar(ValueType::F32)) => Column::F32(&batch.reference[a..b]),
+                            ("correct", InputKind::Scalar(ValueType::Bool)) => Column::Bool(&correct),
+                            ("length", InputKind::Scalar(ValueType::Int)) => Column::Int(&length),
+                            ("checklist", InputKind::Vector(ValueType::Bool, 8)) => Column::BoolVec(&checklist),
+                            ("scores", InputKind::Vector(ValueType::F32, 4)) => Column::F32Vec(&scores),
+                            ("ref", InputKind::Scalar(ValueType::F32)) => Column::F32(&reference),
                             (name, kind) => {
                                 return Err(format!(
                                     "input `{name}: {kind}` has no column in the batch (it has correct: bool, length: int, checklist: bool[8], scores: f32[4], ref: f32)"
@@ -146,7 +163,7 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
                     }
                     let mut eval = Evaluator::try_new(program, b - a, Options { isa, ..Options::default() })
                         .map_err(|e| e.to_string())?;
-                    let input = StepInput { columns: &columns, last: Some(&last[a..b]), groups: Some(&groups[a..b]), active: None };
+                    let input = StepInput { columns: &columns, last: Some(&last), groups: Some(&groups), active: None };
                     let mut times = Vec::with_capacity(repeats);
                     let mut rewards = Vec::new();
                     for _ in 0..repeats {
@@ -362,12 +379,13 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
             .map(|&(a, b)| {
                 let (program, bits, start_together) = (&program, &bits, &start_together);
                 scope.spawn(move || -> Result<(Vec<f64>, ChunkResult), String> {
+                    let program = &first_touch(program);
                     let width = b - a;
-                    let steps: Vec<Vec<Column<'_>>> = (0..t_max)
-                        .map(|t| {
-                            let bytes = &labels[t * n + a..t * n + b];
-                            bits.iter().map(|&k| Column::Bits { bytes, bit: k as u8 }).collect()
-                        })
+                    // This worker's lanes of every step, step after step.
+                    let labels: Vec<u8> = (0..t_max).flat_map(|t| &labels[t * n + a..t * n + b]).copied().collect();
+                    let steps: Vec<Vec<Column<'_>>> = labels
+                        .chunks_exact(width.max(1))
+                        .map(|bytes| bits.iter().map(|&k| Column::Bits { bytes, bit: k as u8 }).collect())
                         .collect();
                     let mut eval = Evaluator::try_new(program, width, options).map_err(|e| e.to_string())?;
                     let mut rewards = vec![0f32; width * t_max];
