@@ -126,3 +126,34 @@ fn foreign_and_damaged_files_get_specific_errors() {
     assert!(matches!(Artifact::from_bytes(&good[..good.len() - 1]), Err(LoadError::LengthMismatch { .. })));
     assert!(Artifact::from_bytes(&good).is_ok());
 }
+
+/// Each automaton steps once per step, before any member reads it (the
+/// fast paths rely on it: members fused into the step, no edge kept across
+/// steps); the compiler always emits this order, and other orders are
+/// refused at load.
+#[test]
+fn an_automaton_read_before_its_step_or_stepped_twice_is_refused() {
+    use rw_runtime::artifact::{Instr, Op};
+    let (_, checked) = check(&rw_tests::root().join("examples/office.rw"));
+    let good = rw_compiler::compile(&checked).expect("office compiles");
+    assert!(good.validate().is_ok());
+    let step = good.code.iter().position(|i| matches!(i.op, Op::Step(_))).expect("a step");
+    let member = good.code.iter().position(|i| matches!(i.op, Op::Member(..))).expect("a member");
+    assert!(step < member, "the compiler steps before it reads");
+    // The member moved before the step (it reads no slot the step writes).
+    let mut early = good.clone();
+    let moved = early.code.remove(member);
+    early.code.insert(step, moved);
+    early.spans.clear();
+    let error = early.validate().expect_err("a member before its step");
+    assert!(error.to_string().contains("before its step"), "{error}");
+    // A second step of the same automaton, into a fresh slot.
+    let mut twice = good.clone();
+    let Op::Step(a) = twice.code[step].op else { unreachable!() };
+    twice.slot_types.push(twice.slot_types[twice.code[step].dst as usize]);
+    twice.code.push(Instr { dst: twice.slots, op: Op::Step(a) });
+    twice.slots += 1;
+    twice.spans.clear();
+    let error = twice.validate().expect_err("a second step");
+    assert!(error.to_string().contains("a second time"), "{error}");
+}

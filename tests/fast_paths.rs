@@ -385,6 +385,8 @@ fn reward_and_done_fused_into_the_machine_step_give_the_reference_bits() {
     // (spec tail, whether reward and done are fused on AVX-512 VBMI)
     let cases = [
         ("reward = mp.reward\ndone when mp.terminal\n", (true, true)),
+        // Step counters kept (read by `steps`).
+        ("reward = mp.reward\ndone when mp.terminal\nlog k = steps\n", (true, true)),
         // The log's member is a second one: fused, the step keeps the edges for it.
         ("reward = mp.reward\nlog r = mp.reward\nlog q = mp.distance\ndone when mp.terminal\n", (true, true)),
         // The output read by another term: not fused.
@@ -402,11 +404,20 @@ fn reward_and_done_fused_into_the_machine_step_give_the_reference_bits() {
             for props_as in 0..4 {
                 let steps: Vec<Step> = (0..3 * STEPS).map(|_| random_step(&mut rng, lanes, props_as)).collect();
                 let reference = run(&artifact, Isa::Scalar, &steps);
+                let mut reference_lanes = None;
                 for isa in Isa::available_paths() {
-                    let eval = Evaluator::try_new(&artifact, lanes, Options { isa, ..Options::default() });
+                    let options = Options { isa, ..Options::default() };
+                    let mut eval = Evaluator::try_new(&artifact, lanes, options).expect("path available");
                     let expected = if isa == Isa::Avx512 && fusing { fused } else { (false, false) };
-                    assert_eq!(eval.expect("path available").fused_outputs(), expected, "case {c} on {isa}");
-                    let got = run(&artifact, isa, &steps);
+                    assert_eq!(eval.fused_outputs(), expected, "case {c} on {isa}");
+                    let got = trace(&mut eval, &artifact, &steps);
+                    // Saved lanes (states, counters) agree too.
+                    let saved: Vec<_> = (0..lanes).map(|l| eval.save_lane(l)).collect();
+                    assert_eq!(
+                        &saved,
+                        reference_lanes.get_or_insert_with(|| saved.clone()),
+                        "case {c}: {isa}'s saved lanes"
+                    );
                     if let Some(row) = (0..reference.len()).find(|&r| reference[r] != got[r]) {
                         let lane = (0..reference[row].len()).find(|&l| reference[row][l] != got[row][l]).unwrap_or(0);
                         panic!(

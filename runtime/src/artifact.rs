@@ -552,6 +552,10 @@ impl Artifact {
             }
         }
         let mut written = vec![false; n];
+        // Each automaton steps once per step, before anything reads it: the
+        // edge taken and the state are then this step's (the fast paths
+        // fuse members into the step and keep no edge across steps).
+        let mut stepped = vec![false; self.automata.len()];
         for (pc, instr) in self.code.iter().enumerate() {
             let dst = instr.dst as usize;
             if dst >= n {
@@ -561,6 +565,16 @@ impl Artifact {
                 return bad(format!("instruction {pc} writes slot {dst} a second time"));
             }
             let expected = self.check_instr(pc, instr, &written)?;
+            match instr.op {
+                Op::Step(a) if stepped[a as usize] => {
+                    return bad(format!("instruction {pc} steps automaton {a} a second time"));
+                }
+                Op::Step(a) => stepped[a as usize] = true,
+                Op::Member(a, _) if !stepped[a as usize] => {
+                    return bad(format!("instruction {pc} reads automaton {a} before its step"));
+                }
+                _ => {}
+            }
             if self.slot_types[dst] != expected {
                 return bad(format!("instruction {pc} produces {expected} into a {} slot", self.slot_types[dst]));
             }

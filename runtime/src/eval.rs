@@ -173,12 +173,13 @@ impl std::error::Error for StepError {}
 /// One lane's episode state, from [`Evaluator::save_lane`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LaneState {
+    /// Automaton states. (Not the edges last taken: an automaton steps
+    /// before anything reads it, which `Artifact::validate` requires, so
+    /// they never outlive a step.)
     states: Vec<u32>,
-    /// The edges taken at the last step, which only a reward member read
-    /// before its automaton's step would see: where no such member exists
-    /// and the reward is fused into the step, they are not kept.
-    taken: Vec<u32>,
     registers: Vec<u32>,
+    /// The step index in the episode, counted where the program reads it
+    /// (0 otherwise, on every path).
     steps: u32,
     /// Bits of the running episode sums of episodic constraints.
     episode_sums: Vec<u64>,
@@ -264,6 +265,9 @@ pub struct Evaluator<'p> {
     chunk_lanes: usize,
     /// Whether the program has group terms (decided once, not per step).
     has_groups: bool,
+    /// Whether the program reads the step counters (`steps`, `prev`,
+    /// potential shaping, group terms); they are kept only then.
+    counts_steps: bool,
     /// The automata whose diagram step writes the `reward` and `done`
     /// outputs itself (their member instructions left out of the plan;
     /// see [`fuse_outputs`]).
@@ -508,6 +512,10 @@ impl<'p> Evaluator<'p> {
             plan: Plan::default(),
             chunk_lanes: MAX_CHUNK_LANES,
             has_groups: program.code.iter().any(|i| matches!(i.op, Op::Group(..))),
+            counts_steps: program
+                .code
+                .iter()
+                .any(|i| matches!(i.op, Op::Steps | Op::Prev { .. } | Op::Potential { .. } | Op::Group(..))),
             fused: FusedOutputs::default(),
             temps: Vec::new(),
         };
@@ -663,7 +671,6 @@ impl<'p> Evaluator<'p> {
     pub fn save_lane(&self, lane: usize) -> LaneState {
         LaneState {
             states: self.states.iter().map(|s| s[lane]).collect(),
-            taken: self.taken.iter().map(|t| t[lane]).collect(),
             registers: (0..self.program.registers as usize).map(|r| self.registers[r * self.lanes + lane]).collect(),
             steps: self.steps[lane],
             episode_sums: self.episode_sums.iter().map(|s| s[lane].to_bits()).collect(),
@@ -673,17 +680,12 @@ impl<'p> Evaluator<'p> {
     /// Puts a lane back in a state [`Evaluator::save_lane`] returned (for
     /// this program).
     /// A state saved from another program is ignored where it names no
-    /// state or edge of this one (automaton states stay valid indices, which
+    /// state of this one (automaton states stay valid indices, which
     /// the fast paths rely on).
     pub fn restore_lane(&mut self, lane: usize, state: &LaneState) {
         for (a, (&s, spec)) in state.states.iter().zip(&self.program.automata).enumerate() {
             if (s as usize) < spec.states.len() {
                 self.states[a][lane] = s;
-            }
-        }
-        for (a, (&t, spec)) in state.taken.iter().zip(&self.program.automata).enumerate() {
-            if t == NO_EDGE || (t as usize) < spec.edges.len() {
-                self.taken[a][lane] = t;
             }
         }
         for (r, &v) in state.registers.iter().enumerate() {
@@ -894,6 +896,7 @@ impl<'p> Evaluator<'p> {
             last: input.last.map_or(&[][..], |l| &l[lanes.clone()]),
             active: input.active.map_or(&[][..], |a| &a[lanes.clone()]),
             ends_on_done: !self.options.ignore_done,
+            count_steps: self.counts_steps,
         };
         let (done, ends, steps) = (
             &mut self.output.done[lanes.clone()],
@@ -2198,6 +2201,7 @@ struct FinishFlags<'a> {
     last: &'a [bool],
     active: &'a [bool],
     ends_on_done: bool,
+    count_steps: bool,
 }
 
 /// Where [`FinishFlags::run`] finds `done`.
@@ -2239,9 +2243,11 @@ impl FinishFlags<'_> {
             ends[l] = end;
             any |= end;
         }
-        for l in 0..n {
-            let on = !ACTIVE || active[l];
-            steps[l] = (steps[l] + u32::from(on)).min(i32::MAX as u32);
+        if self.count_steps {
+            for l in 0..n {
+                let on = !ACTIVE || active[l];
+                steps[l] = (steps[l] + u32::from(on)).min(i32::MAX as u32);
+            }
         }
         any
     }
