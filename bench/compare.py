@@ -10,7 +10,9 @@ generator (into a temporary folder). Then it runs:
 - **W1** (office and random32): C (env loop innermost) and numpy;
 - **W2**: C `-O3` grouped loop and numpy;
 - **rwc**: `rwc bench rm` / `rwc bench llm` on every evaluation path this
-  CPU has, on 1 thread (pinned to core 0) and 2 threads (cores 0-1).
+  CPU has, on 1 thread (pinned to core 0) and 2 threads (cores 0-1);
+  each of the `--repeat` samples lasts at least 0.2 s (`--min-time`), as
+  the C baselines' samples do, and the best is reported.
 
 One-thread runs are pinned to core 0. It checks that rwc's result files
 are byte-identical to the C ones (W1) and that rwc's rewards match on
@@ -29,6 +31,12 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+
+
+# Each rwc sample repeats the workload for at least this long, as each of
+# the C baselines' samples does (a W1 pass takes well under a millisecond:
+# single passes would let one quiet moment of this noisy VM decide).
+MIN_TIME = "0.2"
 
 
 def run(cmd, **kw):
@@ -85,7 +93,8 @@ def main():
                 for threads, pin in [(1, pin1), (2, pin2)]:
                     out = os.path.join(tmp, "rwc.bin")
                     d = lines(run(pin + [rwc, "bench", "rm", os.path.join(base, f"{rm}.rm"), "--traces", os.path.join(data, "traces.bin"),
-                                         "--isa", isa, "--threads", str(threads), "--repeat", str(args.repeat), "--out", out]))[0]
+                                         "--isa", isa, "--threads", str(threads), "--repeat", str(args.repeat),
+                                         "--min-time", MIN_TIME, "--out", out]))[0]
                     same = open(out, "rb").read() == reference
                     rows.append((work, f"rwc {isa}" + ("" if same else " (RESULT DIFFERS FROM C)"), threads, d["steps_per_s"]))
             rows.append(None)
@@ -104,7 +113,7 @@ def main():
                 out = os.path.join(tmp, "rwc.f32")
                 d = lines(run(pin + [rwc, "bench", "llm", os.path.join(ROOT, "examples", "grpo_composite.rw"),
                                      "--batch", os.path.join(data, "llm_batch.bin"), "--isa", isa, "--threads", str(threads),
-                                     "--repeat", str(args.repeat), "--out", out]))[0]
+                                     "--repeat", str(args.repeat), "--min-time", MIN_TIME, "--out", out]))[0]
                 result = open(out, "rb").read()
                 first = first or result
                 rows.append((work, f"rwc {isa}" + ("" if result == first else " (REWARDS DIFFER)"), threads, d["completions_per_s"]))

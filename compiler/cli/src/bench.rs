@@ -48,6 +48,11 @@ pub struct RunArgs {
     /// Timed runs; the best is reported
     #[arg(long, default_value_t = 5)]
     pub repeat: usize,
+    /// Each timed run repeats the whole workload until it has lasted at
+    /// least this many seconds, and reports the time per pass (0: one pass;
+    /// `bench/compare.py` uses 0.2, as the C baselines' samples)
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub min_time: f64,
     /// Evaluation path: scalar (the reference), portable, avx2, avx512 or auto
     #[arg(long, default_value = "scalar")]
     pub isa: String,
@@ -57,6 +62,61 @@ impl RunArgs {
     /// The evaluation path, or a usage error naming the paths this CPU has.
     pub fn isa(&self) -> Result<Isa, (u8, String)> {
         crate::eval::parse_isa(&self.isa).map_err(|m| (EXIT_USAGE, m))
+    }
+
+    /// `--min-time`, checked.
+    fn min_time(&self) -> Result<f64, (u8, String)> {
+        if self.min_time.is_finite() && (0.0..=60.0).contains(&self.min_time) {
+            Ok(self.min_time)
+        } else {
+            Err((EXIT_USAGE, format!("`--min-time {}` must be between 0 and 60 seconds", self.min_time)))
+        }
+    }
+}
+
+/// The timed samples of a workload's workers: `repeats` samples, each of
+/// the same number of passes in every worker, the workers starting each
+/// sample together.
+struct Samples {
+    repeats: usize,
+    min_time: f64,
+    start_together: std::sync::Barrier,
+    /// Passes per sample: the most any worker needs to last `min_time`.
+    passes: std::sync::atomic::AtomicUsize,
+}
+
+impl Samples {
+    fn new(workers: usize, run: &RunArgs) -> Result<Samples, (u8, String)> {
+        Ok(Samples {
+            repeats: run.repeat.max(1),
+            min_time: run.min_time()?,
+            start_together: std::sync::Barrier::new(workers),
+            passes: std::sync::atomic::AtomicUsize::new(1),
+        })
+    }
+
+    /// One worker's samples, in seconds per pass. One untimed pass first
+    /// (it warms caches and pages, and sizes the samples).
+    fn time(&self, mut pass: impl FnMut() -> Result<(), String>) -> Result<Vec<f64>, String> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let start = Instant::now();
+        pass()?;
+        let one = start.elapsed().as_secs_f64().max(1e-9);
+        // At most 10^6 passes however quick a pass (an empty workload).
+        let passes = ((self.min_time / one).ceil() as usize).clamp(1, 1_000_000);
+        self.passes.fetch_max(passes, Relaxed);
+        self.start_together.wait();
+        let passes = self.passes.load(Relaxed);
+        let mut times = Vec::with_capacity(self.repeats);
+        for _ in 0..self.repeats {
+            self.start_together.wait();
+            let start = Instant::now();
+            for _ in 0..passes {
+                pass()?;
+            }
+            times.push(start.elapsed().as_secs_f64() / passes as f64);
+        }
+        Ok(times)
     }
 }
 
@@ -120,6 +180,7 @@ fn first_touch(program: &Artifact) -> Artifact {
 
 fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
     let isa = args.run.isa()?;
+    args.run.min_time()?; // a usage error before any file is read
     let program = load::program(&args.spec).map_err(|code| (code, "the spec did not compile".to_string()))?;
     let batch = read_llm_batch(&args.batch).map_err(|m| (EXIT_USAGE, m))?;
     let n = batch.completions;
@@ -134,13 +195,12 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
     // workers starting together. A repeat takes as long as its slowest
     // worker; the best repeat is reported. Each worker first copies the
     // program and its share of the batch (see `first_touch`).
-    let repeats = args.run.repeat.max(1);
-    let start_together = std::sync::Barrier::new(ranges.len());
+    let samples = Samples::new(ranges.len(), &args.run)?;
     let results: Vec<Result<WorkerRun, String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = ranges
             .iter()
             .map(|&(a, b)| {
-                let (program, batch, groups, last, start_together) = (&program, &batch, &groups, &last, &start_together);
+                let (program, batch, groups, last, samples) = (&program, &batch, &groups, &last, &samples);
                 scope.spawn(move || -> Result<WorkerRun, String> {
                     let program = &first_touch(program);
                     let (correct, length) = (batch.correct[a..b].to_vec(), batch.length[a..b].to_vec());
@@ -164,24 +224,16 @@ fn bench_llm(args: &LlmArgs) -> Result<(), (u8, String)> {
                     let mut eval = Evaluator::try_new(program, b - a, Options { isa, ..Options::default() })
                         .map_err(|e| e.to_string())?;
                     let input = StepInput { columns: &columns, last: Some(&last), groups: Some(&groups), active: None };
-                    let mut times = Vec::with_capacity(repeats);
-                    let mut rewards = Vec::new();
-                    for _ in 0..repeats {
-                        start_together.wait();
-                        let start = Instant::now();
-                        let out = eval.step(&input).map_err(|e| e.to_string())?;
-                        times.push(start.elapsed().as_secs_f64());
-                        rewards.clear();
-                        rewards.extend_from_slice(&out.reward);
-                    }
-                    Ok((times, rewards))
+                    // Every completion ends its episode: each pass is the same step.
+                    let times = samples.time(|| eval.step(&input).map(|_| ()).map_err(|e| e.to_string()))?;
+                    Ok((times, eval.output().reward.clone()))
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a worker thread panicked".into()))).collect()
     });
     let mut rewards = vec![0f32; n];
-    let mut slowest = vec![0f64; repeats];
+    let mut slowest = vec![0f64; samples.repeats];
     for (&(a, b), result) in ranges.iter().zip(results) {
         let (times, chunk) = result.map_err(|e| (EXIT_INPUT_ERRORS, e))?;
         rewards[a..b].copy_from_slice(&chunk);
@@ -328,6 +380,7 @@ fn program_for(spec: &Path) -> Result<Artifact, u8> {
 
 fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
     let isa = args.run.isa()?;
+    args.run.min_time()?; // a usage error before any file is read
     let program = program_for(&args.spec).map_err(|code| (code, "the spec did not compile".to_string()))?;
     let traces = read_traces(&args.traces).map_err(|m| (EXIT_USAGE, m))?;
     if program.automata.len() != 1 {
@@ -371,13 +424,12 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
     // reward buffer made once; every repeat resets the evaluator and runs
     // all steps, the workers starting together. A repeat takes as long as
     // its slowest worker; the best repeat is reported.
-    let repeats = args.run.repeat.max(1);
-    let start_together = std::sync::Barrier::new(ranges.len());
+    let samples = Samples::new(ranges.len(), &args.run)?;
     let run: Vec<Result<(Vec<f64>, ChunkResult), String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = ranges
             .iter()
             .map(|&(a, b)| {
-                let (program, bits, start_together) = (&program, &bits, &start_together);
+                let (program, bits, samples) = (&program, &bits, &samples);
                 scope.spawn(move || -> Result<(Vec<f64>, ChunkResult), String> {
                     let program = &first_touch(program);
                     let width = b - a;
@@ -389,18 +441,16 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
                         .collect();
                     let mut eval = Evaluator::try_new(program, width, options).map_err(|e| e.to_string())?;
                     let mut rewards = vec![0f32; width * t_max];
-                    let mut times = Vec::with_capacity(repeats);
-                    for _ in 0..repeats {
-                        start_together.wait();
-                        let start = Instant::now();
+                    // A pass: every env from the start, all T steps, the
+                    // rewards straight into each step's row.
+                    let times = samples.time(|| {
                         eval.reset();
-                        // The rewards go straight into this step's row.
                         for (cols, row) in steps.iter().zip(rewards.chunks_exact_mut(width.max(1))) {
                             let input = StepInput { columns: cols, last: None, groups: None, active: None };
                             eval.step_into(&input, row).map_err(|e| e.to_string())?;
                         }
-                        times.push(start.elapsed().as_secs_f64());
-                    }
+                        Ok(())
+                    })?;
                     let states = eval.automaton_states(0).to_vec();
                     Ok((times, (rewards, states)))
                 })
@@ -408,7 +458,7 @@ fn bench_rm(args: &RmArgs) -> Result<(), (u8, String)> {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a worker thread panicked".into()))).collect()
     });
-    let mut slowest = vec![0f64; repeats];
+    let mut slowest = vec![0f64; samples.repeats];
     let mut results: Vec<ChunkResult> = Vec::new();
     for result in run {
         let (times, chunk) = result.map_err(|e| (EXIT_INPUT_ERRORS, e))?;

@@ -78,7 +78,9 @@ fn bench(args: &[&str], paths: &[(&str, &Path)]) -> serde_json::Value {
         }
         command.arg(path);
     }
-    let out = succeeded("rwc bench", command.args(["--repeat", "1", "--threads", "2"]).output());
+    // Samples of several passes each (`--min-time`): the results are the
+    // last pass's, which must be those of any pass.
+    let out = succeeded("rwc bench", command.args(["--repeat", "2", "--threads", "2", "--min-time", "0.005"]).output());
     serde_json::from_slice(&out.stdout).expect("one JSON line")
 }
 
@@ -108,6 +110,20 @@ fn bench_rm_gives_the_documented_checksums() {
         assert_eq!(line["reward_sum"].as_f64(), Some(reward_sum), "{rm}");
         assert_eq!(line["final_state_sum"].as_u64(), Some(final_state_sum), "{rm}");
         assert!(line["steps_per_s"].as_f64().unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn bench_refuses_a_min_time_out_of_range() {
+    for bad in ["-1", "61", "NaN"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_rwc"))
+            .args(["bench", "llm", "examples/grpo_composite.rw", "--batch", "none.bin", "--min-time", bad])
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--min-time {bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("`--min-time {bad}` must be between 0 and 60 seconds")), "{stderr}");
     }
 }
 
