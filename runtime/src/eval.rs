@@ -2229,24 +2229,34 @@ impl FinishFlags<'_> {
         let mut any = false;
         let ends_on_done = self.ends_on_done;
         // `&` and `|`, not `&&` and `||`: no branches, so the loops
-        // vectorise; two loops, so the flags' runs 64 lanes per vector and
-        // the counters' 16.
-        for l in 0..n {
-            let d = match DONE {
-                DONE_SLOT => done_bits[l] != 0,
-                DONE_OUTPUT => done[l],
-                _ => false,
-            };
-            let on = !ACTIVE || active[l];
-            let end = ((LAST && last[l]) | (d & ends_on_done)) & on;
-            done[l] = d;
-            ends[l] = end;
-            any |= end;
-        }
+        // vectorise. Without counters the flags' loop runs 64 lanes per
+        // vector (measured: one loop for both is faster than two).
         if self.count_steps {
             for l in 0..n {
+                let d = match DONE {
+                    DONE_SLOT => done_bits[l] != 0,
+                    DONE_OUTPUT => done[l],
+                    _ => false,
+                };
                 let on = !ACTIVE || active[l];
+                let end = ((LAST && last[l]) | (d & ends_on_done)) & on;
+                done[l] = d;
+                ends[l] = end;
                 steps[l] = (steps[l] + u32::from(on)).min(i32::MAX as u32);
+                any |= end;
+            }
+        } else {
+            for l in 0..n {
+                let d = match DONE {
+                    DONE_SLOT => done_bits[l] != 0,
+                    DONE_OUTPUT => done[l],
+                    _ => false,
+                };
+                let on = !ACTIVE || active[l];
+                let end = ((LAST && last[l]) | (d & ends_on_done)) & on;
+                done[l] = d;
+                ends[l] = end;
+                any |= end;
             }
         }
         any
