@@ -524,3 +524,41 @@ fn groups_in_order_match_the_sorted_partition() {
     }
     assert!(checked > 75, "only {checked} specs compiled");
 }
+
+/// Elements of 4-word vector columns (`f32[4]`, `int[4]`, as W2's
+/// `scores`) take a permute path on AVX-512: every element, lane counts
+/// with and without a 16-lane remainder, special values, the reference's
+/// bits on every path.
+#[test]
+fn elements_of_four_word_vectors_give_the_reference_bits() {
+    let src = "spec vec4\ninput w: f32[4]\ninput k: int[4]\n\
+        reward = w[0] * 1.5 + w[1] - w[2] * w[3]\n\
+        log a = w[3]\nlog b = k[2]\nlog c = k[0] + k[1] * k[3]\nlog d = w[1]\n";
+    let artifact = compile(src).expect("the vector spec compiles");
+    let mut rng = Rng(0x7ec4);
+    for lanes in [1, 15, 16, 70, 1024 + 7, WIDE_LANES] {
+        let steps: Vec<(Vec<f32>, Vec<i32>)> =
+            (0..3).map(|_| (floats(&mut rng, 4 * lanes), ints(&mut rng, 4 * lanes))).collect();
+        let run = |isa: Isa| -> Vec<Vec<u32>> {
+            let mut eval =
+                Evaluator::try_new(&artifact, lanes, Options { isa, ..Options::default() }).expect("path available");
+            let mut rows = Vec::new();
+            for (w, k) in &steps {
+                let columns: Vec<Column<'_>> = artifact
+                    .inputs
+                    .iter()
+                    .map(|input| if input.name == "w" { Column::F32Vec(w) } else { Column::IntVec(k) })
+                    .collect();
+                let out =
+                    eval.step(&StepInput { columns: &columns, last: None, groups: None, active: None }).expect("steps");
+                rows.push(out.reward.iter().map(|r| r.to_bits()).collect());
+                rows.extend(out.logs.iter().cloned());
+            }
+            rows
+        };
+        let reference = run(Isa::Scalar);
+        for isa in Isa::available_paths() {
+            assert_eq!(run(isa), reference, "{lanes} lanes on {isa}");
+        }
+    }
+}
