@@ -2228,11 +2228,13 @@ impl FinishFlags<'_> {
         let active = if ACTIVE { &self.active[..n] } else { &[][..] };
         let mut any = false;
         let ends_on_done = self.ends_on_done;
-        // `&` and `|`, not `&&` and `||`: no branches, so the loops
-        // vectorise. Without counters the flags' loop runs 64 lanes per
-        // vector (measured: one loop for both is faster than two).
-        if self.count_steps {
-            for l in 0..n {
+        // One lane's `done` and episode end; whether it ended. `&` and `|`,
+        // not `&&` and `||`: no branches, so the loops vectorise. Without
+        // counters the flags' loop runs 64 lanes per vector; with them, one
+        // loop for both (measured faster than two).
+        macro_rules! flags {
+            ($l:expr) => {{
+                let l = $l;
                 let d = match DONE {
                     DONE_SLOT => done_bits[l] != 0,
                     DONE_OUTPUT => done[l],
@@ -2242,21 +2244,18 @@ impl FinishFlags<'_> {
                 let end = ((LAST && last[l]) | (d & ends_on_done)) & on;
                 done[l] = d;
                 ends[l] = end;
+                end
+            }};
+        }
+        if self.count_steps {
+            for l in 0..n {
+                any |= flags!(l);
+                let on = !ACTIVE || active[l];
                 steps[l] = (steps[l] + u32::from(on)).min(i32::MAX as u32);
-                any |= end;
             }
         } else {
             for l in 0..n {
-                let d = match DONE {
-                    DONE_SLOT => done_bits[l] != 0,
-                    DONE_OUTPUT => done[l],
-                    _ => false,
-                };
-                let on = !ACTIVE || active[l];
-                let end = ((LAST && last[l]) | (d & ends_on_done)) & on;
-                done[l] = d;
-                ends[l] = end;
-                any |= end;
+                any |= flags!(l);
             }
         }
         any
