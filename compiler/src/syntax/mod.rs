@@ -9,6 +9,7 @@
 pub mod ast;
 mod build;
 mod errors;
+pub mod lexer;
 
 use crate::diagnostic::{Diagnostic, code};
 use crate::source::{FileId, Span};
