@@ -120,7 +120,7 @@ fn compile(formula: &str) -> (Dfa, Vec<usize>) {
     let dfa = ltl::translate(&f.formula, &mut atoms, &ltl::no_patterns).unwrap_or_else(|e| panic!("{formula}: {e}"));
     let bits = atoms
         .iter()
-        .map(|a| PROPS.iter().position(|p| rw_compiler::automata::expr_text(a) == *p).expect("a prop"))
+        .map(|a| PROPS.iter().position(|p| rw_compiler::syntax::ast::expr_text(a) == *p).expect("a prop"))
         .collect();
     (dfa, bits)
 }

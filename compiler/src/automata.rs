@@ -11,7 +11,7 @@
 use crate::diagnostic::{Diagnostic, code};
 use crate::sema::{DeclKind, Program};
 use crate::source::Span;
-use crate::syntax::ast::{self, BinOp, Expr, ExprKind, UnOp};
+use crate::syntax::ast::{self, BinOp, Expr, ExprKind, UnOp, expr_text};
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use rw_runtime::artifact::{Cube, MAX_ATOMS, MAX_DENSE_ATOMS, NO_EDGE, Transitions};
@@ -683,30 +683,6 @@ fn literal_value(e: &Expr) -> Option<f64> {
         ExprKind::Float(v) => Some(*v),
         ExprKind::Unary(UnOp::Neg, inner) => literal_value(inner).map(|v| -v),
         _ => None,
-    }
-}
-
-/// An expression's text in a normal form (for atom names and identity).
-pub fn expr_text(e: &Expr) -> String {
-    match &e.kind {
-        ExprKind::Int(v) => v.to_string(),
-        ExprKind::Float(v) => format!("{v:?}"),
-        ExprKind::Bool(b) => b.to_string(),
-        ExprKind::Name(n) => n.name.clone(),
-        ExprKind::Paren(inner) => format!("({})", expr_text(inner)),
-        ExprKind::Unary(UnOp::Not, a) => format!("!{}", expr_text(a)),
-        ExprKind::Unary(UnOp::Neg, a) => format!("-{}", expr_text(a)),
-        ExprKind::Binary(op, a, b) => format!("{} {} {}", expr_text(a), op.symbol(), expr_text(b)),
-        ExprKind::Cond(c, a, b) => format!("if {} then {} else {}", expr_text(c), expr_text(a), expr_text(b)),
-        ExprKind::Call(f, args) => format!("{}({})", f.name, args.iter().map(expr_text).collect::<Vec<_>>().join(", ")),
-        ExprKind::Member(base, m, args) => match args {
-            Some(args) => {
-                format!("{}.{}({})", expr_text(base), m.name, args.iter().map(expr_text).collect::<Vec<_>>().join(", "))
-            }
-            None => format!("{}.{}", expr_text(base), m.name),
-        },
-        ExprKind::Index(base, i) => format!("{}[{}]", expr_text(base), expr_text(i)),
-        ExprKind::Gated(c, body) => format!("gated({}) {{ {} }}", expr_text(c), expr_text(body)),
     }
 }
 

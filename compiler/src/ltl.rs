@@ -25,8 +25,7 @@
 //! [`MAX_BDD_NODES`] decision-diagram nodes; past them translation stops
 //! with a diagnostic.
 
-use crate::automata::expr_text;
-use crate::syntax::ast::{self, Expr, ExprKind, FBinary, FKind, FUnary};
+use crate::syntax::ast::{self, Expr, ExprKind, FBinary, FKind, FUnary, expr_text};
 use std::collections::VecDeque;
 use std::hash::{BuildHasherDefault, Hasher};
 

@@ -160,7 +160,7 @@ fn explain_shaping(program: &sema::Program, timeout_ms: u32, out: &mut impl Writ
             Some(ConstRef::Int(i, _)) => *i as f32,
             _ => 1.0,
         };
-        let text = rw_compiler::automata::expr_text(&s.value);
+        let text = rw_compiler::syntax::ast::expr_text(&s.value);
         let line = match s.kind {
             ShapeKind::Potential => format!(
                 "  shape potential `{text}` (gamma {gamma}): potential-based by construction; each step pays \

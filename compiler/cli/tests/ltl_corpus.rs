@@ -126,7 +126,7 @@ fn print(f: &Formula, names: &[(String, String)], syntax: &Syntax) -> String {
         FKind::False => syntax.false_.into(),
         FKind::Last => syntax.last.into(),
         FKind::Atom(e) => {
-            let rw = rw_compiler::automata::expr_text(e);
+            let rw = rw_compiler::syntax::ast::expr_text(e);
             let written = names.iter().find(|(_, r)| *r == rw).map_or(rw.clone(), |(w, _)| w.clone());
             if syntax.quote { format!("\"{}\"", written.replace('\\', "\\\\").replace('"', "\\\"")) } else { written }
         }

@@ -17,8 +17,8 @@
 //! members, group terms) becomes a fresh variable per distinct text, an
 //! over-approximation, and the encoder remembers that the result is inexact.
 
-use rw_compiler::automata::expr_text;
 use rw_compiler::sema::{ConstValue, DeclKind, Program, Scalar, Ty};
+use rw_compiler::syntax::ast::expr_text;
 use rw_compiler::syntax::ast::{self, BinOp, Expr, ExprKind, UnOp};
 use std::collections::HashMap;
 use z3::Sort;

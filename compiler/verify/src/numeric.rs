@@ -12,9 +12,9 @@
 use crate::encode::{Encoder, Term, f32_const, int_const, model_f32, model_int, show_f32};
 use crate::outputs::{Explained, Hazard, HazardKind, show};
 use crate::{Options, solver};
-use rw_compiler::automata::expr_text;
 use rw_compiler::diagnostic::code;
 use rw_compiler::sema::{DeclKind, Output, Program};
+use rw_compiler::syntax::ast::expr_text;
 use rw_compiler::syntax::ast::{Expr, ExprKind};
 use rw_compiler::{Diagnostic, Span};
 use z3::ast::{Ast, Bool};

@@ -1109,7 +1109,8 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
 /// Valuations that numeric atoms make impossible are kept, which can only
 /// keep states apart, never merge them wrongly. `None` past 12 atoms.
 fn reward_partition(program: &Program, name: &str) -> Option<(Vec<String>, Vec<usize>)> {
-    use rw_compiler::automata::{Automaton, expr_text};
+    use rw_compiler::automata::Automaton;
+    use rw_compiler::syntax::ast::expr_text;
     let id = program.lookup(name)?;
     let DeclKind::Machine(m) = &program.decl(id).kind else { return None };
     let states = program.machine_states.get(&id).cloned().unwrap_or_default();

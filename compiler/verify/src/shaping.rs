@@ -23,8 +23,8 @@
 
 use crate::Options;
 use crate::encode::{Encoder, Term};
-use rw_compiler::automata::expr_text;
 use rw_compiler::sema::Program;
+use rw_compiler::syntax::ast::expr_text;
 use rw_compiler::syntax::ast::{BinOp, Expr, ExprKind, UnOp};
 use z3::SatResult;
 use z3::ast::{Bool, Real};
