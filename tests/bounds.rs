@@ -82,7 +82,7 @@ fn bounds_equal_exhaustive_evaluation() {
     for case in 0..200 {
         let e = random(&mut rng, 4);
         let src = format!("{header}reward = {}\n", text(&e));
-        let checked = rw_compiler::sema::check_text("bounds.rw", &src, None);
+        let checked = rw_compiler::check_text("bounds.rw", &src, None);
         assert!(!checked.has_errors(), "case {case}: {src}\n{:?}", checked.diagnostics);
         let explained = rw_verify::outputs::explain(&checked.program, &rw_verify::Options::default());
         let bounds = explained[0].bounds;
@@ -168,7 +168,7 @@ fn markov_bounds_are_sound_and_exact_ones_are_attained() {
         let src = format!(
             "use std::length::{{overlong, laser}}\ninput x: f32 in -2.0..=3.0\ninput n: int in 0..=8192\ninput rubric: criteria\nreward = {body}\n"
         );
-        let checked = rw_compiler::sema::check_text("tight.rw", &src, None);
+        let checked = rw_compiler::check_text("tight.rw", &src, None);
         assert!(!checked.has_errors(), "case {case}: {src}\n{:?}", checked.diagnostics);
         let explained = rw_verify::outputs::explain(&checked.program, &rw_verify::Options::new(300, 10_000));
         let e = &explained[0];

@@ -132,7 +132,7 @@ fn language_doc_snippets_check() {
         let body: Vec<&str> = lines.by_ref().map(|(_, l)| l).take_while(|l| l.trim_start() != "```").collect();
         let source = body.join("\n");
         snippets += 1;
-        let mut checked = sema::check_text("snippet.rw", &source, Some(&root().join("docs")));
+        let mut checked = rw_compiler::check_text("snippet.rw", &source, Some(&root().join("docs")));
         rw_verify::verify(&mut checked, &rw_verify::Options::default());
         let where_ = format!("docs/language.md:{}", start + 1);
         if should_fail {

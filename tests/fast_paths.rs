@@ -160,7 +160,7 @@ fn spec(rng: &mut Rng) -> String {
 }
 
 fn compile(src: &str) -> Option<Artifact> {
-    let checked = rw_compiler::sema::check_text("fast.rw", src, None);
+    let checked = rw_compiler::check_text("fast.rw", src, None);
     if checked.has_errors() {
         return None;
     }
@@ -293,7 +293,7 @@ fn every_path_gives_the_reference_bits() {
         let src = spec(&mut rng);
         let Some(artifact) = compile(&src) else {
             if std::env::var_os("RW_FAST_SHOW").is_some() {
-                let checked = rw_compiler::sema::check_text("fast.rw", &src, None);
+                let checked = rw_compiler::check_text("fast.rw", &src, None);
                 println!("{src}\n{}", rw_tests::render(&checked));
             }
             continue;
@@ -310,7 +310,7 @@ fn every_path_gives_the_reference_bits() {
             assert_eq!(run(&artifact, Isa::Scalar, &as_bools), reference, "spec {k}: bits and bools disagree");
         }
         // The tape optimiser (folding, merging, dead code) changes no bit.
-        let checked = rw_compiler::sema::check_text("fast.rw", &src, None);
+        let checked = rw_compiler::check_text("fast.rw", &src, None);
         let plain = rw_compiler::compile_unoptimized(&checked).expect("compiles unoptimised");
         assert!(plain.code.len() >= artifact.code.len());
         let unoptimised = run(&plain, Isa::Scalar, &steps);

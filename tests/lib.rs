@@ -2,7 +2,7 @@
 //! `rwc check` does, reading the `expect:` header of a case, and rendering
 //! diagnostics without colour for snapshots.
 
-use rw_compiler::sema::{self, Checked};
+use rw_compiler::sema::Checked;
 use std::path::{Path, PathBuf};
 
 /// The workspace root (this crate lives in `tests/`).
@@ -26,7 +26,7 @@ pub fn rw_files(dir: &str) -> Vec<PathBuf> {
 pub fn check(path: &Path) -> (String, Checked) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut checked = sema::check_text(&name, &text, path.parent());
+    let mut checked = rw_compiler::check_text(&name, &text, path.parent());
     // The solver-backed checks, as `rwc check` runs them.
     rw_verify::verify(&mut checked, &rw_verify::Options::default());
     (text, checked)

@@ -112,7 +112,7 @@ fn random(rng: &mut Rng, depth: usize) -> F {
 /// maps them back to prop bits.
 fn compile(formula: &str) -> (Dfa, Vec<usize>) {
     let src = format!("props a, b, c\nltlf f = {formula}\n");
-    let checked = rw_compiler::sema::check_text("f.rw", &src, None);
+    let checked = rw_compiler::check_text("f.rw", &src, None);
     assert!(!checked.has_errors(), "{formula}: {:?}", checked.diagnostics);
     let decl = checked.program.decl(checked.program.lookup("f").expect("f"));
     let DeclKind::Formula(f) = &decl.kind else { panic!("not a formula") };
@@ -254,7 +254,7 @@ fn stdlib_patterns_expand_to_their_formulas() {
     for (pattern, written) in cases {
         let dfa = |formula: &str| {
             let src = format!("use std::ltl_patterns\nprops a, b, c\nltlf f = {formula}\n");
-            let checked = rw_compiler::sema::check_text("p.rw", &src, None);
+            let checked = rw_compiler::check_text("p.rw", &src, None);
             assert!(!checked.has_errors(), "{formula}: {:?}", checked.diagnostics);
             let id = checked.program.lookup("f").expect("f");
             let DeclKind::Formula(f) = &checked.program.decl(id).kind else { panic!() };

@@ -167,7 +167,7 @@ fn compiled_machines_agree_with_a_direct_interpreter() {
     for case in 0..400 {
         let m = random_machine(&mut rng);
         let src = source(&m);
-        let checked = rw_compiler::sema::check_text("random.rw", &src, None);
+        let checked = rw_compiler::check_text("random.rw", &src, None);
         assert!(!checked.has_errors(), "case {case}:\n{src}\n{:?}", checked.diagnostics);
         let artifact = rw_compiler::compile(&checked).unwrap_or_else(|d| panic!("case {case}: {d:?}\n{src}"));
         // Through bytes, as a trainer would load it.

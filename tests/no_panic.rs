@@ -4,7 +4,7 @@
 //! and every label they produce points inside its file on character
 //! boundaries so that renderers can show it. Seeded, so failures reproduce.
 
-use rw_compiler::sema::{self, Checked};
+use rw_compiler::sema::Checked;
 use rw_tests::{Rng, rw_files};
 
 /// Splits source text into tokens (names, numbers, strings, comments,
@@ -123,7 +123,7 @@ fn random_and_mutated_inputs_never_panic() {
                 toks.concat()
             }
         };
-        let checked = sema::check_text("fuzz.rw", &source, None);
+        let checked = rw_compiler::check_text("fuzz.rw", &source, None);
         assert_sane(&source, &checked);
         if checked.has_errors() {
             with_errors += 1;
@@ -141,12 +141,12 @@ fn random_and_mutated_inputs_never_panic() {
 #[test]
 fn pathological_inputs_are_bounded() {
     let deep = format!("input x: f32\nreward = {}x{}", "(".repeat(10_000), ")".repeat(10_000));
-    let checked = sema::check_text("deep.rw", &deep, None);
+    let checked = rw_compiler::check_text("deep.rw", &deep, None);
     assert!(checked.diagnostics.iter().any(|d| d.code == "RW0104"));
 
     // Within the limit: valid.
     let sum = format!("input x: f32\nreward = x{}", " + x".repeat(900));
-    let checked = sema::check_text("sum.rw", &sum, None);
+    let checked = rw_compiler::check_text("sum.rw", &sum, None);
     assert!(checked.diagnostics.is_empty(), "a 900-term sum is valid");
 
     // Past it: one RW0104 for the item and no cascade, whatever the shape.
@@ -156,7 +156,7 @@ fn pathological_inputs_are_bounded() {
         ("imp.rw", format!("props a\nlet c = a{}\nreward = if c then 1.0 else 0.0", " -> a".repeat(5_000))),
         ("ltl.rw", format!("props a\nltlf f = {}a\nreward = if f.sat then 1.0 else 0.0", "G ".repeat(5_000))),
     ] {
-        let checked = sema::check_text(name, &source, None);
+        let checked = rw_compiler::check_text(name, &source, None);
         let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["RW0104"], "{name}");
     }

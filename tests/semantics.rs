@@ -6,7 +6,7 @@
 use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
 
 fn compile(src: &str) -> Artifact {
-    let checked = rw_compiler::sema::check_text("semantics.rw", src, None);
+    let checked = rw_compiler::check_text("semantics.rw", src, None);
     assert!(!checked.has_errors(), "{src}\n{:?}", checked.diagnostics);
     rw_compiler::compile(&checked).expect("compiles")
 }

@@ -13,7 +13,7 @@ const HEADER: &str = "props coffee, office\ninput d: f32 in 0.0..=10.0\ninput e:
 
 fn verdict(term: &str, gamma: f64) -> Verdict {
     let src = format!("{HEADER}let t = {term}\n");
-    let checked = rw_compiler::sema::check_text("shape.rw", &src, None);
+    let checked = rw_compiler::check_text("shape.rw", &src, None);
     assert!(!checked.has_errors(), "{term}: {:?}", checked.diagnostics);
     let p = &checked.program;
     let id = p.lookup("t").expect("t");

@@ -154,7 +154,7 @@ fn limits() -> rw_verify::Options {
 }
 
 fn compile(src: &str, verify: bool) -> Option<(rw_compiler::sema::Checked, Artifact)> {
-    let mut checked = rw_compiler::sema::check_text("soundness.rw", src, None);
+    let mut checked = rw_compiler::check_text("soundness.rw", src, None);
     if verify {
         rw_verify::verify(&mut checked, &limits());
     }

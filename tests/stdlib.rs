@@ -8,7 +8,7 @@ use rw_runtime::{Artifact, Column, Evaluator, Options, StepInput};
 /// Evaluates `reward = EXPR` on one lane with `x` and `y` (f32) and `n` (int).
 fn eval(uses: &str, expr: &str, x: f32, y: f32, n: i32) -> f32 {
     let src = format!("{uses}\ninput x: f32\ninput y: f32\ninput n: int\nreward = {expr}\n");
-    let checked = rw_compiler::sema::check_text("case.rw", &src, None);
+    let checked = rw_compiler::check_text("case.rw", &src, None);
     assert!(!checked.has_errors(), "{expr}: {:?}", checked.diagnostics);
     let artifact: Artifact = rw_compiler::compile(&checked).unwrap_or_else(|d| panic!("{expr}: {d:?}"));
     let mut e = Evaluator::new(&artifact, 1, Options::default());
@@ -62,7 +62,7 @@ fn ensembles_mean_worst_case_and_uncertainty_weighted() {
     let uses = "use std::ensemble::{ensemble_mean4, worst_case4, uwo4}\ninput s: f32[4]";
     let run = |expr: &str, s: [f32; 4]| {
         let src = format!("{uses}\nreward = {expr}\n");
-        let checked = rw_compiler::sema::check_text("e.rw", &src, None);
+        let checked = rw_compiler::check_text("e.rw", &src, None);
         let artifact = rw_compiler::compile(&checked).unwrap_or_else(|d| panic!("{d:?}"));
         let mut e = Evaluator::new(&artifact, 1, Options::default());
         let columns = [Column::F32Vec(&s)];
@@ -105,7 +105,7 @@ fn format_and_tool_call_rewards() {
 fn empty_checklists_and_groups_of_one() {
     // An empty checklist scores 0, passes `all`, fails nothing.
     let src = "input checks: criteria\nreward = checks.score\nlog all = checks.all\nlog failed = checks.failed\n";
-    let checked = rw_compiler::sema::check_text("c.rw", src, None);
+    let checked = rw_compiler::check_text("c.rw", src, None);
     let artifact = rw_compiler::compile(&checked).unwrap_or_else(|d| panic!("{d:?}"));
     let mut e = Evaluator::new(&artifact, 2, Options::default());
     // Lane 0: empty; lane 1: weights summing to 0.
@@ -118,7 +118,7 @@ fn empty_checklists_and_groups_of_one() {
 
     // A group of one: its std is 0, the normalised advantage 0, not NaN.
     let src = "input s: f32 in 0.0..=1.0\nreward = (s - group_mean(s)) / (group_std(s) + 0.0001)\n";
-    let checked = rw_compiler::sema::check_text("g.rw", src, None);
+    let checked = rw_compiler::check_text("g.rw", src, None);
     let artifact = rw_compiler::compile(&checked).unwrap_or_else(|d| panic!("{d:?}"));
     let mut e = Evaluator::new(&artifact, 3, Options::default());
     let s = [0.3f32, 0.9, 0.5];
@@ -136,7 +136,7 @@ fn empty_checklists_and_groups_of_one() {
 fn constraint_multipliers_follow_the_documented_update() {
     let src = "input helpful: f32 in 0.0..=1.0\ninput toxicity: f32 in 0.0..=1.0\n\
                constraint toxicity <= 0.2 lagrange(lr 0.5)\nreward = helpful\n";
-    let checked = rw_compiler::sema::check_text("c.rw", src, None);
+    let checked = rw_compiler::check_text("c.rw", src, None);
     let artifact = rw_compiler::compile(&checked).unwrap_or_else(|d| panic!("{d:?}"));
     let mut e = Evaluator::new(&artifact, 2, Options::default());
     let helpful = [1.0f32, 1.0];
@@ -221,7 +221,7 @@ fn laser_and_laser_d_equal_the_reference() {
     let src = "use std::length::{laser_d}\ninput correct: bool\ninput n: int in 0..=10000\n\
                let c = if correct then 1.0 else 0.0\n\
                reward = c + laser_d(correct, n, group_mean(c), 1000, 2000, 3000, 0.5)\n";
-    let checked = rw_compiler::sema::check_text("laser_d.rw", src, None);
+    let checked = rw_compiler::check_text("laser_d.rw", src, None);
     assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
     let artifact = rw_compiler::compile(&checked).expect("compiles");
     let mut rng = rw_tests::Rng(0x0001_a5ed);

@@ -49,7 +49,7 @@ fn solver_verdicts_equal_brute_force() {
     let options = rw_verify::Options::default();
     for case in 0..250 {
         let src = random_machine(&mut rng);
-        let checked = rw_compiler::sema::check_text("random.rw", &src, None);
+        let checked = rw_compiler::check_text("random.rw", &src, None);
         let p = &checked.program;
         let Some(id) = p.lookup("m") else { panic!("case {case}: {src}") };
         let DeclKind::Machine(m) = &p.decl(id).kind else { panic!() };

@@ -638,13 +638,14 @@ pub fn ltlf_automaton(program: &Program, f: &ast::FormulaDecl) -> Result<Automat
             t
         }
     };
-    translated.map(|mut automaton| {
+    translated.map(|(dfa, atoms)| {
+        let mut automaton = Automaton::from_dfa(&f.name.name, &dfa, atoms);
         automaton.mark_never_taken(program);
         automaton
     })
 }
 
-fn translate_formula(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, Diagnostic> {
+fn translate_formula(program: &Program, f: &ast::FormulaDecl) -> crate::sema::LtlfTranslation {
     let mut atoms = Vec::new();
     let patterns = |name: &str| -> Option<(Vec<String>, ast::Formula)> {
         match &program.decl(program.lookup(name)?).kind {
@@ -655,7 +656,7 @@ fn translate_formula(program: &Program, f: &ast::FormulaDecl) -> Result<Automato
         }
     };
     match crate::ltl::translate(&f.formula, &mut atoms, &patterns) {
-        Ok(dfa) => Ok(Automaton::from_dfa(&f.name.name, &dfa, atoms)),
+        Ok(dfa) => Ok((dfa, atoms)),
         Err(e) => Err(Diagnostic::error(
             code::AUTOMATON_LIMIT,
             format!("`ltlf {}` is too large to translate: {e}", f.name.name),

@@ -23,7 +23,7 @@
 //!     reward = task.reward
 //!     done when task.terminal
 //! ";
-//! let checked = rw_compiler::sema::check_text("task.rw", spec, None);
+//! let checked = rw_compiler::check_text("task.rw", spec, None);
 //! assert!(!checked.has_errors());
 //! let bytes = rw_compiler::compile(&checked).expect("compiles").to_bytes();
 //!
@@ -51,6 +51,19 @@ pub mod source;
 pub mod syntax;
 
 pub use diagnostic::{Diagnostic, Severity};
+
+/// Checks a file on disk: names, types and structure ([`sema`]), then the
+/// machines' structure ([`automata`]) when sema found no error. Fails only
+/// when the file itself cannot be read; unreadable imports are diagnostics.
+pub fn check_file(path: &std::path::Path) -> std::io::Result<sema::Checked> {
+    sema::check_file(path, automata::check_machines)
+}
+
+/// [`check_file`] for source text that is not on disk; relative imports
+/// resolve against `base_dir` when given.
+pub fn check_text(name: &str, text: &str, base_dir: Option<&std::path::Path>) -> sema::Checked {
+    sema::check_text(name, text, base_dir, automata::check_machines)
+}
 
 use rw_runtime::Artifact;
 

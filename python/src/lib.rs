@@ -123,7 +123,7 @@ fn from_checked(py: Python<'_>, mut checked: rw_compiler::sema::Checked) -> PyRe
 /// Checks, verifies and compiles a `.rw` file.
 #[pyfunction]
 fn compile_file(py: Python<'_>, path: PathBuf) -> PyResult<Program> {
-    let checked = py.detach(|| rw_compiler::sema::check_file(&path)).map_err(|e| {
+    let checked = py.detach(|| rw_compiler::check_file(&path)).map_err(|e| {
         pyo3::exceptions::PyOSError::new_err(format!(
             "cannot read `{}`: {}",
             path.display(),
@@ -137,7 +137,7 @@ fn compile_file(py: Python<'_>, path: PathBuf) -> PyResult<Program> {
 #[pyfunction]
 #[pyo3(signature = (name, text, base_dir=None))]
 fn compile_source(py: Python<'_>, name: &str, text: &str, base_dir: Option<PathBuf>) -> PyResult<Program> {
-    let checked = py.detach(|| rw_compiler::sema::check_text(name, text, base_dir.as_deref()));
+    let checked = py.detach(|| rw_compiler::check_text(name, text, base_dir.as_deref()));
     from_checked(py, checked)
 }
 

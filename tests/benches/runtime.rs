@@ -13,7 +13,7 @@ use rw_runtime::{Artifact, Column, Evaluator, Isa, Options, StepInput};
 use rw_tests::Rng;
 
 fn compile(path: &str) -> Artifact {
-    let mut checked = rw_compiler::sema::check_file(&rw_tests::root().join(path)).expect("the example is readable");
+    let mut checked = rw_compiler::check_file(&rw_tests::root().join(path)).expect("the example is readable");
     rw_verify::verify(&mut checked, &rw_verify::Options::default());
     rw_compiler::compile(&checked).expect("the example compiles")
 }

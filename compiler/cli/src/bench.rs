@@ -278,7 +278,7 @@ fn bench_check(args: &CheckBenchArgs) -> Result<(), (u8, String)> {
         let mut count = 0;
         for _ in 0..args.repeat.max(1) {
             let start = Instant::now();
-            let mut checked = rw_compiler::sema::check_file(file).map_err(|e| {
+            let mut checked = rw_compiler::check_file(file).map_err(|e| {
                 (EXIT_USAGE, format!("cannot read `{}`: {}", file.display(), crate::check::describe_io(&e)))
             })?;
             rw_verify::verify(&mut checked, &rw_verify::Options::default());
@@ -365,7 +365,7 @@ fn program_for(spec: &Path) -> Result<Artifact, u8> {
     if spec.extension().is_some_and(|e| e == "rm" || e == "txt") {
         let text = crate::import::import_file(spec)?;
         let name = spec.with_extension("rw").display().to_string();
-        let checked = rw_compiler::sema::check_text(&name, &text, None);
+        let checked = rw_compiler::check_text(&name, &text, None);
         load::print_diagnostics(&checked, &checked.diagnostics);
         if checked.has_errors() {
             return Err(EXIT_INPUT_ERRORS);
@@ -611,7 +611,7 @@ fn bench_ltlf(args: &LtlfArgs) -> Result<(), (u8, String)> {
             format!("props {}\n", props.iter().copied().collect::<Vec<_>>().join(", "))
         };
         let src = format!("{decl}ltlf f = {text}\n");
-        let checked = rw_compiler::sema::check_text("corpus.rw", &src, None);
+        let checked = rw_compiler::check_text("corpus.rw", &src, None);
         if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {
             return Err((EXIT_INPUT_ERRORS, format!("line {line}: `{}`: {}", text.trim(), d.message)));
         }

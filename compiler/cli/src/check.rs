@@ -38,7 +38,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     let (mut errors, mut warnings, mut io_failed) = (0usize, 0usize, false);
     let mut stdout = std::io::stdout().lock();
     for path in &args.files {
-        let checked = match sema::check_file(path) {
+        let checked = match rw_compiler::check_file(path) {
             Ok(mut c) => {
                 rw_verify::verify(&mut c, &args.options());
                 // What `compile` could not build is an error of `check` too.

@@ -2,7 +2,7 @@
 
 use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, load};
 use rw_compiler::automata;
-use rw_compiler::sema::{self, DeclId, DeclKind};
+use rw_compiler::sema::{DeclId, DeclKind};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -18,7 +18,7 @@ pub struct DotArgs {
 }
 
 pub fn run(args: &DotArgs) -> u8 {
-    let checked = match sema::check_file(&args.file) {
+    let checked = match rw_compiler::check_file(&args.file) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: cannot read `{}`: {}", args.file.display(), crate::check::describe_io(&e));

@@ -15,7 +15,7 @@ pub fn print_diagnostics(checked: &sema::Checked, diagnostics: &[rw_compiler::Di
 
 /// Compiles a `.rw` file, printing its diagnostics; the exit code on failure.
 pub fn compile_file(path: &Path) -> Result<Artifact, u8> {
-    let checked = match sema::check_file(path) {
+    let checked = match rw_compiler::check_file(path) {
         Ok(mut c) => {
             rw_verify::verify(&mut c, &rw_verify::Options::default());
             c

@@ -177,7 +177,7 @@ fn read_back(original: &str, rw: &str, names: &[(String, String)]) -> Formula {
         .collect();
     let decl = if props.is_empty() { String::new() } else { format!("props {}\n", props.join(", ")) };
     let src = format!("{decl}ltlf f = {rw}\nreward = if f.sat then 1.0 else 0.0\n");
-    let checked = rw_compiler::sema::check_text("corpus.rw", &src, None);
+    let checked = rw_compiler::check_text("corpus.rw", &src, None);
     assert!(
         !checked.has_errors(),
         "`{original}` imported as `{rw}`, which rw does not read: {:?}",

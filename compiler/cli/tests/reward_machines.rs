@@ -187,7 +187,7 @@ fn differential(name: &str, text: &str, semantics: Semantics, shaping: Option<(f
     let merge_terminals = semantics == Semantics::Original;
     let imported = rwc::import::rm_to_rw(text, name, semantics, "", shaping, merge_terminals).expect("imports");
     let spec = format!("{}log state = rm.state\n", imported.spec);
-    let mut checked = rw_compiler::sema::check_text("imported.rw", &spec, None);
+    let mut checked = rw_compiler::check_text("imported.rw", &spec, None);
     rw_verify::verify(&mut checked, &rw_verify::Options::default());
     assert!(!checked.has_errors(), "{name}: {:?}\n{spec}", checked.diagnostics);
     let warnings: Vec<String> = checked.diagnostics.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();

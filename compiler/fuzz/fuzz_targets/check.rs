@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let checked = rw_compiler::sema::check_text("fuzz.rw", &text, None);
+    let checked = rw_compiler::check_text("fuzz.rw", &text, None);
     if !checked.has_errors() && checked.program.is_spec() {
         if let Ok(artifact) = rw_compiler::compile(&checked) {
             let bytes = artifact.to_bytes();

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     for dialect in [Dialect::Spot, Dialect::Flloat, Dialect::Lydia] {
         if let Ok(formula) = import(dialect, &text) {
-            let _ = rw_compiler::sema::check_text("imported.rw", &format!("ltlf phi = {formula}\nreward = 0.0\n"), None);
+            let _ = rw_compiler::check_text("imported.rw", &format!("ltlf phi = {formula}\nreward = 0.0\n"), None);
         }
     }
 });

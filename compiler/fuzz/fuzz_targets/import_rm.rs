@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     // for the original code's, apart for the intended).
     for (semantics, merge_terminals) in [(rwc::rm::Semantics::Original, true), (rwc::rm::Semantics::Intended, false)] {
         if let Ok(spec) = rwc::import::rm_to_rw(&text, "fuzz.txt", semantics, "", Some((0.9, 0.9)), merge_terminals) {
-            let _ = rw_compiler::sema::check_text("imported.rw", &spec.spec, None);
+            let _ = rw_compiler::check_text("imported.rw", &spec.spec, None);
         }
     }
 });

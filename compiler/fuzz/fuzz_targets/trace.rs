@@ -19,7 +19,7 @@ reward = if ok & coffee then score + checks.score else 0.0 + sum(scores) - lengt
 fn artifact() -> &'static rw_runtime::Artifact {
     static ARTIFACT: OnceLock<rw_runtime::Artifact> = OnceLock::new();
     ARTIFACT.get_or_init(|| {
-        let checked = rw_compiler::sema::check_text("trace.rw", SPEC, None);
+        let checked = rw_compiler::check_text("trace.rw", SPEC, None);
         rw_compiler::compile(&checked).unwrap_or_else(|_| panic!("the fuzz spec compiles"))
     })
 }

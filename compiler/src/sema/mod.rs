@@ -109,9 +109,10 @@ pub struct Program {
     /// earlier edges of a `priority` machine shadow. Distances and goal
     /// states leave them out.
     pub never_taken: HashMap<String, Vec<u32>>,
-    /// Translated `ltlf` automata by formula name (translation is the
-    /// costly step, and several phases ask for the same automaton).
-    pub ltlf_cache: std::sync::Mutex<HashMap<String, Result<crate::automata::Automaton, Diagnostic>>>,
+    /// Translated `ltlf` formulas by name (translation is the costly step,
+    /// and several phases ask for the same automaton; `automata` builds it
+    /// from the DFA).
+    pub ltlf_cache: std::sync::Mutex<HashMap<String, LtlfTranslation>>,
 }
 
 impl Program {
@@ -145,25 +146,34 @@ impl Checked {
     }
 }
 
+/// An `ltlf` formula's translation: its minimal DFA and atoms, or why it
+/// failed.
+pub type LtlfTranslation = Result<(crate::ltl::Dfa, Vec<ast::Expr>), Diagnostic>;
+
+/// The checks of the layers above sema (the machines' structure, in
+/// `automata`), run on a program with no error so far; the crate root's
+/// `check_file`/`check_text` pass them in, so sema never calls upward.
+pub type LaterChecks = fn(&Program) -> Vec<Diagnostic>;
+
 /// Checks a file on disk. Fails only when the file itself cannot be read;
 /// unreadable imports are diagnostics.
-pub fn check_file(path: &Path) -> std::io::Result<Checked> {
+pub fn check_file(path: &Path, later: LaterChecks) -> std::io::Result<Checked> {
     let text = crate::source::read_text_limited(path, crate::source::MAX_SOURCE_BYTES)?;
     let mut sources = SourceMap::new();
     let root = sources.add(path.display().to_string(), Origin::Path(path.to_path_buf()), text);
-    Ok(run_with_large_stack(move || check_root(sources, root)))
+    Ok(run_with_large_stack(move || check_root(sources, root, later)))
 }
 
 /// Checks source text that is not on disk; relative imports resolve against
 /// `base_dir` when given.
-pub fn check_text(name: &str, text: &str, base_dir: Option<&Path>) -> Checked {
+pub fn check_text(name: &str, text: &str, base_dir: Option<&Path>, later: LaterChecks) -> Checked {
     let mut sources = SourceMap::new();
     let origin = match base_dir {
         Some(dir) => Origin::Path(dir.join(name)),
         None => Origin::Memory,
     };
     let root = sources.add(name, origin, text);
-    run_with_large_stack(move || check_root(sources, root))
+    run_with_large_stack(move || check_root(sources, root, later))
 }
 
 /// Parsing and checking recurse over the syntax tree; run them on a thread
@@ -200,7 +210,7 @@ struct Loaded {
     module: ast::Module,
 }
 
-fn check_root(mut sources: SourceMap, root: FileId) -> Checked {
+fn check_root(mut sources: SourceMap, root: FileId, later: LaterChecks) -> Checked {
     let mut diagnostics = Vec::new();
     let mut modules: Vec<Loaded> = Vec::new();
     let mut by_file: HashMap<FileId, usize> = HashMap::new();
@@ -263,7 +273,7 @@ fn check_root(mut sources: SourceMap, root: FileId) -> Checked {
     collect(&sources, &modules, &imports, &mut program, &mut diagnostics);
     check::check_program(&mut program, &mut diagnostics);
     if !diagnostics.iter().any(Diagnostic::is_error) {
-        diagnostics.extend(crate::automata::check_machines(&program));
+        diagnostics.extend(later(&program));
     }
 
     diagnostics.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start, s.end)));

@@ -14,7 +14,7 @@ fn target_dir() -> PathBuf {
 
 fn artifact(dir: &Path) -> PathBuf {
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/office.rw");
-    let mut checked = rw_compiler::sema::check_file(&spec).expect("examples/office.rw is readable");
+    let mut checked = rw_compiler::check_file(&spec).expect("examples/office.rw is readable");
     rw_verify::verify(&mut checked, &rw_verify::Options::default());
     let artifact = rw_compiler::compile(&checked).expect("office.rw compiles");
     let path = dir.join("office.rwc");
