@@ -41,18 +41,6 @@ impl StepLanes<'_> {
         let n = self.active.map_or(n, |a| n.min(a.len()));
         self.out.as_ref().map_or(n, |o| n.min(o.len()))
     }
-
-    /// The lanes from `from` on (`from <= len()`).
-    #[inline]
-    pub fn from(&mut self, from: usize) -> StepLanes<'_> {
-        StepLanes {
-            states: &mut self.states[from..],
-            taken: &mut self.taken[from..],
-            classes: &mut self.classes[from..],
-            active: self.active.map(|a| &a[from..]),
-            out: self.out.as_deref_mut().map(|o| &mut o[from..]),
-        }
-    }
 }
 
 /// Most nodes a level may have: each bit value's table of next nodes is

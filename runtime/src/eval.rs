@@ -2026,7 +2026,7 @@ unsafe fn step_packed(isa: Isa, packed: &Packed, atoms: u32, labels: &[u8], mut 
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx512 {
         // SAFETY: the caller's contract.
-        done = unsafe { step_packed_avx512(packed, atoms, labels, lanes.from(0)) };
+        done = unsafe { step_packed_avx512(packed, atoms, labels, &mut lanes) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = isa;
@@ -2071,10 +2071,10 @@ unsafe fn step_packed(isa: Isa, packed: &Packed, atoms: u32, labels: &[u8], mut 
 /// As [`step_packed`]; the slices have the same length.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-unsafe fn step_packed_avx512(packed: &Packed, atoms: u32, labels: &[u8], lanes: StepLanes<'_>) -> usize {
+unsafe fn step_packed_avx512(packed: &Packed, atoms: u32, labels: &[u8], lanes: &mut StepLanes<'_>) -> usize {
     use std::arch::x86_64::*;
     let n = lanes.len().min(labels.len());
-    let StepLanes { states, taken, classes, active, mut out } = lanes;
+    let StepLanes { states, taken, classes, active, out } = lanes;
     let shift = _mm_cvtsi32_si128(atoms as i32);
     let state_mask = _mm512_set1_epi32(((1u32 << packed.state_bits) - 1) as i32);
     let class_mask = _mm512_set1_epi32(((1u32 << packed.class_bits) - 1) as i32);
