@@ -5,6 +5,8 @@
 use rw_compiler::sema::Checked;
 use std::path::{Path, PathBuf};
 
+pub mod spec_gen;
+
 /// The workspace root (this crate lives in `tests/`).
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()

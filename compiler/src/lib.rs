@@ -65,6 +65,17 @@ pub fn check_text(name: &str, text: &str, base_dir: Option<&std::path::Path>) ->
     sema::check_text(name, text, base_dir, automata::check_machines)
 }
 
+/// [`check_text`] with imported files read by `read` (the language server
+/// passes the editor's unsaved buffers).
+pub fn check_text_with(
+    name: &str,
+    text: &str,
+    base_dir: Option<&std::path::Path>,
+    read: sema::ReadFile<'_>,
+) -> sema::Checked {
+    sema::check_text_with(name, text, base_dir, automata::check_machines, read)
+}
+
 use rw_runtime::Artifact;
 
 /// Compiles a checked program into an artifact, or explains why not. Call

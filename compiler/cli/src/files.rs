@@ -68,3 +68,25 @@ pub fn write_output(out: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<(), St
         format!("cannot write `{}`: {}", out.display(), describe_io(&e))
     })
 }
+
+/// Replaces the file `path` with `bytes` atomically, keeping its
+/// permissions: `rwc fmt` only, the one command whose job is to rewrite its
+/// input (the formatter has checked that only whitespace changed).
+pub fn rewrite_in_place(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let permissions = std::fs::metadata(path)
+        .map_err(|e| format!("cannot write `{}`: {}", path.display(), describe_io(&e)))?
+        .permissions();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::write(&temp, bytes)
+        .and_then(|()| std::fs::set_permissions(&temp, permissions))
+        .and_then(|()| std::fs::rename(&temp, path));
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        format!("cannot write `{}`: {}", path.display(), describe_io(&e))
+    })
+}

@@ -10,9 +10,11 @@ pub mod compile;
 pub mod dot;
 pub mod eval;
 pub mod files;
+pub mod fmt;
 pub mod import;
 pub mod inspect;
 pub mod load;
+pub mod lsp;
 pub mod render;
 pub mod rm;
 
@@ -77,6 +79,17 @@ pub enum Command {
     /// Translate specs from other tools' formats
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Rewrite .rw files in the canonical layout (comments kept; only whitespace changes)
+    #[command(
+        after_help = "Examples:\n  rwc fmt examples/*.rw\n  rwc fmt --check examples/*.rw stdlib/*.rw   # CI: exit 1 if a file is not formatted\n  \
+        cat task.rw | rwc fmt -                     # standard input to standard output\n\n\
+        A file that does not parse is left unchanged and its syntax errors are printed."
+    )]
+    Fmt(fmt::FmtArgs),
+    /// The language server (LSP over stdio) for editors: diagnostics, hover, navigation, completion, formatting
+    #[command(after_help = "Editors start it; see editors/vscode/README.md. Solver-backed checks run in the \
+        background within --budget-ms and are abandoned when a newer edit arrives.")]
+    Lsp(lsp::LspArgs),
     /// Benchmarks over the W1/W2 workloads (inputs from bench/gen_data.py) and LTLf and check timings
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -100,6 +113,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Eval(args) => eval::run(&args),
         Command::Dot(args) => dot::run(&args),
         Command::Import(command) => import::run(&command),
+        Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Bench(command) => bench::run(&command),
     }
 }

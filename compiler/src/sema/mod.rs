@@ -11,6 +11,7 @@
 mod builtins;
 mod check;
 mod dump;
+pub mod index;
 pub mod stdlib;
 pub mod suggest;
 mod types;
@@ -113,6 +114,9 @@ pub struct Program {
     /// and several phases ask for the same automaton; `automata` builds it
     /// from the DFA).
     pub ltlf_cache: std::sync::Mutex<HashMap<String, LtlfTranslation>>,
+    /// The names `use std::m::{a, b}` imports, where they are written (for
+    /// navigation; see [`index`]).
+    pub use_names: Vec<ast::Ident>,
 }
 
 impl Program {
@@ -146,6 +150,16 @@ impl Checked {
     }
 }
 
+/// A built-in function's one-line signature, when `name` is one.
+pub fn builtins_signature(name: &str) -> Option<&'static str> {
+    builtins::FUNCTIONS.contains(&name).then(|| builtins::signature(name))
+}
+
+/// The names of the built-in functions.
+pub fn builtin_functions() -> &'static [&'static str] {
+    builtins::FUNCTIONS
+}
+
 /// An `ltlf` formula's translation: its minimal DFA and atoms, or why it
 /// failed.
 pub type LtlfTranslation = Result<(crate::ltl::Dfa, Vec<ast::Expr>), Diagnostic>;
@@ -155,25 +169,45 @@ pub type LtlfTranslation = Result<(crate::ltl::Dfa, Vec<ast::Expr>), Diagnostic>
 /// `check_file`/`check_text` pass them in, so sema never calls upward.
 pub type LaterChecks = fn(&Program) -> Vec<Diagnostic>;
 
+/// How imported files are read: from disk, or (in the language server)
+/// from the editor's unsaved buffers first.
+pub type ReadFile<'a> = &'a (dyn Fn(&Path) -> std::io::Result<String> + Sync);
+
+/// Reads an imported file from disk, within the source size limit.
+pub fn read_from_disk(path: &Path) -> std::io::Result<String> {
+    crate::source::read_text_limited(path, crate::source::MAX_SOURCE_BYTES)
+}
+
 /// Checks a file on disk. Fails only when the file itself cannot be read;
 /// unreadable imports are diagnostics.
 pub fn check_file(path: &Path, later: LaterChecks) -> std::io::Result<Checked> {
-    let text = crate::source::read_text_limited(path, crate::source::MAX_SOURCE_BYTES)?;
+    let text = read_from_disk(path)?;
     let mut sources = SourceMap::new();
     let root = sources.add(path.display().to_string(), Origin::Path(path.to_path_buf()), text);
-    Ok(run_with_large_stack(move || check_root(sources, root, later)))
+    Ok(run_with_large_stack(move || check_root(sources, root, later, &read_from_disk)))
 }
 
 /// Checks source text that is not on disk; relative imports resolve against
 /// `base_dir` when given.
 pub fn check_text(name: &str, text: &str, base_dir: Option<&Path>, later: LaterChecks) -> Checked {
+    check_text_with(name, text, base_dir, later, &read_from_disk)
+}
+
+/// [`check_text`] with imported files read by `read`.
+pub fn check_text_with(
+    name: &str,
+    text: &str,
+    base_dir: Option<&Path>,
+    later: LaterChecks,
+    read: ReadFile<'_>,
+) -> Checked {
     let mut sources = SourceMap::new();
     let origin = match base_dir {
         Some(dir) => Origin::Path(dir.join(name)),
         None => Origin::Memory,
     };
     let root = sources.add(name, origin, text);
-    run_with_large_stack(move || check_root(sources, root, later))
+    run_with_large_stack(move || check_root(sources, root, later, read))
 }
 
 /// Parsing and checking recurse over the syntax tree; run them on a thread
@@ -210,7 +244,7 @@ struct Loaded {
     module: ast::Module,
 }
 
-fn check_root(mut sources: SourceMap, root: FileId, later: LaterChecks) -> Checked {
+fn check_root(mut sources: SourceMap, root: FileId, later: LaterChecks, read: ReadFile<'_>) -> Checked {
     let mut diagnostics = Vec::new();
     let mut modules: Vec<Loaded> = Vec::new();
     let mut by_file: HashMap<FileId, usize> = HashMap::new();
@@ -223,6 +257,7 @@ fn check_root(mut sources: SourceMap, root: FileId, later: LaterChecks) -> Check
     let mut imports: Vec<Import> = Vec::new();
     let mut failed_names: Vec<String> = Vec::new();
     let mut failed_import = false;
+    let mut use_names = Vec::new();
     let mut next = 0;
     while next < modules.len() {
         let file = modules[next].file;
@@ -233,7 +268,10 @@ fn check_root(mut sources: SourceMap, root: FileId, later: LaterChecks) -> Check
             .filter_map(|i| if let ast::ItemKind::Use(u) = &i.kind { Some(u.clone()) } else { None })
             .collect();
         for use_decl in uses {
-            let Some((target, selection)) = resolve_use(&mut sources, file, &use_decl, &mut diagnostics) else {
+            if let ast::UseDecl::Path { segments, group } = &use_decl {
+                use_names.extend(segments.iter().skip(2).chain(group.iter().flatten()).cloned());
+            }
+            let Some((target, selection)) = resolve_use(&mut sources, file, &use_decl, &mut diagnostics, read) else {
                 // The names it would have brought in are not reported as unknown.
                 match &use_decl {
                     ast::UseDecl::Path { segments, group } if segments.len() > 2 || group.is_some() => {
@@ -266,7 +304,7 @@ fn check_root(mut sources: SourceMap, root: FileId, later: LaterChecks) -> Check
         .find_map(|i| if let ast::ItemKind::Spec(n) = &i.kind { Some(n.name.clone()) } else { None })
         .unwrap_or_else(|| file_stem(&sources.get(root).name));
 
-    let mut program = Program { name, ..Program::default() };
+    let mut program = Program { name, use_names, ..Program::default() };
     program.unparsed_names =
         modules.iter().flat_map(|m| m.module.unparsed_names.iter().cloned()).chain(failed_names).collect();
     program.failed_import = failed_import;
@@ -303,6 +341,7 @@ fn resolve_use(
     from: FileId,
     use_decl: &ast::UseDecl,
     diagnostics: &mut Vec<Diagnostic>,
+    read: ReadFile<'_>,
 ) -> Option<(FileId, Selection)> {
     match use_decl {
         ast::UseDecl::File { path, span } => {
@@ -318,7 +357,7 @@ fn resolve_use(
             if let Some(id) = sources.find(&origin) {
                 return Some((id, Selection::All));
             }
-            match crate::source::read_text_limited(&full, crate::source::MAX_SOURCE_BYTES) {
+            match read(&full) {
                 Ok(text) => Some((sources.add(display.display().to_string(), origin, text), Selection::All)),
                 Err(e) => {
                     diagnostics.push(
@@ -421,16 +460,18 @@ fn item_decls(item: &ast::Item) -> Vec<(ast::Ident, DeclKind)> {
     }
 }
 
-/// The declaration's text with whitespace and comments removed: two imported
-/// declarations with the same normal form are the same declaration.
+/// The declaration's tokens without whitespace and comments: two imported
+/// declarations with the same normal form are the same declaration, however
+/// they are spaced.
 fn normal_form(sources: &SourceMap, decl: &Decl) -> String {
     let text = match decl.kind {
         DeclKind::Prop => return format!("prop {}", decl.name.name),
         _ => sources.get(decl.file).slice(decl.item_span),
     };
-    text.lines()
-        .map(|l| l.split("//").next().unwrap_or(""))
-        .flat_map(|l| l.split_whitespace())
+    syntax::lexer::lex(text)
+        .into_iter()
+        .filter(|t| !matches!(t.kind, syntax::lexer::TokenKind::Whitespace | syntax::lexer::TokenKind::Comment))
+        .map(|t| &text[t.span])
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -9,6 +9,7 @@
 pub mod ast;
 mod build;
 mod errors;
+pub mod format;
 pub mod lexer;
 
 use crate::diagnostic::{Diagnostic, code};

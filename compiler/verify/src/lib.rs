@@ -35,6 +35,10 @@ pub struct Options {
     pub deadline: Instant,
     /// The budget the deadline was set from, for messages.
     pub budget_ms: u32,
+    /// Set by another thread to abandon the check (the language server, when
+    /// a newer edit arrives): later queries answer "unknown" at once, and
+    /// the caller discards the verdicts.
+    pub cancel: Option<&'static std::sync::atomic::AtomicBool>,
 }
 
 /// Default overall budget of one file's check, solver queries included.
@@ -43,18 +47,30 @@ pub const DEFAULT_BUDGET_MS: u32 = 20_000;
 impl Options {
     /// Limits starting now.
     pub fn new(timeout_ms: u32, budget_ms: u32) -> Options {
-        Options { timeout_ms, deadline: Instant::now() + Duration::from_millis(u64::from(budget_ms)), budget_ms }
+        Options {
+            timeout_ms,
+            deadline: Instant::now() + Duration::from_millis(u64::from(budget_ms)),
+            budget_ms,
+            cancel: None,
+        }
     }
 
     /// Time left for the next query, in ms (0 when the budget is spent).
     fn remaining_ms(&self) -> u32 {
+        if self.cancelled() {
+            return 0;
+        }
         let left = self.deadline.saturating_duration_since(Instant::now()).as_millis().min(u128::from(u32::MAX)) as u32;
         if self.timeout_ms == 0 { left } else { left.min(self.timeout_ms) }
     }
 
     /// The overall budget ran out.
     pub fn exhausted(&self) -> bool {
-        Instant::now() >= self.deadline
+        self.cancelled() || Instant::now() >= self.deadline
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
     }
 }
 

@@ -1,0 +1,325 @@
+//! `rwc lsp` driven over real JSON-RPC on stdio, as an editor drives it.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use rwc::lsp::client::Client;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn uri(path: &Path) -> String {
+    let mut s = String::from("file://");
+    for b in path.to_str().unwrap().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s
+}
+
+fn start(root: &Path) -> Client {
+    let mut client = Client::start(Path::new(env!("CARGO_BIN_EXE_rwc")), &[]).expect("start rwc lsp");
+    let init = client
+        .request("initialize", json!({"processId": null, "rootUri": uri(root), "capabilities": {}}), WAIT)
+        .expect("initialize");
+    for capability in
+        ["hoverProvider", "definitionProvider", "referencesProvider", "completionProvider", "renameProvider"]
+    {
+        assert!(!init["capabilities"][capability].is_null(), "no {capability}: {init}");
+    }
+    client.notify("initialized", json!({})).unwrap();
+    client
+}
+
+fn open(client: &mut Client, uri: &str, version: i32, text: &str) {
+    client
+        .notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "rw", "version": version, "text": text}}),
+        )
+        .unwrap();
+}
+
+fn change(uri: &str, version: i32, text: &str) -> lsp_server::Message {
+    Client::notification(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+    )
+}
+
+fn position(uri: &str, line: u32, character: u32) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+}
+
+/// Line and UTF-16 column of the first `needle` in `text`.
+fn find(text: &str, needle: &str) -> (u32, u32) {
+    let offset = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in the text"));
+    let line = text[..offset].matches('\n').count();
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    (line as u32, text[start..offset].encode_utf16().count() as u32)
+}
+
+const FIXED: &str = "props coffee, office\n\
+input speed: f32 in 0.0..=10.0\n\
+input fast: bool\n\
+machine task {\n  start u0\n  u0 -> u1 when coffee\n  u1 -> goal when office reward 1\n  terminal goal\n}\n\
+criteria style { fast weight 1 \"𝔸é ok\" }\n\
+log slow = if speed < 1.0 then 1.0 else 0.0\n\
+reward = task.reward + speed * 0.1 + style.score\n\
+done when task.terminal\n";
+
+/// An error after multi-unit characters on its line (`𝔸` is two UTF-16
+/// units and four bytes, `é` one unit and two bytes).
+fn broken() -> String {
+    FIXED.replace("\"𝔸é ok\" }", "\"𝔸é ok\", fsat weight 1 \"x\" }")
+}
+
+#[test]
+fn an_editor_session_over_json_rpc() {
+    let dir = common::temp("lsp-session");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("task é.rw");
+    let broken = broken();
+    std::fs::write(&path, &broken).unwrap();
+    let doc = uri(&path);
+    let mut client = start(&dir);
+
+    // Open with an error: its code and its range, in UTF-16 units.
+    open(&mut client, &doc, 1, &broken);
+    let published = client.wait_diagnostics(&doc, 1, WAIT).expect("diagnostics for version 1");
+    let errors: Vec<&Value> =
+        published["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] == 1).collect();
+    assert!(!errors.is_empty(), "{published}");
+    assert!(errors.iter().all(|d| d["code"] == "RW0406"), "{published}");
+    let (line, column) = find(&broken, "fsat");
+    assert_eq!(errors[0]["range"]["start"], json!({"line": line, "character": column}), "{published}");
+    assert_eq!(errors[0]["range"]["end"], json!({"line": line, "character": column + 4}), "{published}");
+    assert!(
+        published["diagnostics"].as_array().unwrap().iter().any(|d| d["severity"] == 4
+            && d["message"].as_str().unwrap().starts_with("help: declare its verdict: `input fsat: bool`")),
+        "the help is a hint: {published}"
+    );
+    // Hover on the error explains its code.
+    let hover = client.request("textDocument/hover", position(&doc, line, column + 1), WAIT).unwrap();
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("RW0406"), "{hover}");
+
+    // Fix it: the diagnostics clear.
+    client.send_all(&[change(&doc, 2, FIXED)]).unwrap();
+    let published = client.wait_diagnostics(&doc, 2, WAIT).expect("diagnostics for version 2");
+    assert_eq!(published["diagnostics"], json!([]), "{published}");
+
+    // Hover on a use of an input: its type and range.
+    let (line, column) = find(FIXED, "speed < 1.0");
+    let hover = client.request("textDocument/hover", position(&doc, line, column + 2), WAIT).unwrap();
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("input speed: f32 in 0.0..=10.0") && text.contains("type `f32`"), "{hover}");
+    // Hover on a machine state: its edges.
+    let (line, column) = find(FIXED, "u1 -> goal");
+    let hover = client.request("textDocument/hover", position(&doc, line, column), WAIT).unwrap();
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("incoming") && text.contains("u0 -> u1 when coffee") && text.contains("outgoing"), "{text}");
+
+    // Definition of a use: the declaration.
+    let (line, column) = find(FIXED, "speed * 0.1");
+    let definition = client.request("textDocument/definition", position(&doc, line, column), WAIT).unwrap();
+    let (decl_line, decl_column) = find(FIXED, "speed:");
+    assert_eq!(definition["uri"], doc.as_str());
+    assert_eq!(definition["range"]["start"], json!({"line": decl_line, "character": decl_column}), "{definition}");
+
+    // References: the declaration and both uses.
+    let mut params = position(&doc, line, column);
+    params["context"] = json!({"includeDeclaration": true});
+    let references = client.request("textDocument/references", params, WAIT).unwrap();
+    assert_eq!(references.as_array().unwrap().len(), 3, "{references}");
+    let mut params = position(&doc, line, column);
+    params["context"] = json!({"includeDeclaration": false});
+    let references = client.request("textDocument/references", params, WAIT).unwrap();
+    assert_eq!(references.as_array().unwrap().len(), 2, "{references}");
+
+    // Completion after `task.`: the machine's members.
+    let typing = FIXED.replace("done when task.terminal\n", "done when task.\n");
+    client.send_all(&[change(&doc, 3, &typing)]).unwrap();
+    let (line, column) = find(&typing, "task.\n");
+    let completion = client.request("textDocument/completion", position(&doc, line, column + 5), WAIT).unwrap();
+    let labels: Vec<&str> = completion.as_array().unwrap().iter().map(|c| c["label"].as_str().unwrap()).collect();
+    for member in ["reward", "state", "distance", "terminal", "in"] {
+        assert!(labels.contains(&member), "{labels:?}");
+    }
+    assert!(!labels.contains(&"sat"), "{labels:?}");
+
+    // Formatting: the canonical layout.
+    let messy = FIXED.replace("reward = task.reward + speed * 0.1", "reward=task.reward+speed*0.1");
+    client.send_all(&[change(&doc, 4, &messy)]).unwrap();
+    let edits = client
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": doc}, "options": {"tabSize": 2, "insertSpaces": true}}),
+            WAIT,
+        )
+        .unwrap();
+    let edits = edits.as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0]["newText"], rw_compiler::syntax::format::format(&messy).unwrap());
+    assert!(edits[0]["newText"].as_str().unwrap().contains("reward = task.reward + speed * 0.1"));
+
+    // Rename the input: every occurrence, nothing else.
+    client.send_all(&[change(&doc, 5, FIXED)]).unwrap();
+    let (line, column) = find(FIXED, "speed:");
+    let mut params = position(&doc, line, column);
+    params["newName"] = json!("velocity");
+    let rename = client.request("textDocument/rename", params.clone(), WAIT).unwrap();
+    let edits = rename["changes"][doc.as_str()].as_array().unwrap();
+    assert_eq!(edits.len(), 3, "{rename}");
+    assert!(edits.iter().all(|e| e["newText"] == "velocity"));
+    // A name already declared is refused.
+    params["newName"] = json!("coffee");
+    assert!(client.request("textDocument/rename", params, WAIT).is_err());
+
+    // Document symbols: the machine with its states, the outputs.
+    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": doc}}), WAIT).unwrap();
+    let task = symbols.as_array().unwrap().iter().find(|s| s["name"] == "task").expect("machine symbol");
+    assert_eq!(task["children"].as_array().unwrap().len(), 3, "{task}");
+    assert!(symbols.as_array().unwrap().iter().any(|s| s["name"] == "reward"), "{symbols}");
+
+    // A burst of 100 changes: diagnostics for the last version only.
+    let _ = client.drain(Duration::from_millis(300));
+    let burst: Vec<lsp_server::Message> = (0..100)
+        .map(|k| {
+            let text = if k % 2 == 0 { broken.clone() } else { format!("{FIXED}// edit {k}\n") };
+            change(&doc, 100 + k, &text)
+        })
+        .collect();
+    client.send_all(&burst).unwrap();
+    let last = client.wait_diagnostics(&doc, 199, WAIT).expect("diagnostics for the last version");
+    assert_eq!(last["diagnostics"], json!([]), "{last}");
+    let later = client.drain(Duration::from_millis(1500));
+    let versions: Vec<i64> = later
+        .iter()
+        .chain(client.notifications.iter())
+        .filter(|n| n.method == "textDocument/publishDiagnostics")
+        .map(|n| n.params["version"].as_i64().unwrap_or(-1))
+        .collect();
+    assert!(versions.iter().all(|&v| v == 199), "stale diagnostics after the burst: {versions:?}");
+
+    assert_eq!(client.shutdown(WAIT), Ok(0));
+}
+
+#[test]
+fn modules_refresh_their_importers_and_stdlib_opens_read_only() {
+    let dir = common::temp("lsp-modules");
+    std::fs::create_dir_all(&dir).unwrap();
+    let module = dir.join("helpers.rw");
+    let spec = dir.join("main.rw");
+    let module_text = "fn bonus(x: f32) -> f32 = x * 2.0\n";
+    let spec_text = "use \"./helpers.rw\"\nuse std::length::{overlong}\ninput x: f32\ninput n: int\n\
+                     reward = bonus(x) + overlong(n, 100, 10)\n";
+    std::fs::write(&module, module_text).unwrap();
+    std::fs::write(&spec, spec_text).unwrap();
+    let (module_uri, spec_uri) = (uri(&module), uri(&spec));
+    let mut client = start(&dir);
+    open(&mut client, &spec_uri, 1, spec_text);
+    let published = client.wait_diagnostics(&spec_uri, 1, WAIT).unwrap();
+    assert_eq!(published["diagnostics"], json!([]), "{published}");
+
+    // Definition across files, and into the standard library (read-only).
+    let (line, column) = find(spec_text, "bonus(");
+    let definition = client.request("textDocument/definition", position(&spec_uri, line, column), WAIT).unwrap();
+    assert_eq!(definition["uri"], module_uri.as_str());
+    let (line, column) = find(spec_text, "overlong(n");
+    let definition = client.request("textDocument/definition", position(&spec_uri, line, column), WAIT).unwrap();
+    let std_uri = definition["uri"].as_str().unwrap();
+    assert!(std_uri.ends_with("/length.rw"), "{definition}");
+    let std_path = std_uri.strip_prefix("file://").unwrap();
+    assert!(std::fs::metadata(std_path).unwrap().permissions().readonly(), "{std_path} is writable");
+    assert!(std::fs::read_to_string(std_path).unwrap().contains("fn overlong"));
+    // Hover on a stdlib function: its signature and its paper.
+    let hover = client.request("textDocument/hover", position(&spec_uri, line, column), WAIT).unwrap();
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("fn overlong(len: int, max: int, cache: int) -> f32") && text.contains("DAPO"), "{text}");
+    // A stdlib name cannot be renamed.
+    let mut params = position(&spec_uri, line, column);
+    params["newName"] = json!("mine");
+    assert!(client.request("textDocument/rename", params, WAIT).is_err());
+
+    // Editing the module (unsaved) re-checks the file that imports it.
+    open(&mut client, &module_uri, 1, module_text);
+    client.wait_diagnostics(&module_uri, 1, WAIT).unwrap();
+    client.send_all(&[change(&module_uri, 2, "fn bonus2(x: f32) -> f32 = x * 2.0\n")]).unwrap();
+    let refreshed = client
+        .wait_for(WAIT, |n| {
+            n.method == "textDocument/publishDiagnostics"
+                && n.params["uri"] == spec_uri.as_str()
+                && n.params["diagnostics"].as_array().is_some_and(|d| d.iter().any(|d| d["code"] == "RW0206"))
+        })
+        .expect("the importer is re-checked against the unsaved module");
+    assert!(refreshed.params["diagnostics"].to_string().contains("bonus"), "{:?}", refreshed.params);
+
+    // Renaming in the module renames in the open importer too.
+    client.send_all(&[change(&module_uri, 3, module_text)]).unwrap();
+    client.wait_diagnostics(&module_uri, 3, WAIT).unwrap();
+    let mut params = position(&module_uri, 0, 4);
+    params["newName"] = json!("double");
+    let rename = client.request("textDocument/rename", params, WAIT).unwrap();
+    assert_eq!(rename["changes"][module_uri.as_str()].as_array().map(Vec::len), Some(1), "{rename}");
+    assert_eq!(rename["changes"][spec_uri.as_str()].as_array().map(Vec::len), Some(1), "{rename}");
+
+    // Workspace symbols read the files of the folder.
+    let symbols = client.request("workspace/symbol", json!({"query": "bon"}), WAIT).unwrap();
+    assert!(symbols.as_array().unwrap().iter().any(|s| s["name"] == "bonus"), "{symbols}");
+
+    // Semantic tokens: every token of the spec is classified, none overlap.
+    let tokens =
+        client.request("textDocument/semanticTokens/full", json!({"textDocument": {"uri": spec_uri}}), WAIT).unwrap();
+    let data: Vec<u64> = tokens["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let legend = ["keyword", "comment", "string", "number", "operator", "variable", "parameter", "function"];
+    let (mut line, mut column) = (0u64, 0u64);
+    let mut classified = std::collections::HashMap::new();
+    for t in data.chunks(5) {
+        if t[0] > 0 {
+            column = 0;
+        }
+        line += t[0];
+        column += t[1];
+        classified.insert((line, column), legend.get(t[3] as usize).copied().unwrap_or("other"));
+    }
+    for (needle, kind) in [
+        ("use \"", "keyword"),
+        ("\"./helpers.rw\"", "string"),
+        ("bonus(x)", "function"),
+        ("x) +", "variable"),
+        ("100", "number"),
+        ("+ overlong", "operator"),
+    ] {
+        let (l, c) = find(spec_text, needle);
+        assert_eq!(classified.get(&(u64::from(l), u64::from(c))), Some(&kind), "`{needle}`: {tokens}");
+    }
+
+    assert_eq!(client.shutdown(WAIT), Ok(0));
+}
+
+#[test]
+fn exit_without_shutdown_is_exit_code_1() {
+    let dir = common::temp("lsp-exit");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut client = start(&dir);
+    client.notify("exit", Value::Null).unwrap();
+    let mut child_status = None;
+    for _ in 0..500 {
+        std::thread::sleep(Duration::from_millis(10));
+        if let Some(s) = client_status(&mut client) {
+            child_status = Some(s);
+            break;
+        }
+    }
+    assert_eq!(child_status, Some(1));
+}
+
+fn client_status(client: &mut Client) -> Option<i32> {
+    client.try_exit_code()
+}
