@@ -10,7 +10,7 @@ use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, load};
 use rw_runtime::artifact::{InputKind, ValueType};
 use rw_runtime::{Artifact, Column, Evaluator, Isa, Options, StepInput};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum BenchCommand {
@@ -22,6 +22,8 @@ pub enum BenchCommand {
     Check(CheckBenchArgs),
     /// A composite LLM reward over an llm_batch.bin file (workload W2)
     Llm(LlmArgs),
+    /// Language-server latency: time from an edit to its diagnostics, fast and solver-backed
+    Lsp(LspBenchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -296,6 +298,103 @@ fn bench_check(args: &CheckBenchArgs) -> Result<(), (u8, String)> {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct LspBenchArgs {
+    /// The specs to open and edit
+    #[arg(required = true, value_name = "FILE.rw")]
+    pub files: Vec<PathBuf>,
+    /// Edits per file
+    #[arg(long, default_value_t = 20)]
+    pub repeat: usize,
+    /// The server's budget for a document's solver-backed check (`rwc lsp --budget-ms`)
+    #[arg(long, default_value_t = 5000, value_name = "N")]
+    pub budget_ms: u32,
+}
+
+/// Starts `rwc lsp` (this executable) as an editor would, opens each file,
+/// and edits it `--repeat` times (a comment line appended, then removed),
+/// each edit once the previous one's diagnostics are in. For each edit it
+/// measures the time to the first `publishDiagnostics` of the new version
+/// (the fast phases) and, for a spec without errors, to the second (the
+/// solver-backed checks). One JSON line per file:
+/// `{"bench": "lsp", "file", "edits", "fast_ms_median", "fast_ms_max",
+/// "solver_ms_median", "solver_ms_max", "budget_ms"}`.
+fn bench_lsp(args: &LspBenchArgs) -> Result<(), (u8, String)> {
+    use crate::lsp::client::Client;
+    use serde_json::json;
+    let usage = |m: String| (EXIT_USAGE, m);
+    let exe = std::env::current_exe().map_err(|e| usage(format!("cannot find the rwc executable: {e}")))?;
+    let budget = args.budget_ms.to_string();
+    let mut client =
+        Client::start(&exe, &["--budget-ms", &budget]).map_err(|e| usage(format!("cannot start `rwc lsp`: {e}")))?;
+    let wait = Duration::from_millis(u64::from(args.budget_ms) + 30_000);
+    client.request("initialize", json!({"processId": null, "capabilities": {}}), wait).map_err(usage)?;
+    client.notify("initialized", json!({})).map_err(|e| usage(e.to_string()))?;
+    let percentile = |v: &mut Vec<f64>, q: f64| -> f64 {
+        v.sort_by(f64::total_cmp);
+        if v.is_empty() { f64::NAN } else { v[((v.len() - 1) as f64 * q).round() as usize] }
+    };
+    for file in &args.files {
+        let text = crate::files::read_text(file, rw_compiler::source::MAX_SOURCE_BYTES).map_err(usage)?;
+        let absolute =
+            std::fs::canonicalize(file).map_err(|e| usage(format!("cannot read `{}`: {e}", file.display())))?;
+        let uri =
+            crate::lsp::file_uri(&absolute).ok_or_else(|| usage(format!("`{}` has no file URI", file.display())))?;
+        let published = |client: &mut Client, version: i32| client.wait_diagnostics(&uri, version, wait);
+        client
+            .notify(
+                "textDocument/didOpen",
+                json!({"textDocument": {"uri": uri, "languageId": "rw", "version": 0, "text": text}}),
+            )
+            .map_err(|e| usage(e.to_string()))?;
+        let first =
+            published(&mut client, 0).ok_or_else(|| usage(format!("no diagnostics for `{}`", file.display())))?;
+        let has_errors =
+            |p: &serde_json::Value| p["diagnostics"].as_array().is_some_and(|d| d.iter().any(|d| d["severity"] == 1));
+        // The server runs the solver-backed checks for specs without errors.
+        let spec = rw_compiler::check_file(file).is_ok_and(|c| c.program.is_spec());
+        let solver_backed = spec && !has_errors(&first);
+        if solver_backed {
+            published(&mut client, 0);
+        }
+        let (mut fast, mut solver) = (Vec::new(), Vec::new());
+        for k in 1..=args.repeat.max(1) as i32 {
+            let edited = if k % 2 == 1 { format!("{text}// edit {k}\n") } else { text.clone() };
+            let start = Instant::now();
+            client
+                .send_all(&[Client::notification(
+                    "textDocument/didChange",
+                    json!({"textDocument": {"uri": uri, "version": k}, "contentChanges": [{"text": edited}]}),
+                )])
+                .map_err(|e| usage(e.to_string()))?;
+            let p = published(&mut client, k).ok_or_else(|| usage(format!("no diagnostics for edit {k}")))?;
+            fast.push(start.elapsed().as_secs_f64() * 1e3);
+            if solver_backed && !has_errors(&p) {
+                published(&mut client, k).ok_or_else(|| usage(format!("no solver-backed diagnostics for edit {k}")))?;
+                solver.push(start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        client
+            .notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}))
+            .map_err(|e| usage(e.to_string()))?;
+        let _ = client.drain(Duration::from_millis(50));
+        let round = |x: f64| (x * 100.0).round() / 100.0;
+        let line = json!({
+            "bench": "lsp",
+            "file": file.display().to_string(),
+            "edits": fast.len(),
+            "fast_ms_median": round(percentile(&mut fast, 0.5)),
+            "fast_ms_max": round(fast.iter().copied().fold(0.0, f64::max)),
+            "solver_ms_median": if solver.is_empty() { json!(null) } else { json!(round(percentile(&mut solver, 0.5))) },
+            "solver_ms_max": if solver.is_empty() { json!(null) } else { json!(round(solver.iter().copied().fold(0.0, f64::max))) },
+            "budget_ms": args.budget_ms,
+        });
+        println!("{line}");
+    }
+    client.shutdown(Duration::from_secs(30)).map_err(usage)?;
+    Ok(())
+}
+
+#[derive(clap::Args, Debug)]
 pub struct RmArgs {
     /// The spec: an rw file, or a reward_machines text file (`.rm`, imported on the fly)
     #[arg(value_name = "SPEC.rw|FILE.rm")]
@@ -351,6 +450,7 @@ pub fn run(command: &BenchCommand) -> u8 {
         BenchCommand::Ltlf(args) => bench_ltlf(args),
         BenchCommand::Check(args) => bench_check(args),
         BenchCommand::Llm(args) => bench_llm(args),
+        BenchCommand::Lsp(args) => bench_lsp(args),
     };
     match result {
         Ok(()) => 0,

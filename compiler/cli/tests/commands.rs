@@ -515,3 +515,53 @@ fn bench_ltlf_reads_formulas_over_any_props() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("line 2: `G (a ->`: unclosed `(`"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn fmt_rewrites_in_place_checks_and_leaves_broken_files_alone() {
+    let path = common::temp("fmt_me.rw");
+    let messy = "props a,b\nmachine m {\nstart u\nu -> v when a reward 1\n  v -> u when b&!a\n}\nreward=m.reward\n";
+    let canonical =
+        "props a, b\nmachine m {\n  start u\n  u -> v when a reward 1\n  v -> u when b & !a\n}\nreward = m.reward\n";
+    std::fs::write(&path, messy).unwrap();
+    let p = path.to_str().unwrap();
+
+    // --check changes nothing and fails.
+    let out = common::rwc(&["fmt", "--check", p]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::text(&out.stdout).contains("would reformat"), "{}", common::text(&out.stdout));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), messy);
+
+    // Without it the file is rewritten, keeping its permissions.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = common::rwc(&["fmt", p]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), canonical);
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+    let out = common::rwc(&["fmt", "--check", p]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(common::text(&out.stdout).is_empty());
+
+    // Standard input to standard output.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rwc"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(messy.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(common::text(&out.stdout), canonical);
+
+    // A file that does not parse: its errors, exit 1, the file untouched.
+    let broken = "reward = (1 +\n";
+    std::fs::write(&path, broken).unwrap();
+    let out = common::rwc(&["fmt", p]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::text(&out.stderr).contains("was not formatted"), "{}", common::text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
+
+    // A missing file is a usage error.
+    assert_eq!(common::rwc(&["fmt", "no/such/file.rw"]).status.code(), Some(2));
+}

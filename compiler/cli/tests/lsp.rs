@@ -113,6 +113,18 @@ fn an_editor_session_over_json_rpc() {
     client.send_all(&[change(&doc, 2, FIXED)]).unwrap();
     let published = client.wait_diagnostics(&doc, 2, WAIT).expect("diagnostics for version 2");
     assert_eq!(published["diagnostics"], json!([]), "{published}");
+    // The solver-backed check follows; then hover knows each output's class
+    // and verified bounds.
+    let published = client.wait_diagnostics(&doc, 2, WAIT).expect("solver-backed diagnostics for version 2");
+    assert_eq!(published["diagnostics"], json!([]), "{published}");
+    let (line, column) = find(FIXED, "reward = task");
+    let hover = client.request("textDocument/hover", position(&doc, line, column + 1), WAIT).unwrap();
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("class **finite-state**") && text.contains("[0, 3]`"), "{text}");
+    let (line, column) = find(FIXED, "slow =");
+    let hover = client.request("textDocument/hover", position(&doc, line, column + 1), WAIT).unwrap();
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("class **markov**") && text.contains("bounds `[0, 1]`"), "{text}");
 
     // Hover on a use of an input: its type and range.
     let (line, column) = find(FIXED, "speed < 1.0");
@@ -221,6 +233,10 @@ fn modules_refresh_their_importers_and_stdlib_opens_read_only() {
                      reward = bonus(x) + overlong(n, 100, 10)\n";
     std::fs::write(&module, module_text).unwrap();
     std::fs::write(&spec, spec_text).unwrap();
+    // A file nobody opens that uses the module too.
+    let other = dir.join("sub/other.rw");
+    std::fs::create_dir_all(other.parent().unwrap()).unwrap();
+    std::fs::write(&other, "use \"../helpers.rw\"\ninput y: f32\nreward = bonus(y) + bonus(1.0)\n").unwrap();
     let (module_uri, spec_uri) = (uri(&module), uri(&spec));
     let mut client = start(&dir);
     open(&mut client, &spec_uri, 1, spec_text);
@@ -268,6 +284,7 @@ fn modules_refresh_their_importers_and_stdlib_opens_read_only() {
     let rename = client.request("textDocument/rename", params, WAIT).unwrap();
     assert_eq!(rename["changes"][module_uri.as_str()].as_array().map(Vec::len), Some(1), "{rename}");
     assert_eq!(rename["changes"][spec_uri.as_str()].as_array().map(Vec::len), Some(1), "{rename}");
+    assert_eq!(rename["changes"][uri(&other).as_str()].as_array().map(Vec::len), Some(2), "{rename}");
 
     // Workspace symbols read the files of the folder.
     let symbols = client.request("workspace/symbol", json!({"query": "bon"}), WAIT).unwrap();
@@ -322,4 +339,217 @@ fn exit_without_shutdown_is_exit_code_1() {
 
 fn client_status(client: &mut Client) -> Option<i32> {
     client.try_exit_code()
+}
+
+/// A small deterministic generator (xorshift), so that failures replay.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// `text` with a few random edits: deletions, insertions of rw fragments
+/// and of multi-byte characters, duplicated and truncated lines.
+fn mutate(text: &str, rng: &mut Rng) -> String {
+    const FRAGMENTS: &[&str] = &[
+        "(",
+        ")",
+        "{",
+        "}",
+        "[",
+        "]",
+        "machine m {",
+        "->",
+        " when ",
+        "\"",
+        "é",
+        "𝔸",
+        "\n",
+        "ltlf f = G (",
+        "reward = ",
+        "//",
+        "use \"./missing.rw\"\n",
+        "use std::",
+        ".",
+        "task.",
+        "0..=",
+        "1e999",
+        "99999999999",
+        "if",
+        "then",
+        "else",
+        ",",
+        "=",
+        "-",
+        "!",
+        "X[!]",
+        "<>",
+        "[]",
+        "gated(",
+        "constraint ",
+        "criteria c { a weight 2 \"x\" }\n",
+        "\t",
+        "fn f(x: f32) -> f32 = f(x)\n",
+        "let a = a\n",
+        "shape potential = ",
+        " reward -1",
+    ];
+    let mut chars: Vec<char> = text.chars().collect();
+    for _ in 0..1 + rng.below(4) {
+        let at = rng.below(chars.len() + 1);
+        match rng.below(5) {
+            0 if !chars.is_empty() => {
+                let end = (at + 1 + rng.below(20)).min(chars.len());
+                chars.drain(at.min(end)..end);
+            }
+            1 => {
+                let fragment = FRAGMENTS[rng.below(FRAGMENTS.len())];
+                chars.splice(at..at, fragment.chars());
+            }
+            2 => {
+                // Duplicate a stretch.
+                let end = (at + rng.below(80)).min(chars.len());
+                let copy: Vec<char> = chars[at.min(end)..end].to_vec();
+                chars.splice(end..end, copy);
+            }
+            3 => chars.truncate(at),
+            _ => {
+                let fragment = FRAGMENTS[rng.below(FRAGMENTS.len())];
+                chars.splice(at..at, fragment.chars());
+            }
+        }
+    }
+    chars.into_iter().collect()
+}
+
+/// 1,000 mutated documents, as edit sequences (whole texts and ranges,
+/// some out of bounds), with requests at random positions in between: the
+/// server answers every request and exits cleanly.
+#[test]
+fn a_thousand_mutated_documents_neither_crash_nor_hang() {
+    let dir = common::temp("lsp-robust");
+    std::fs::create_dir_all(&dir).unwrap();
+    let examples: Vec<String> =
+        ["office", "delivery_ltlf", "grpo_composite", "longform_acerl", "patterns_ltlf", "swe_agent_gra"]
+            .iter()
+            .map(|e| std::fs::read_to_string(common::root().join(format!("examples/{e}.rw"))).unwrap())
+            .collect();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut client = start(&dir);
+    let requests = [
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/references",
+        "textDocument/completion",
+        "textDocument/rename",
+        "textDocument/prepareRename",
+    ];
+    let mut documents = 0;
+    for doc_index in 0..20 {
+        let doc = uri(&dir.join(format!("doc{doc_index}.rw")));
+        let mut text = examples[doc_index % examples.len()].clone();
+        open(&mut client, &doc, 0, &text);
+        for version in 1..=50 {
+            text = mutate(if rng.below(4) == 0 { &examples[rng.below(examples.len())] } else { &text }, &mut rng);
+            let message = if rng.below(3) == 0 {
+                // A range edit, sometimes past the end or reversed.
+                let range = json!({
+                    "start": {"line": rng.below(40), "character": rng.below(60)},
+                    "end": {"line": rng.below(40), "character": rng.below(60)},
+                });
+                Client::notification(
+                    "textDocument/didChange",
+                    json!({"textDocument": {"uri": doc, "version": version}, "contentChanges": [{"range": range, "text": mutate("x", &mut rng)}]}),
+                )
+            } else {
+                change(&doc, version, &text)
+            };
+            client.send_all(&[message]).unwrap();
+            documents += 1;
+            if version % 5 == 0 {
+                let method = requests[rng.below(requests.len())];
+                let mut params = position(&doc, rng.below(30) as u32, rng.below(50) as u32);
+                params["context"] = json!({"includeDeclaration": true});
+                params["newName"] = json!("renamed");
+                // Errors are fine (nothing to rename here); no answer is not.
+                let answer = client.request(method, params, WAIT);
+                assert!(
+                    answer.is_ok() || !answer.as_ref().unwrap_err().starts_with("no response"),
+                    "{method} on version {version} of {doc}: {answer:?}"
+                );
+                for method in
+                    ["textDocument/documentSymbol", "textDocument/semanticTokens/full", "textDocument/formatting"]
+                {
+                    let answer = client.request(
+                        method,
+                        json!({"textDocument": {"uri": doc}, "options": {"tabSize": 2, "insertSpaces": true}}),
+                        WAIT,
+                    );
+                    assert!(answer.is_ok(), "{method} on version {version} of {doc}: {answer:?}");
+                }
+                let _ = client.drain(Duration::from_millis(0));
+            }
+        }
+        client.notify("textDocument/didClose", json!({"textDocument": {"uri": doc}})).unwrap();
+    }
+    assert!(documents >= 1000);
+    assert!(client.request("workspace/symbol", json!({"query": ""}), WAIT).is_ok());
+    assert_eq!(client.shutdown(WAIT), Ok(0));
+}
+
+/// The editor package's TextMate grammar knows every keyword of the lexer
+/// and every built-in function, and its JSON files parse.
+#[test]
+fn the_textmate_grammar_covers_the_language() {
+    let dir = common::root().join("editors/vscode");
+    for file in ["package.json", "language-configuration.json", "syntaxes/rw.tmLanguage.json"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+    let grammar: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("syntaxes/rw.tmLanguage.json")).unwrap()).unwrap();
+    // Every alternation of every `match`.
+    let mut words = std::collections::HashSet::new();
+    fn collect(v: &Value, words: &mut std::collections::HashSet<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(m)) = map.get("match") {
+                    for part in m.split(['(', ')', '|']) {
+                        words.insert(part.trim_start_matches("\\b").trim_end_matches("\\b").to_string());
+                    }
+                }
+                map.values().for_each(|v| collect(v, words));
+            }
+            Value::Array(a) => a.iter().for_each(|v| collect(v, words)),
+            _ => {}
+        }
+    }
+    collect(&grammar, &mut words);
+    for word in rw_compiler::syntax::lexer::KEYWORDS {
+        assert!(words.contains(*word), "the grammar does not highlight the keyword `{word}`");
+    }
+    for f in rw_compiler::sema::builtin_functions() {
+        assert!(words.contains(*f), "the grammar does not highlight the built-in `{f}`");
+    }
+}
+
+/// `rwc bench lsp` drives a server and reports both latencies.
+#[test]
+fn bench_lsp_reports_fast_and_solver_latencies() {
+    let out = common::rwc(&["bench", "lsp", "examples/office.rw", "--repeat", "2"]);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let line: Value = serde_json::from_str(common::text(&out.stdout).trim()).unwrap();
+    assert_eq!(line["bench"], "lsp");
+    assert_eq!(line["edits"], 2);
+    assert!(line["fast_ms_max"].as_f64().unwrap() > 0.0, "{line}");
+    // Each edit's solver-backed diagnostics come after its fast ones.
+    assert!(line["solver_ms_max"].as_f64().unwrap() >= line["fast_ms_max"].as_f64().unwrap(), "{line}");
 }

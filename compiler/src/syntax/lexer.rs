@@ -138,55 +138,57 @@ pub fn lex(source: &str) -> Vec<Token> {
 /// The spellings that are keywords somewhere in rw (contextual, except the
 /// reserved `if then else true false any`), the temporal operators
 /// included.
+pub const KEYWORDS: &[&str] = &[
+    "spec",
+    "props",
+    "input",
+    "param",
+    "const",
+    "use",
+    "machine",
+    "ltlf",
+    "ltl",
+    "let",
+    "reward",
+    "log",
+    "done",
+    "shape",
+    "fn",
+    "criteria",
+    "constraint",
+    "in",
+    "priority",
+    "strict",
+    "start",
+    "states",
+    "terminal",
+    "any",
+    "when",
+    "if",
+    "then",
+    "else",
+    "true",
+    "false",
+    "gated",
+    "potential",
+    "term",
+    "gamma",
+    "weight",
+    "lagrange",
+    "episode",
+    "X",
+    "WX",
+    "U",
+    "R",
+    "W",
+    "F",
+    "G",
+    "last",
+];
+
+/// Whether `name` is one of the [`KEYWORDS`].
 pub fn keyword(name: &str) -> bool {
-    matches!(
-        name,
-        "spec"
-            | "props"
-            | "input"
-            | "param"
-            | "const"
-            | "use"
-            | "machine"
-            | "ltlf"
-            | "ltl"
-            | "let"
-            | "reward"
-            | "log"
-            | "done"
-            | "shape"
-            | "fn"
-            | "criteria"
-            | "constraint"
-            | "in"
-            | "priority"
-            | "strict"
-            | "start"
-            | "states"
-            | "terminal"
-            | "any"
-            | "when"
-            | "if"
-            | "then"
-            | "else"
-            | "true"
-            | "false"
-            | "gated"
-            | "potential"
-            | "term"
-            | "gamma"
-            | "weight"
-            | "lagrange"
-            | "episode"
-            | "X"
-            | "WX"
-            | "U"
-            | "R"
-            | "W"
-            | "F"
-            | "G"
-            | "last"
-    )
+    KEYWORDS.contains(&name)
 }
 
 #[cfg(test)]

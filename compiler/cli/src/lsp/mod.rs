@@ -143,8 +143,9 @@ impl Server<'_> {
                     Err(_) => return Err("the client closed the connection without `shutdown` and `exit`".into()),
                 },
                 recv(self.worker.results) -> finished => {
-                    if let Ok(f) = finished {
-                        self.solver_finished(f);
+                    match finished {
+                        Ok(f) => self.solver_finished(f),
+                        Err(_) => return Err("the solver thread stopped".into()),
                     }
                     continue;
                 }
@@ -162,19 +163,33 @@ impl Server<'_> {
                         if self.connection.handle_shutdown(&request).map_err(|e| e.to_string())? {
                             return Ok(());
                         }
-                        let response = self.request(request);
+                        let id = request.id.clone();
+                        // A bug in one answer must not take the server down.
+                        let response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.request(request)))
+                            .unwrap_or_else(|_| {
+                                Response::new_err(
+                                    id,
+                                    ErrorCode::InternalError as i32,
+                                    "internal error in rwc lsp".into(),
+                                )
+                            });
                         self.send(response.into());
                     }
                     Message::Notification(n) => {
                         if n.method == lsp_types::notification::Exit::METHOD {
                             return Err("`exit` before `shutdown`".into());
                         }
-                        self.notification(n);
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.notification(n)));
                     }
                     Message::Response(_) => {}
                 }
             }
-            self.publish_changed();
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.publish_changed())).is_err() {
+                // Do not check the same text again and again.
+                for doc in self.docs.values_mut() {
+                    doc.published = Some(doc.version);
+                }
+            }
         }
     }
 
@@ -518,8 +533,10 @@ impl Server<'_> {
             .ok_or((ErrorCode::InternalError, "the document could not be checked".into()))
     }
 
-    /// The definition and uses of the name at `offset`, in this document's
-    /// check and in every open document that reads the same declaration.
+    /// The definition and uses of the name at `offset`: in this document's
+    /// check, in every open document that reads the same declaration, and
+    /// in the workspace's other files that import a file (a rename must not
+    /// break them).
     fn occurrences(
         &mut self,
         key: &str,
@@ -539,26 +556,23 @@ impl Server<'_> {
         for other in keys {
             let other_uri = self.docs[&other].uri.clone();
             let a = self.analysis(&other)?;
-            let places = a.places(&other_uri);
-            // The same declaration: same name, same place.
-            let same = a.index.symbols.iter().position(|s| {
-                s.name == name
-                    && places
-                        .location(s.definition)
-                        .is_some_and(|l| convert::same_uri(&l.uri, &definition.uri) && l.range == definition.range)
-            });
-            let Some(symbol) = same else { continue };
-            let symbol = rw_compiler::sema::index::SymbolId(symbol as u32);
-            for span in a.occurrences(symbol) {
-                if let Some(l) = places.location(span) {
-                    let is_definition = convert::same_uri(&l.uri, &definition.uri) && l.range == definition.range;
-                    if (include_definition || !is_definition)
-                        && !out.iter().any(|o| convert::same_uri(&o.uri, &l.uri) && o.range == l.range)
-                    {
-                        out.push(l);
-                    }
-                }
+            add_same_symbol(a, &other_uri, &definition, &name, include_definition, &mut out);
+        }
+        let overlay = self.overlay();
+        let read = |path: &Path| match overlay.get(path) {
+            Some(text) => Ok(text.clone()),
+            None => rw_compiler::sema::read_from_disk(path),
+        };
+        for (path, text) in self.workspace_files() {
+            let open = self.docs.values().any(|d| d.path.as_deref() == Some(path.as_path()));
+            if open || !text.contains("use \"") {
+                continue;
             }
+            let Some(file_uri) = path_to_uri(&path) else { continue };
+            let file_name = path.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+            let checked = rw_compiler::check_text_with(&file_name, &text, path.parent(), &read);
+            let a = Analysis::new(0, checked);
+            add_same_symbol(&a, &file_uri, &definition, &name, include_definition, &mut out);
         }
         out.sort_by(|a, b| {
             (a.uri.as_str(), a.range.start.line, a.range.start.character).cmp(&(
@@ -570,10 +584,9 @@ impl Server<'_> {
         Ok(Some(out))
     }
 
-    /// Items of every `.rw` file under the workspace folders (and the open
-    /// documents) whose name contains `query`.
-    fn workspace_symbols(&self, query: &str) -> Vec<lsp_types::WorkspaceSymbol> {
-        let query = query.to_lowercase();
+    /// The open documents (their unsaved text) and the other `.rw` files
+    /// under the workspace folders, at most [`MAX_WORKSPACE_FILES`].
+    fn workspace_files(&self) -> Vec<(PathBuf, String)> {
         let mut files: Vec<(PathBuf, String)> =
             self.docs.values().filter_map(|d| Some((d.path.clone()?, d.text.clone()))).collect();
         let mut stack: Vec<PathBuf> = self.roots.clone();
@@ -583,7 +596,7 @@ impl Server<'_> {
             for entry in entries.flatten() {
                 visited += 1;
                 if visited > 50 * MAX_WORKSPACE_FILES || files.len() >= MAX_WORKSPACE_FILES {
-                    break;
+                    return files;
                 }
                 let path = entry.path();
                 let name = entry.file_name().to_string_lossy().into_owned();
@@ -599,6 +612,14 @@ impl Server<'_> {
                 }
             }
         }
+        files
+    }
+
+    /// Items of every `.rw` file under the workspace folders (and the open
+    /// documents) whose name contains `query`.
+    fn workspace_symbols(&self, query: &str) -> Vec<lsp_types::WorkspaceSymbol> {
+        let query = query.to_lowercase();
+        let files = self.workspace_files();
         let mut out = Vec::new();
         for (path, text) in files {
             let Some(uri) = path_to_uri(&path) else { continue };
@@ -642,6 +663,34 @@ impl Server<'_> {
     }
 }
 
+/// Adds the places of the symbol of `analysis` that is declared at
+/// `definition` under `name` (the same declaration seen from another file).
+fn add_same_symbol(
+    analysis: &Analysis,
+    uri: &Uri,
+    definition: &Location,
+    name: &str,
+    include_definition: bool,
+    out: &mut Vec<Location>,
+) {
+    let places = analysis.places(uri);
+    let at_definition = |l: &Location| convert::same_uri(&l.uri, &definition.uri) && l.range == definition.range;
+    let same = analysis
+        .index
+        .symbols
+        .iter()
+        .position(|s| s.name == name && places.location(s.definition).is_some_and(|l| at_definition(&l)));
+    let Some(symbol) = same else { return };
+    for span in analysis.occurrences(rw_compiler::sema::index::SymbolId(symbol as u32)) {
+        if let Some(l) = places.location(span)
+            && (include_definition || !at_definition(&l))
+            && !out.iter().any(|o| convert::same_uri(&o.uri, &l.uri) && o.range == l.range)
+        {
+            out.push(l);
+        }
+    }
+}
+
 /// The name and directory a document is checked under (imports resolve
 /// against the directory; a document that is not a file resolves against
 /// the working directory).
@@ -682,6 +731,11 @@ pub fn stdlib_copy(name: &str) -> Option<PathBuf> {
     permissions.set_readonly(true);
     let _ = std::fs::set_permissions(&path, permissions);
     Some(path)
+}
+
+/// The `file://` URI of a path, as the server writes them.
+pub fn file_uri(path: &Path) -> Option<String> {
+    path_to_uri(path).map(|u| u.as_str().to_string())
 }
 
 /// An LSP result as JSON (serialising these types cannot fail).

@@ -106,7 +106,9 @@ fn work(
             *r = Some(job.uri.as_str().to_string());
         }
         CANCEL.store(false, Ordering::Relaxed);
-        let finished = check(&job, limits);
+        // A bug in a check must not take the server down: report it.
+        let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&job, limits)))
+            .unwrap_or_else(|_| internal_error(&job));
         if let Ok(mut r) = running.lock() {
             *r = None;
         }
@@ -155,4 +157,17 @@ fn check(job: &Job, limits: Limits) -> Finished {
     let places = Places { sources: &checked.sources, root: checked.root, root_uri: &job.uri };
     let diagnostics = checked.diagnostics.iter().flat_map(|d| diagnostics(d, &places)).collect();
     Finished { uri: job.uri.clone(), version: job.version, diagnostics, outputs }
+}
+
+/// What a check that panicked publishes.
+fn internal_error(job: &Job) -> Finished {
+    let diagnostic = lsp_types::Diagnostic {
+        severity: Some(lsp_types::DiagnosticSeverity::ERROR),
+        source: Some("rwc".into()),
+        message: "internal error: the solver-backed check of this file failed; `rwc check` on the saved file \
+                  shows the same; please report it"
+            .into(),
+        ..lsp_types::Diagnostic::default()
+    };
+    Finished { uri: job.uri.clone(), version: job.version, diagnostics: vec![diagnostic], outputs: Vec::new() }
 }
