@@ -157,13 +157,27 @@ impl Analysis {
             }
             Kind::State { machine } => self.describe_state(symbol, machine),
             Kind::Parameter { owner } => {
-                let owner = self.index.symbol(owner);
-                let ty = self
-                    .slice(s.item)
-                    .split_once(&format!("{}:", s.name))
-                    .and_then(|(_, rest)| rest.split([',', ')']).next().map(|t| t.trim().to_string()));
-                let ty = ty.map(|t| format!(": {t}")).unwrap_or_default();
-                code(&format!("{}{ty}", s.name)) + &format!("\n\nparameter of `{}`", owner.name)
+                let owner_symbol = self.index.symbol(owner);
+                let ty = match self.decl_of(owner).map(|d| &d.kind) {
+                    Some(DeclKind::Fn(f)) => f
+                        .params
+                        .iter()
+                        .find(|(p, _)| p.span == s.definition)
+                        .map(|(_, t)| format!(": {}", self.slice(t.span))),
+                    _ => None,
+                };
+                match ty {
+                    Some(ty) => {
+                        code(&format!("{}{ty}", s.name)) + &format!("\n\nparameter of `fn {}`", owner_symbol.name)
+                    }
+                    None => {
+                        code(&s.name)
+                            + &format!(
+                                "\n\nparameter of the formula pattern `{}`: a prop, a bool input or a comparison",
+                                owner_symbol.name
+                            )
+                    }
+                }
             }
             Kind::Log => {
                 let mut out = code(first_lines(self.slice(s.item), 3));
