@@ -553,3 +553,38 @@ fn bench_lsp_reports_fast_and_solver_latencies() {
     // Each edit's solver-backed diagnostics come after its fast ones.
     assert!(line["solver_ms_max"].as_f64().unwrap() >= line["fast_ms_max"].as_f64().unwrap(), "{line}");
 }
+
+/// An edit during a slow solver-backed check abandons it: the old version's
+/// full diagnostics never arrive after the new version's.
+#[test]
+fn an_edit_abandons_the_running_solver_check() {
+    let dir = common::temp("lsp-cancel");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The slowest example to verify (about a second in a release build).
+    let text = std::fs::read_to_string(common::root().join("examples/carl_driving.rw")).unwrap();
+    let path = dir.join("carl.rw");
+    std::fs::write(&path, &text).unwrap();
+    let doc = uri(&path);
+    let mut client = start(&dir);
+    open(&mut client, &doc, 1, &text);
+    client.wait_diagnostics(&doc, 1, WAIT).expect("fast diagnostics of version 1");
+    // The solver check of version 1 is running now; edit.
+    client.send_all(&[change(&doc, 2, &format!("{text}// edited\n"))]).unwrap();
+    client.wait_diagnostics(&doc, 2, WAIT).expect("fast diagnostics of version 2");
+    let full = client.wait_diagnostics(&doc, 2, WAIT).expect("solver-backed diagnostics of version 2");
+    assert_eq!(full["diagnostics"], json!([]), "{full}");
+    let later = client.drain(Duration::from_millis(500));
+    let stale: Vec<_> =
+        later.iter().filter(|n| n.method == "textDocument/publishDiagnostics" && n.params["version"] == 1).collect();
+    assert!(stale.is_empty(), "diagnostics of version 1 after version 2's: {stale:?}");
+
+    // An error inside an imported module shows in the importer, saying where.
+    std::fs::write(dir.join("bad.rw"), "fn twice(x: f32) -> f32 = x & true\n").unwrap();
+    let spec = "use \"./bad.rw\"\ninput y: f32\nreward = twice(y)\n";
+    client.send_all(&[change(&doc, 3, spec)]).unwrap();
+    let published = client.wait_diagnostics(&doc, 3, WAIT).unwrap();
+    let first = &published["diagnostics"][0];
+    assert!(first["message"].as_str().unwrap().starts_with("in `bad.rw`: "), "{published}");
+    assert!(first["relatedInformation"][0]["location"]["uri"].as_str().unwrap().ends_with("/bad.rw"), "{published}");
+    assert_eq!(client.shutdown(WAIT), Ok(0));
+}
