@@ -10,25 +10,7 @@ use crate::diagnostic::{Diagnostic, code};
 use crate::source::{FileId, Span};
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-const ITEM_KEYWORDS: &[&str] = &[
-    "spec",
-    "props",
-    "input",
-    "param",
-    "const",
-    "use",
-    "machine",
-    "ltlf",
-    "ltl",
-    "let",
-    "reward",
-    "log",
-    "done",
-    "shape",
-    "fn",
-    "criteria",
-    "constraint",
-];
+use super::lexer::ITEM_KEYWORDS;
 
 const OPERATORS: &[&str] =
     &["+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "&", "&&", "|", "||", "->", "<->", "?", "U", "R", "W"];

@@ -135,10 +135,8 @@ pub fn lex(source: &str) -> Vec<Token> {
     tokens
 }
 
-/// The spellings that are keywords somewhere in rw (contextual, except the
-/// reserved `if then else true false any`), the temporal operators
-/// included.
-pub const KEYWORDS: &[&str] = &[
+/// The keywords that start a top-level item.
+pub const ITEM_KEYWORDS: &[&str] = &[
     "spec",
     "props",
     "input",
@@ -156,6 +154,11 @@ pub const KEYWORDS: &[&str] = &[
     "fn",
     "criteria",
     "constraint",
+];
+
+/// The other keywords: contextual inside items, except the reserved `if
+/// then else true false any`; the temporal operators included.
+pub const OTHER_KEYWORDS: &[&str] = &[
     "in",
     "priority",
     "strict",
@@ -186,9 +189,14 @@ pub const KEYWORDS: &[&str] = &[
     "last",
 ];
 
-/// Whether `name` is one of the [`KEYWORDS`].
+/// Every spelling that is a keyword somewhere in rw.
+pub fn keywords() -> impl Iterator<Item = &'static str> {
+    ITEM_KEYWORDS.iter().chain(OTHER_KEYWORDS).copied()
+}
+
+/// Whether `name` is a keyword somewhere in rw (see [`keywords`]).
 pub fn keyword(name: &str) -> bool {
-    KEYWORDS.contains(&name)
+    ITEM_KEYWORDS.contains(&name) || OTHER_KEYWORDS.contains(&name)
 }
 
 #[cfg(test)]

@@ -447,7 +447,9 @@ impl Analysis {
         for v in ["steps", "episode_end"] {
             out.push(item(v, CompletionItemKind::VARIABLE, "built-in value".into()));
         }
-        for k in KEYWORDS {
+        // Keywords; the temporal operators (`X`, `F`, `WX`, ...) only
+        // clutter the list.
+        for k in lexer::keywords().filter(|k| k.starts_with(|c: char| c.is_ascii_lowercase())) {
             out.push(item(k, CompletionItemKind::KEYWORD, String::new()));
         }
         // Standard-library items not imported yet, with the import added.
@@ -686,46 +688,6 @@ pub fn member_doc(member: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
-
-/// The keywords completion offers.
-const KEYWORDS: &[&str] = &[
-    "spec",
-    "props",
-    "input",
-    "param",
-    "const",
-    "use",
-    "machine",
-    "ltlf",
-    "ltl",
-    "let",
-    "reward",
-    "log",
-    "done",
-    "shape",
-    "fn",
-    "criteria",
-    "constraint",
-    "start",
-    "states",
-    "terminal",
-    "any",
-    "when",
-    "if",
-    "then",
-    "else",
-    "true",
-    "false",
-    "gated",
-    "potential",
-    "term",
-    "gamma",
-    "weight",
-    "lagrange",
-    "priority",
-    "strict",
-    "in",
-];
 
 /// The semantic token legend: indexes into [`TOKEN_TYPES`].
 pub mod token {
