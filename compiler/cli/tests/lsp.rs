@@ -588,3 +588,21 @@ fn an_edit_abandons_the_running_solver_check() {
     assert!(first["relatedInformation"][0]["location"]["uri"].as_str().unwrap().ends_with("/bad.rw"), "{published}");
     assert_eq!(client.shutdown(WAIT), Ok(0));
 }
+
+/// Windows line ends: positions count lines as the editor does.
+#[test]
+fn crlf_documents_get_the_right_positions() {
+    let dir = common::temp("lsp-crlf");
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = uri(&dir.join("crlf.rw"));
+    let text = "input speed: f32\r\nprops p\r\nreward = speed + nope\r\n";
+    let mut client = start(&dir);
+    open(&mut client, &doc, 1, text);
+    let published = client.wait_diagnostics(&doc, 1, WAIT).unwrap();
+    assert_eq!(published["diagnostics"][0]["range"]["start"], json!({"line": 2, "character": 17}), "{published}");
+    let hover = client.request("textDocument/hover", position(&doc, 2, 10), WAIT).unwrap();
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("type `f32`"), "{hover}");
+    let completion = client.request("textDocument/completion", position(&doc, 2, 13), WAIT).unwrap();
+    assert!(completion.as_array().unwrap().iter().any(|c| c["label"] == "speed"));
+    assert_eq!(client.shutdown(WAIT), Ok(0));
+}

@@ -457,7 +457,8 @@ impl Server<'_> {
                 let p: lsp_types::CompletionParams =
                     serde_json::from_value(params).map_err(|e| parse("completion", e))?;
                 let (key, offset) = self.locate(&p.text_document_position)?;
-                let text = self.docs[&key].text.clone();
+                // The offset is into the text with `\n` line ends.
+                let text = rw_compiler::source::normalize_line_ends(self.docs[&key].text.clone());
                 let a = self.analysis(&key)?;
                 Ok(to_json(&lsp_types::CompletionResponse::Array(a.completion(&text, offset))))
             }
