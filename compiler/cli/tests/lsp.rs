@@ -604,5 +604,15 @@ fn crlf_documents_get_the_right_positions() {
     assert!(hover["contents"]["value"].as_str().unwrap().contains("type `f32`"), "{hover}");
     let completion = client.request("textDocument/completion", position(&doc, 2, 13), WAIT).unwrap();
     assert!(completion.as_array().unwrap().iter().any(|c| c["label"] == "speed"));
+    // Inside a function, its parameters are names in scope too.
+    let text = "input speed: f32\nfn twice(value: f32) -> f32 = value * 2.0\nreward = twice(speed)\n";
+    client.send_all(&[change(&doc, 2, text)]).unwrap();
+    client.wait_diagnostics(&doc, 2, WAIT).unwrap();
+    let labels =
+        |c: &Value| c.as_array().unwrap().iter().map(|c| c["label"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let inside = client.request("textDocument/completion", position(&doc, 1, 34), WAIT).unwrap();
+    assert!(labels(&inside).contains(&"value".to_string()), "{inside}");
+    let outside = client.request("textDocument/completion", position(&doc, 2, 9), WAIT).unwrap();
+    assert!(!labels(&outside).contains(&"value".to_string()), "{outside}");
     assert_eq!(client.shutdown(WAIT), Ok(0));
 }

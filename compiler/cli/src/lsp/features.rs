@@ -419,6 +419,17 @@ impl Analysis {
         }
         let mut out: Vec<CompletionItem> = Vec::new();
         let program = &self.checked.program;
+        // Parameters of the `fn` or pattern the cursor is in.
+        for s in &self.index.symbols {
+            if let Kind::Parameter { owner } = s.kind
+                && s.item.file == self.root()
+                && (s.item.start as usize) <= offset
+                && offset <= s.item.end as usize + 1
+            {
+                let owner = &self.index.symbol(owner).name;
+                out.push(item(&s.name, CompletionItemKind::VARIABLE, format!("parameter of `{owner}`")));
+            }
+        }
         let mut names: Vec<(&String, &rw_compiler::sema::DeclId)> = program.names.iter().collect();
         names.sort();
         for (name, id) in names {
