@@ -16,6 +16,8 @@ function activate(context) {
   const serverOptions = { command, args };
   const clientOptions = {
     documentSelector: [{ scheme: "file", language: "rw" }, { scheme: "untitled", language: "rw" }],
+    // Modules changed on disk re-check the open files that import them.
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.rw") },
   };
   client = new LanguageClient("rw", "rw language server", serverOptions, clientOptions);
   context.subscriptions.push(

@@ -263,6 +263,32 @@ fn modules_refresh_their_importers_and_stdlib_opens_read_only() {
     params["newName"] = json!("mine");
     assert!(client.request("textDocument/rename", params, WAIT).is_err());
 
+    // Definition on an imported path: the file.
+    let definition = client.request("textDocument/definition", position(&spec_uri, 0, 8), WAIT).unwrap();
+    assert_eq!(definition["uri"], module_uri.as_str(), "{definition}");
+
+    // The module changes on disk (not open): the importer is checked again
+    // when the editor reports the change.
+    std::fs::write(&module, "fn bonus(x: f32) -> f32 = x & true\n").unwrap();
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": module_uri, "type": 2}]})).unwrap();
+    let refreshed = client
+        .wait_for(WAIT, |n| {
+            n.method == "textDocument/publishDiagnostics"
+                && n.params["uri"] == spec_uri.as_str()
+                && n.params["diagnostics"].to_string().contains("in `helpers.rw`")
+        })
+        .expect("the importer is re-checked after the module changed on disk");
+    assert!(refreshed.params["diagnostics"][0]["message"].as_str().unwrap().starts_with("in `helpers.rw`: "));
+    std::fs::write(&module, module_text).unwrap();
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": module_uri, "type": 2}]})).unwrap();
+    client
+        .wait_for(WAIT, |n| {
+            n.method == "textDocument/publishDiagnostics"
+                && n.params["uri"] == spec_uri.as_str()
+                && n.params["diagnostics"] == json!([])
+        })
+        .expect("clean again");
+
     // Editing the module (unsaved) re-checks the file that imports it.
     open(&mut client, &module_uri, 1, module_text);
     client.wait_diagnostics(&module_uri, 1, WAIT).unwrap();
@@ -614,5 +640,46 @@ fn crlf_documents_get_the_right_positions() {
     assert!(labels(&inside).contains(&"value".to_string()), "{inside}");
     let outside = client.request("textDocument/completion", position(&doc, 2, 9), WAIT).unwrap();
     assert!(!labels(&outside).contains(&"value".to_string()), "{outside}");
+    assert_eq!(client.shutdown(WAIT), Ok(0));
+}
+
+/// "did you mean `speed`?" becomes a quick fix.
+#[test]
+fn misspelt_names_have_a_quick_fix() {
+    let dir = common::temp("lsp-fix");
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = uri(&dir.join("fix.rw"));
+    let text =
+        "input speed: f32\nmachine task {\n  start a\n  a -> b when speed > 1.0\n}\nreward = sped * 2.0 + task.rewad\n";
+    let mut client = start(&dir);
+    open(&mut client, &doc, 1, text);
+    let published = client.wait_diagnostics(&doc, 1, WAIT).unwrap();
+    let diagnostics = published["diagnostics"].clone();
+    let (line, column) = find(text, "sped");
+    let range = json!({"start": {"line": line, "character": column}, "end": {"line": line, "character": column + 4}});
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": doc}, "range": range, "context": {"diagnostics": diagnostics}}),
+            WAIT,
+        )
+        .unwrap();
+    let action = &actions[0];
+    assert_eq!(action["title"], "replace `sped` with `speed`", "{actions}");
+    assert_eq!(action["kind"], "quickfix");
+    let edit = &action["edit"]["changes"][doc.as_str()][0];
+    assert_eq!(edit["newText"], "speed");
+    assert_eq!(edit["range"], range);
+    // A member: only the member name is replaced.
+    let (line, column) = find(text, "rewad");
+    let range = json!({"start": {"line": line, "character": column}, "end": {"line": line, "character": column}});
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": doc}, "range": range, "context": {"diagnostics": []}}),
+            WAIT,
+        )
+        .unwrap();
+    assert_eq!(actions[0]["title"], "replace `rewad` with `reward`", "{actions}");
     assert_eq!(client.shutdown(WAIT), Ok(0));
 }

@@ -424,8 +424,9 @@ fn resolve_use(
     }
 }
 
-/// Removes `.` and resolvable `..` components without touching the disk.
-fn normalize(path: &Path) -> PathBuf {
+/// Removes `.` and resolvable `..` components without touching the disk
+/// (how `use "PATH"` names a file).
+pub fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {

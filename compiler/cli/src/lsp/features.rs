@@ -645,6 +645,35 @@ impl Analysis {
         taken.then(|| format!("`{new_name}` is already declared here"))
     }
 
+    /// Quick fixes for the diagnostics whose place overlaps `start..end`:
+    /// a misspelt name the checker suggests a replacement for ("did you
+    /// mean `coffee`?"). Each is (title, the diagnostic, place, new text).
+    pub fn quick_fixes(&self, start: usize, end: usize) -> Vec<(String, &rw_compiler::Diagnostic, Span, String)> {
+        let mut out = Vec::new();
+        for d in &self.checked.diagnostics {
+            let Some(span) = d.primary_span() else { continue };
+            if span.file != self.root() || (span.end as usize) < start || (span.start as usize) > end {
+                continue;
+            }
+            let Some(suggested) =
+                d.help.as_deref().and_then(|h| h.strip_prefix("did you mean `")).and_then(|h| h.strip_suffix("`?"))
+            else {
+                continue;
+            };
+            // `std::length` or `task.reward`: the name itself is the last part.
+            let replacement = suggested.rsplit(['.', ':']).next().unwrap_or(suggested);
+            let written = self.slice(span);
+            let is_name = |t: &str| {
+                t.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            };
+            if is_name(written) && is_name(replacement) && written != replacement {
+                out.push((format!("replace `{written}` with `{replacement}`"), d, span, replacement.to_string()));
+            }
+        }
+        out
+    }
+
     pub fn places<'a>(&'a self, uri: &'a lsp_types::Uri) -> Places<'a> {
         Places { sources: &self.checked.sources, root: self.root(), root_uri: uri }
     }
@@ -659,6 +688,21 @@ fn first_lines(text: &str, n: usize) -> &str {
         Some((i, _)) => &text[..i],
         None => text,
     }
+}
+
+/// The path of the `use "PATH"` string at `offset`, if there is one.
+pub fn imported_path_at(text: &str, offset: usize) -> Option<String> {
+    let tokens: Vec<_> = lexer::lex(text)
+        .into_iter()
+        .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment))
+        .collect();
+    let i = tokens.iter().position(|t| t.kind == TokenKind::Str && t.span.start <= offset && offset <= t.span.end)?;
+    let previous = tokens.get(i.checked_sub(1)?)?;
+    if &text[previous.span.clone()] != "use" {
+        return None;
+    }
+    let quoted = &text[tokens[i].span.clone()];
+    Some(quoted.get(1..quoted.len() - 1)?.replace("\\\"", "\"").replace("\\\\", "\\"))
 }
 
 /// The items a standard-library module declares: (name, what it is).

@@ -73,6 +73,10 @@ fn serve(connection: &Connection, limits: worker::Limits) -> Result<(), String> 
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Options(lsp_types::CodeActionOptions {
+            code_action_kinds: Some(vec![lsp_types::CodeActionKind::QUICKFIX]),
+            ..Default::default()
+        })),
         rename_provider: Some(OneOf::Right(lsp_types::RenameOptions {
             prepare_provider: Some(true),
             work_done_progress_options: Default::default(),
@@ -249,6 +253,16 @@ impl Server<'_> {
                     doc.published = None;
                 }
             }
+            lsp_types::notification::DidChangeWatchedFiles::METHOD => {
+                // Files changed on disk (a checkout, another editor): the open
+                // documents that import them are checked again.
+                let Ok(p) = serde_json::from_value::<lsp_types::DidChangeWatchedFilesParams>(n.params) else { return };
+                for change in p.changes {
+                    if let Some(path) = uri_to_path(&change.uri) {
+                        self.invalidate_importers(&path);
+                    }
+                }
+            }
             DidCloseTextDocument::METHOD => {
                 let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params) else { return };
                 if let Some(doc) = self.docs.remove(p.text_document.uri.as_str()) {
@@ -403,7 +417,18 @@ impl Server<'_> {
                 let (key, offset) = self.locate(&p.text_document_position_params)?;
                 let uri = self.docs[&key].uri.clone();
                 let a = self.analysis(&key)?;
-                let Some(symbol) = a.index.at(a.root(), offset) else { return Ok(Value::Null) };
+                let Some(symbol) = a.index.at(a.root(), offset) else {
+                    // `use "./helpers.rw"`: the file it imports.
+                    let imported = features::imported_path_at(a.text(), offset)
+                        .zip(self.docs[&key].path.as_deref().and_then(Path::parent))
+                        .and_then(|(relative, dir)| path_to_uri(&rw_compiler::sema::normalize(&dir.join(relative))));
+                    return Ok(imported.map_or(Value::Null, |u| {
+                        to_json(&lsp_types::GotoDefinitionResponse::Scalar(Location {
+                            uri: u,
+                            range: Range::default(),
+                        }))
+                    }));
+                };
                 let location = a.places(&uri).location(a.index.symbol(symbol).definition);
                 Ok(location.map_or(Value::Null, |l| to_json(&lsp_types::GotoDefinitionResponse::Scalar(l))))
             }
@@ -498,6 +523,35 @@ impl Server<'_> {
                 let index = LineIndex::new(text);
                 let whole = Range { start: Position { line: 0, character: 0 }, end: index.position(text.len()) };
                 Ok(to_json(&vec![TextEdit { range: whole, new_text: formatted }]))
+            }
+            CodeActionRequest::METHOD => {
+                let p: lsp_types::CodeActionParams =
+                    serde_json::from_value(params).map_err(|e| parse("codeAction", e))?;
+                let key = self.key(&p.text_document.uri)?;
+                let uri = self.docs[&key].uri.clone();
+                let a = self.analysis(&key)?;
+                let index = LineIndex::new(a.text());
+                let (start, end) = (index.offset(p.range.start), index.offset(p.range.end));
+                let places = a.places(&uri);
+                let actions: Vec<lsp_types::CodeActionOrCommand> = a
+                    .quick_fixes(start, end)
+                    .into_iter()
+                    .map(|(title, diagnostic, span, new_text)| {
+                        // lsp-types keys the edits by `Uri`, whose hash never changes in use.
+                        #[allow(clippy::mutable_key_type)]
+                        let changes =
+                            HashMap::from([(uri.clone(), vec![TextEdit { range: places.range(span), new_text }])]);
+                        lsp_types::CodeActionOrCommand::CodeAction(lsp_types::CodeAction {
+                            title,
+                            kind: Some(lsp_types::CodeActionKind::QUICKFIX),
+                            diagnostics: Some(convert::diagnostics(diagnostic, &places).into_iter().take(1).collect()),
+                            edit: Some(WorkspaceEdit { changes: Some(changes), ..Default::default() }),
+                            is_preferred: Some(true),
+                            ..Default::default()
+                        })
+                    })
+                    .collect();
+                Ok(to_json(&actions))
             }
             _ => Err((ErrorCode::MethodNotFound, format!("`{}` is not supported", request.method))),
         }
