@@ -45,6 +45,7 @@ pub mod diagnostic;
 pub mod lower;
 pub mod ltl;
 pub mod ltl_import;
+pub mod omega;
 pub mod optimize;
 pub mod sema;
 pub mod source;

@@ -1,0 +1,964 @@
+//! LTL over infinite traces to limit-deterministic Büchi automata (LDBA).
+//!
+//! Beside [`crate::ltl`] (finite traces), below the automata IR: the
+//! translation the `ltl` declaration will use (issue 15; not yet reachable
+//! from the language). Formulas are in negation normal form over `X`, `U`,
+//! `R` and literals (`F a = true U a`, `G a = false R a`, `a W b = b R (a |
+//! b)`, `a M b = b U (a & b)`), hash-consed.
+//!
+//! The construction is Esparza, Křetínský and Sickert's, from their *master
+//! theorem* (LICS 2018, "One theorem to rule them all"): a word `w` satisfies
+//! `φ` iff for some set `M` of its `U`-subformulas, some set `N` of its
+//! `R`-subformulas and some position `i`,
+//! 1. `w_i ⊨ af(φ, w_0..i)[M]ν`,
+//! 2. `w ⊨ G F (ψ[N]μ)` for every `ψ ∈ M`,
+//! 3. `w ⊨ F G (ψ[M]ν)` for every `ψ ∈ N`,
+//!
+//! where `af` is the after-function (formula progression), `[M]ν` turns the
+//! `U`-subformulas in `M` into weak untils and the others into `false` (a
+//! safety formula), and `[N]μ` turns the `R`-subformulas in `N` into `true`
+//! and the others into strong releases (a co-safety formula). The automaton:
+//! - an **initial component** that is deterministic: its states are
+//!   obligations `af(φ, u)`, kept as minimal monotone DNFs over temporal
+//!   elements (the unique minimal form of a positive Boolean function, so
+//!   propositionally equal obligations are one state up to the elements'
+//!   independence);
+//! - a **jump** from any initial state on any letter into the accepting
+//!   component for a guess `(M, N)` (the only nondeterminism; no ε-moves are
+//!   left);
+//! - an **accepting component** that is deterministic: the safety
+//!   obligation `af(φ,u)[M]ν ∧ ⋀_{ψ∈N} G(ψ[M]ν)` progressed letter by
+//!   letter (the run dies when it becomes false), and the recurrence
+//!   conditions `G F (ψ[N]μ)` checked one after another (`F (ψ[N]μ)` is
+//!   progressed until it holds, then the next `ψ` is waited for); the
+//!   transition that completes the round is accepting.
+//!
+//! Safety formulas (no `U`) and guarantee formulas (no `R`) get their
+//! deterministic progression automaton instead, which is a deterministic
+//! Büchi automaton.
+//!
+//! Bounded work: [`MAX_ATOMS`] atoms, [`MAX_GUESSES`] guesses, [`MAX_STATES`]
+//! states and [`MAX_CUBES`] cubes per obligation.
+
+use std::collections::{BTreeSet, HashMap};
+
+/// Distinct atoms a formula may use (the automaton reads `2^k` letters).
+pub const MAX_ATOMS: usize = 12;
+/// Guesses `(M, N)`: `2^(|U-subformulas| + |R-subformulas|)`.
+pub const MAX_GUESSES: usize = 1 << 12;
+/// States of the automaton.
+pub const MAX_STATES: usize = 50_000;
+/// Cubes of one obligation in disjunctive normal form.
+pub const MAX_CUBES: usize = 4_096;
+
+pub type Id = u32;
+
+/// A formula node in negation normal form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    True,
+    False,
+    /// Atom `k`, positive or negated.
+    Lit(u32, bool),
+    And(Id, Id),
+    Or(Id, Id),
+    Next(Id),
+    Until(Id, Id),
+    Release(Id, Id),
+}
+
+/// Hash-consed formulas.
+#[derive(Default, Debug)]
+pub struct Arena {
+    nodes: Vec<Node>,
+    ids: HashMap<Node, Id>,
+}
+
+impl Arena {
+    pub fn new() -> Arena {
+        let mut a = Arena::default();
+        a.intern(Node::False);
+        a.intern(Node::True);
+        a
+    }
+
+    fn intern(&mut self, n: Node) -> Id {
+        if let Some(&id) = self.ids.get(&n) {
+            return id;
+        }
+        let id = self.nodes.len() as Id;
+        self.nodes.push(n);
+        self.ids.insert(n, id);
+        id
+    }
+
+    pub fn node(&self, id: Id) -> Node {
+        self.nodes[id as usize]
+    }
+
+    pub fn tt(&mut self) -> Id {
+        self.intern(Node::True)
+    }
+    pub fn ff(&mut self) -> Id {
+        self.intern(Node::False)
+    }
+    pub fn lit(&mut self, atom: u32, positive: bool) -> Id {
+        self.intern(Node::Lit(atom, positive))
+    }
+    pub fn and(&mut self, a: Id, b: Id) -> Id {
+        match (self.node(a), self.node(b)) {
+            (Node::False, _) | (_, Node::False) => self.ff(),
+            (Node::True, _) => b,
+            (_, Node::True) => a,
+            _ if a == b => a,
+            _ => self.intern(Node::And(a.min(b), a.max(b))),
+        }
+    }
+    pub fn or(&mut self, a: Id, b: Id) -> Id {
+        match (self.node(a), self.node(b)) {
+            (Node::True, _) | (_, Node::True) => self.tt(),
+            (Node::False, _) => b,
+            (_, Node::False) => a,
+            _ if a == b => a,
+            _ => self.intern(Node::Or(a.min(b), a.max(b))),
+        }
+    }
+    pub fn next(&mut self, a: Id) -> Id {
+        match self.node(a) {
+            Node::True | Node::False => a,
+            _ => self.intern(Node::Next(a)),
+        }
+    }
+    pub fn until(&mut self, a: Id, b: Id) -> Id {
+        match self.node(b) {
+            Node::True | Node::False => b,
+            _ if self.node(a) == Node::False => b,
+            _ => self.intern(Node::Until(a, b)),
+        }
+    }
+    pub fn release(&mut self, a: Id, b: Id) -> Id {
+        match self.node(b) {
+            Node::True | Node::False => b,
+            _ if self.node(a) == Node::True => b,
+            _ => self.intern(Node::Release(a, b)),
+        }
+    }
+    pub fn eventually(&mut self, a: Id) -> Id {
+        let t = self.tt();
+        self.until(t, a)
+    }
+    pub fn always(&mut self, a: Id) -> Id {
+        let f = self.ff();
+        self.release(f, a)
+    }
+    /// `a W b = b R (a | b)`.
+    pub fn weak_until(&mut self, a: Id, b: Id) -> Id {
+        let either = self.or(a, b);
+        self.release(b, either)
+    }
+    /// `a M b = b U (a & b)`.
+    pub fn strong_release(&mut self, a: Id, b: Id) -> Id {
+        let both = self.and(a, b);
+        self.until(b, both)
+    }
+    /// The negation, in negation normal form.
+    pub fn not(&mut self, a: Id) -> Id {
+        match self.node(a) {
+            Node::True => self.ff(),
+            Node::False => self.tt(),
+            Node::Lit(k, p) => self.lit(k, !p),
+            Node::And(x, y) => {
+                let (x, y) = (self.not(x), self.not(y));
+                self.or(x, y)
+            }
+            Node::Or(x, y) => {
+                let (x, y) = (self.not(x), self.not(y));
+                self.and(x, y)
+            }
+            Node::Next(x) => {
+                let x = self.not(x);
+                self.next(x)
+            }
+            Node::Until(x, y) => {
+                let (x, y) = (self.not(x), self.not(y));
+                self.release(x, y)
+            }
+            Node::Release(x, y) => {
+                let (x, y) = (self.not(x), self.not(y));
+                self.until(x, y)
+            }
+        }
+    }
+    pub fn implies(&mut self, a: Id, b: Id) -> Id {
+        let na = self.not(a);
+        self.or(na, b)
+    }
+    pub fn iff(&mut self, a: Id, b: Id) -> Id {
+        let both = self.and(a, b);
+        let (na, nb) = (self.not(a), self.not(b));
+        let neither = self.and(na, nb);
+        self.or(both, neither)
+    }
+
+    /// The subformulas of `root` (itself included), each once.
+    pub fn subformulas(&self, root: Id) -> Vec<Id> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            match self.node(id) {
+                Node::And(a, b) | Node::Or(a, b) | Node::Until(a, b) | Node::Release(a, b) => {
+                    stack.extend([a, b]);
+                }
+                Node::Next(a) => stack.push(a),
+                _ => {}
+            }
+        }
+        seen.into_iter().collect()
+    }
+
+    /// The number of distinct atoms: one more than the largest used.
+    pub fn atoms(&self, root: Id) -> usize {
+        self.subformulas(root)
+            .into_iter()
+            .filter_map(|id| match self.node(id) {
+                Node::Lit(k, _) => Some(k as usize + 1),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// `ψ[M]ν`: `U`-subformulas in `m` become weak untils, the others false.
+    fn nu(&mut self, id: Id, m: &BTreeSet<Id>, memo: &mut HashMap<Id, Id>) -> Id {
+        if let Some(&r) = memo.get(&id) {
+            return r;
+        }
+        let r = match self.node(id) {
+            Node::True | Node::False | Node::Lit(..) => id,
+            Node::And(a, b) => {
+                let (a, b) = (self.nu(a, m, memo), self.nu(b, m, memo));
+                self.and(a, b)
+            }
+            Node::Or(a, b) => {
+                let (a, b) = (self.nu(a, m, memo), self.nu(b, m, memo));
+                self.or(a, b)
+            }
+            Node::Next(a) => {
+                let a = self.nu(a, m, memo);
+                self.next(a)
+            }
+            Node::Release(a, b) => {
+                let (a, b) = (self.nu(a, m, memo), self.nu(b, m, memo));
+                self.release(a, b)
+            }
+            Node::Until(a, b) if m.contains(&id) => {
+                let (a, b) = (self.nu(a, m, memo), self.nu(b, m, memo));
+                self.weak_until(a, b)
+            }
+            Node::Until(..) => self.ff(),
+        };
+        memo.insert(id, r);
+        r
+    }
+
+    /// `ψ[N]μ`: `R`-subformulas in `n` become true, the others strong
+    /// releases.
+    fn mu(&mut self, id: Id, n: &BTreeSet<Id>, memo: &mut HashMap<Id, Id>) -> Id {
+        if let Some(&r) = memo.get(&id) {
+            return r;
+        }
+        let r = match self.node(id) {
+            Node::True | Node::False | Node::Lit(..) => id,
+            Node::And(a, b) => {
+                let (a, b) = (self.mu(a, n, memo), self.mu(b, n, memo));
+                self.and(a, b)
+            }
+            Node::Or(a, b) => {
+                let (a, b) = (self.mu(a, n, memo), self.mu(b, n, memo));
+                self.or(a, b)
+            }
+            Node::Next(a) => {
+                let a = self.mu(a, n, memo);
+                self.next(a)
+            }
+            Node::Until(a, b) => {
+                let (a, b) = (self.mu(a, n, memo), self.mu(b, n, memo));
+                self.until(a, b)
+            }
+            Node::Release(..) if n.contains(&id) => self.tt(),
+            Node::Release(a, b) => {
+                let (a, b) = (self.mu(a, n, memo), self.mu(b, n, memo));
+                self.strong_release(a, b)
+            }
+        };
+        memo.insert(id, r);
+        r
+    }
+
+    /// The formula in Spot's syntax (atoms `p0`, `p1`, ...).
+    pub fn spot_text(&self, id: Id) -> String {
+        match self.node(id) {
+            Node::True => "1".into(),
+            Node::False => "0".into(),
+            Node::Lit(k, true) => format!("p{k}"),
+            Node::Lit(k, false) => format!("!p{k}"),
+            Node::And(a, b) => format!("({} & {})", self.spot_text(a), self.spot_text(b)),
+            Node::Or(a, b) => format!("({} | {})", self.spot_text(a), self.spot_text(b)),
+            Node::Next(a) => format!("X({})", self.spot_text(a)),
+            Node::Until(a, b) => format!("({} U {})", self.spot_text(a), self.spot_text(b)),
+            Node::Release(a, b) => format!("({} R {})", self.spot_text(a), self.spot_text(b)),
+        }
+    }
+}
+
+/// A positive Boolean combination of elements (literals, `X`, `U`, `R`
+/// nodes) as its minimal disjunctive normal form: sorted cubes, none
+/// containing another. `[]` is false, `[[]]` true.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Dnf(Vec<Vec<Id>>);
+
+impl Dnf {
+    fn falsity() -> Dnf {
+        Dnf(Vec::new())
+    }
+    fn truth() -> Dnf {
+        Dnf(vec![Vec::new()])
+    }
+    fn is_true(&self) -> bool {
+        self.0.len() == 1 && self.0[0].is_empty()
+    }
+    fn is_false(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Why a formula could not be translated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OmegaError {
+    TooManyAtoms(usize),
+    TooManyGuesses(usize),
+    TooManyStates,
+    TooManyCubes,
+}
+
+impl std::fmt::Display for OmegaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OmegaError::TooManyAtoms(n) => write!(f, "the formula uses {n} distinct atoms; the limit is {MAX_ATOMS}"),
+            OmegaError::TooManyGuesses(n) => write!(
+                f,
+                "the formula has {n} `U`/`R` subformulas, too many for the limit-deterministic construction \
+                 (at most {} guesses)",
+                MAX_GUESSES
+            ),
+            OmegaError::TooManyStates => write!(f, "the automaton would have more than {MAX_STATES} states"),
+            OmegaError::TooManyCubes => {
+                write!(f, "an obligation needs more than {MAX_CUBES} terms in disjunctive normal form")
+            }
+        }
+    }
+}
+
+/// Which kind of automaton a translation produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Deterministic Büchi (safety and guarantee formulas).
+    Deterministic,
+    /// Limit-deterministic: deterministic after its accepting transitions'
+    /// component is entered.
+    SemiDeterministic,
+}
+
+/// A Büchi automaton with accepting transitions over `2^atoms` letters (bit
+/// `k` of a letter is atom `k`). State 0 is initial. `edges[s]` lists
+/// `(letter, target, accepting)`; a letter may have several targets only in
+/// the initial component of a semi-deterministic automaton, and none where
+/// every run dies.
+#[derive(Clone, Debug)]
+pub struct Buchi {
+    pub atoms: usize,
+    pub edges: Vec<Vec<(u64, u32, bool)>>,
+    pub kind: Kind,
+    /// States of the accepting (deterministic) component.
+    pub accepting_component: Vec<bool>,
+}
+
+struct Translator<'a> {
+    arena: &'a mut Arena,
+    /// `af(element, letter)`, memoised.
+    after: HashMap<(Id, u64), Dnf>,
+    /// The DNF of a formula node, memoised.
+    dnfs: HashMap<Id, Dnf>,
+}
+
+impl Translator<'_> {
+    fn minimise(mut cubes: Vec<Vec<Id>>, arena: &Arena) -> Result<Dnf, OmegaError> {
+        // A cube with both literals of one atom (both read at the same
+        // position) is false.
+        cubes.retain(|c| {
+            !c.iter().any(|&e| matches!(arena.node(e), Node::Lit(k, true) if c.contains(&arena_lit(arena, k, false))))
+        });
+        cubes.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        cubes.dedup();
+        let mut kept: Vec<Vec<Id>> = Vec::with_capacity(cubes.len());
+        for c in cubes {
+            if !kept.iter().any(|k| is_subset(k, &c)) {
+                kept.push(c);
+            }
+        }
+        if kept.len() > MAX_CUBES {
+            return Err(OmegaError::TooManyCubes);
+        }
+        kept.sort();
+        Ok(Dnf(kept))
+    }
+
+    fn or(&self, a: &Dnf, b: &Dnf) -> Result<Dnf, OmegaError> {
+        Self::minimise(a.0.iter().chain(&b.0).cloned().collect(), self.arena)
+    }
+
+    fn and(&self, a: &Dnf, b: &Dnf) -> Result<Dnf, OmegaError> {
+        if a.0.len().saturating_mul(b.0.len()) > MAX_CUBES * 16 {
+            return Err(OmegaError::TooManyCubes);
+        }
+        let mut cubes = Vec::with_capacity(a.0.len() * b.0.len());
+        for x in &a.0 {
+            for y in &b.0 {
+                let mut c: Vec<Id> = x.iter().chain(y).copied().collect();
+                c.sort_unstable();
+                c.dedup();
+                cubes.push(c);
+            }
+        }
+        Self::minimise(cubes, self.arena)
+    }
+
+    /// The DNF of a formula: `And`/`Or` over elements.
+    fn dnf(&mut self, id: Id) -> Result<Dnf, OmegaError> {
+        if let Some(d) = self.dnfs.get(&id) {
+            return Ok(d.clone());
+        }
+        let d = match self.arena.node(id) {
+            Node::True => Dnf::truth(),
+            Node::False => Dnf::falsity(),
+            Node::And(a, b) => {
+                let (a, b) = (self.dnf(a)?, self.dnf(b)?);
+                self.and(&a, &b)?
+            }
+            Node::Or(a, b) => {
+                let (a, b) = (self.dnf(a)?, self.dnf(b)?);
+                self.or(&a, &b)?
+            }
+            _ => Dnf(vec![vec![id]]),
+        };
+        self.dnfs.insert(id, d.clone());
+        Ok(d)
+    }
+
+    /// The after-function of a formula node on one letter.
+    fn after_formula(&mut self, id: Id, letter: u64) -> Result<Dnf, OmegaError> {
+        match self.arena.node(id) {
+            Node::True => Ok(Dnf::truth()),
+            Node::False => Ok(Dnf::falsity()),
+            Node::And(a, b) => {
+                let (a, b) = (self.after_formula(a, letter)?, self.after_formula(b, letter)?);
+                self.and(&a, &b)
+            }
+            Node::Or(a, b) => {
+                let (a, b) = (self.after_formula(a, letter)?, self.after_formula(b, letter)?);
+                self.or(&a, &b)
+            }
+            _ => self.after_element(id, letter),
+        }
+    }
+
+    /// `af(e, σ)` for an element: what must hold from the next position.
+    fn after_element(&mut self, e: Id, letter: u64) -> Result<Dnf, OmegaError> {
+        if let Some(d) = self.after.get(&(e, letter)) {
+            return Ok(d.clone());
+        }
+        let d = match self.arena.node(e) {
+            Node::Lit(k, positive) => {
+                if (letter >> k & 1 == 1) == positive {
+                    Dnf::truth()
+                } else {
+                    Dnf::falsity()
+                }
+            }
+            Node::Next(a) => self.dnf(a)?,
+            Node::Until(a, b) => {
+                let (fa, fb) = (self.after_formula(a, letter)?, self.after_formula(b, letter)?);
+                let keep = self.and(&fa, &Dnf(vec![vec![e]]))?;
+                self.or(&fb, &keep)?
+            }
+            Node::Release(a, b) => {
+                let (fa, fb) = (self.after_formula(a, letter)?, self.after_formula(b, letter)?);
+                let keep = self.or(&fa, &Dnf(vec![vec![e]]))?;
+                self.and(&fb, &keep)?
+            }
+            Node::True | Node::False | Node::And(..) | Node::Or(..) => self.after_formula(e, letter)?,
+        };
+        self.after.insert((e, letter), d.clone());
+        Ok(d)
+    }
+
+    /// `af(ψ, σ)` for an obligation.
+    fn after(&mut self, d: &Dnf, letter: u64) -> Result<Dnf, OmegaError> {
+        let mut result = Dnf::falsity();
+        for cube in &d.0 {
+            let mut c = Dnf::truth();
+            for &e in cube {
+                let a = self.after_element(e, letter)?;
+                c = self.and(&c, &a)?;
+                if c.is_false() {
+                    break;
+                }
+            }
+            result = self.or(&result, &c)?;
+            if result.is_true() {
+                break;
+            }
+        }
+        Ok(result)
+    }
+
+    /// An obligation with every element mapped through `f` (a substitution).
+    fn substitute(&mut self, d: &Dnf, f: &mut dyn FnMut(&mut Arena, Id) -> Id) -> Result<Dnf, OmegaError> {
+        let mut result = Dnf::falsity();
+        for cube in &d.0 {
+            let mut c = Dnf::truth();
+            for &e in cube {
+                let mapped = f(self.arena, e);
+                let m = self.dnf(mapped)?;
+                c = self.and(&c, &m)?;
+            }
+            result = self.or(&result, &c)?;
+        }
+        Ok(result)
+    }
+}
+
+fn arena_lit(arena: &Arena, k: u32, positive: bool) -> Id {
+    arena.ids.get(&Node::Lit(k, positive)).copied().unwrap_or(Id::MAX)
+}
+
+/// Whether sorted `a` is a subset of sorted `b`.
+fn is_subset(a: &[Id], b: &[Id]) -> bool {
+    let mut j = 0;
+    for x in a {
+        while j < b.len() && b[j] < *x {
+            j += 1;
+        }
+        if j == b.len() || b[j] != *x {
+            return false;
+        }
+        j += 1;
+    }
+    true
+}
+
+/// A state of the automaton.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum State {
+    /// The initial component: the obligation `af(φ, u)`.
+    Initial(Dnf),
+    /// The accepting component of guess `g`: the safety obligation, which
+    /// recurrence condition is awaited, and its `F (ψ[N]μ)` progress.
+    Accepting { guess: u32, safety: Dnf, waiting: u32, progress: Dnf },
+}
+
+/// One guess `(M, N)`: the substitutions and the recurrence conditions.
+struct Guess {
+    m: BTreeSet<Id>,
+    /// `G(ψ[M]ν)` for `ψ ∈ N`, conjoined.
+    fg: Id,
+    /// `F(ψ[N]μ)` for `ψ ∈ M`.
+    gf: Vec<Id>,
+}
+
+/// Translates `root` into a Büchi automaton: deterministic for safety and
+/// guarantee formulas, limit-deterministic otherwise.
+pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
+    let atoms = arena.atoms(root);
+    if atoms > MAX_ATOMS {
+        return Err(OmegaError::TooManyAtoms(atoms));
+    }
+    let subformulas = arena.subformulas(root);
+    let untils: Vec<Id> = subformulas.iter().copied().filter(|&i| matches!(arena.node(i), Node::Until(..))).collect();
+    let releases: Vec<Id> =
+        subformulas.iter().copied().filter(|&i| matches!(arena.node(i), Node::Release(..))).collect();
+    let letters = 1u64 << atoms;
+    let mut t = Translator { arena, after: HashMap::new(), dnfs: HashMap::new() };
+    let start = t.dnf(root)?;
+
+    if untils.is_empty() || releases.is_empty() {
+        // Safety (no `U`): every transition that keeps the obligation
+        // satisfiable is accepting. Guarantee (no `R`): the transitions into
+        // `true` are.
+        let safety = untils.is_empty();
+        let mut index: HashMap<Dnf, u32> = HashMap::from([(start.clone(), 0)]);
+        let mut states = vec![start];
+        let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
+        let mut s = 0;
+        while s < states.len() {
+            let mut row = Vec::new();
+            for letter in 0..letters {
+                let next = t.after(&states[s].clone(), letter)?;
+                if next.is_false() {
+                    continue;
+                }
+                let accepting = safety || next.is_true();
+                let id = match index.get(&next) {
+                    Some(&id) => id,
+                    None => {
+                        if states.len() >= MAX_STATES {
+                            return Err(OmegaError::TooManyStates);
+                        }
+                        index.insert(next.clone(), states.len() as u32);
+                        states.push(next);
+                        states.len() as u32 - 1
+                    }
+                };
+                row.push((letter, id, accepting));
+            }
+            edges.push(row);
+            s += 1;
+        }
+        let n = edges.len();
+        return Ok(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] });
+    }
+
+    let count = untils.len() + releases.len();
+    if count >= usize::BITS as usize || (1usize << count) > MAX_GUESSES {
+        return Err(OmegaError::TooManyGuesses(count));
+    }
+    let mut guesses: Vec<Guess> = Vec::new();
+    for bits in 0..1usize << count {
+        let m: BTreeSet<Id> = untils.iter().enumerate().filter(|(k, _)| bits >> k & 1 == 1).map(|(_, &u)| u).collect();
+        let n: BTreeSet<Id> =
+            releases.iter().enumerate().filter(|(k, _)| bits >> (untils.len() + k) & 1 == 1).map(|(_, &r)| r).collect();
+        let mut nu_memo = HashMap::new();
+        let mut mu_memo = HashMap::new();
+        let mut fg = t.arena.tt();
+        for &r in &n {
+            let safe = t.arena.nu(r, &m, &mut nu_memo);
+            let g = t.arena.always(safe);
+            fg = t.arena.and(fg, g);
+        }
+        let gf: Vec<Id> = m
+            .iter()
+            .map(|&u| {
+                let c = t.arena.mu(u, &n, &mut mu_memo);
+                t.arena.eventually(c)
+            })
+            .collect();
+        // A guess whose recurrence condition is false can never accept.
+        if gf.iter().any(|&g| t.arena.node(g) == Node::False) || t.arena.node(fg) == Node::False {
+            continue;
+        }
+        guesses.push(Guess { m, fg, gf });
+    }
+
+    // Explore: initial component first, jumps on every letter.
+    let mut index: HashMap<State, u32> = HashMap::new();
+    let mut states: Vec<State> = Vec::new();
+    let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
+    let mut intern = |s: State, states: &mut Vec<State>| -> Result<u32, OmegaError> {
+        if let Some(&id) = index.get(&s) {
+            return Ok(id);
+        }
+        if states.len() >= MAX_STATES {
+            return Err(OmegaError::TooManyStates);
+        }
+        index.insert(s.clone(), states.len() as u32);
+        states.push(s);
+        Ok(states.len() as u32 - 1)
+    };
+    intern(State::Initial(start), &mut states)?;
+    let mut s = 0;
+    while s < states.len() {
+        let mut row = Vec::new();
+        for letter in 0..letters {
+            match states[s].clone() {
+                State::Initial(obligation) => {
+                    let next = t.after(&obligation, letter)?;
+                    if !next.is_false() {
+                        row.push((letter, intern(State::Initial(next), &mut states)?, false));
+                    }
+                    // Jump: enter the accepting component for each guess,
+                    // at this position, and read the letter there.
+                    for (g, guess) in guesses.iter().enumerate() {
+                        let mut memo = HashMap::new();
+                        let m = guess.m.clone();
+                        let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, &m, &mut memo))?;
+                        if safety.is_false() {
+                            continue;
+                        }
+                        let fg = t.dnf(guess.fg)?;
+                        let safety = t.and(&safety, &fg)?;
+                        let progress = match guess.gf.first() {
+                            Some(&f) => t.dnf(f)?,
+                            None => Dnf::truth(),
+                        };
+                        let entry = State::Accepting { guess: g as u32, safety, waiting: 0, progress };
+                        // The jump lies on no cycle: its acceptance would not
+                        // matter, and marking none keeps the initial
+                        // component free of accepting transitions.
+                        if let Some((target, _)) = step_accepting(&mut t, &guesses, &entry, letter)? {
+                            row.push((letter, intern(target, &mut states)?, false));
+                        }
+                    }
+                }
+                state @ State::Accepting { .. } => {
+                    if let Some((target, accepting)) = step_accepting(&mut t, &guesses, &state, letter)? {
+                        row.push((letter, intern(target, &mut states)?, accepting));
+                    }
+                }
+            }
+        }
+        row.sort_unstable();
+        row.dedup();
+        edges.push(row);
+        s += 1;
+    }
+    let accepting_component = states.iter().map(|s| matches!(s, State::Accepting { .. })).collect();
+    Ok(Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component })
+}
+
+/// One step of the accepting component: the successor and whether the
+/// transition is accepting, or `None` when the safety obligation fails.
+fn step_accepting(
+    t: &mut Translator<'_>,
+    guesses: &[Guess],
+    state: &State,
+    letter: u64,
+) -> Result<Option<(State, bool)>, OmegaError> {
+    let State::Accepting { guess, safety, waiting, progress } = state else { return Ok(None) };
+    let next_safety = t.after(safety, letter)?;
+    if next_safety.is_false() {
+        return Ok(None);
+    }
+    let gf = &guesses[*guess as usize].gf;
+    if gf.is_empty() {
+        let target = State::Accepting { guess: *guess, safety: next_safety, waiting: 0, progress: Dnf::truth() };
+        return Ok(Some((target, true)));
+    }
+    let next_progress = t.after(progress, letter)?;
+    let (waiting, progress, accepting) = if next_progress.is_true() {
+        // This condition holds: wait for the next; the round completes at
+        // the last one.
+        let w = (*waiting as usize + 1) % gf.len();
+        (w as u32, t.dnf(gf[w])?, w == 0)
+    } else {
+        (*waiting, next_progress, false)
+    };
+    Ok(Some((State::Accepting { guess: *guess, safety: next_safety, waiting, progress }, accepting)))
+}
+
+impl Buchi {
+    pub fn states(&self) -> usize {
+        self.edges.len()
+    }
+
+    /// Whether the automaton accepts the lasso word `prefix · cycle^ω`
+    /// (letters as bitmasks): some run visits an accepting transition
+    /// infinitely often. An SCC search over the product with the lasso.
+    pub fn accepts_lasso(&self, prefix: &[u64], cycle: &[u64]) -> bool {
+        let len = prefix.len() + cycle.len();
+        if cycle.is_empty() {
+            return false;
+        }
+        let letter = |i: usize| if i < prefix.len() { prefix[i] } else { cycle[i - prefix.len()] };
+        let succ_pos = |i: usize| if i + 1 == len { prefix.len() } else { i + 1 };
+        let node = |q: u32, i: usize| q as usize * len + i;
+        let total = self.states() * len;
+        // Product edges from (q, i) on the letter at i.
+        let successors = |v: usize| -> Vec<(usize, bool)> {
+            let (q, i) = (v / len, v % len);
+            self.edges[q]
+                .iter()
+                .filter(|(l, _, _)| *l == letter(i))
+                .map(|&(_, target, acc)| (node(target, succ_pos(i)), acc))
+                .collect()
+        };
+        // Tarjan's SCCs, iteratively, from the initial node.
+        let mut index = vec![usize::MAX; total];
+        let mut low = vec![0usize; total];
+        let mut on_stack = vec![false; total];
+        let mut stack: Vec<usize> = Vec::new();
+        let mut component = vec![usize::MAX; total];
+        let mut components = 0;
+        let mut counter = 0;
+        // Frames: the node, its successors, the next successor to visit.
+        type Frame = (usize, Vec<(usize, bool)>, usize);
+        let mut call: Vec<Frame> = Vec::new();
+        let root = node(0, 0);
+        index[root] = counter;
+        low[root] = counter;
+        counter += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        call.push((root, successors(root), 0));
+        while let Some(frame) = call.last_mut() {
+            let v = frame.0;
+            if frame.2 < frame.1.len() {
+                let (w, _) = frame.1[frame.2];
+                frame.2 += 1;
+                if index[w] == usize::MAX {
+                    index[w] = counter;
+                    low[w] = counter;
+                    counter += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    call.push((w, successors(w), 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                call.pop();
+                if let Some(parent) = call.last() {
+                    let p = parent.0;
+                    low[p] = low[p].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        component[w] = components;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    components += 1;
+                }
+            }
+        }
+        // An accepting edge inside one SCC lies on a cycle.
+        (0..total).filter(|&v| index[v] != usize::MAX).any(|v| {
+            successors(v).into_iter().any(|(w, acc)| acc && component[w] == component[v] && component[v] != usize::MAX)
+        })
+    }
+
+    /// Deterministic where claimed: at most one target per letter in every
+    /// state (all states for [`Kind::Deterministic`], the accepting
+    /// component for [`Kind::SemiDeterministic`]), and the accepting
+    /// component closed and the only place of accepting transitions.
+    pub fn check_shape(&self) -> Result<(), String> {
+        for (s, row) in self.edges.iter().enumerate() {
+            let must_be_deterministic = self.kind == Kind::Deterministic || self.accepting_component[s];
+            for pair in row.windows(2) {
+                if pair[0].0 == pair[1].0 && must_be_deterministic {
+                    return Err(format!("state {s} has two transitions on letter {}", pair[0].0));
+                }
+            }
+            for &(_, target, acc) in row {
+                if self.kind == Kind::SemiDeterministic {
+                    if self.accepting_component[s] && !self.accepting_component[target as usize] {
+                        return Err(format!("state {s} leaves the accepting component"));
+                    }
+                    if acc && !self.accepting_component[s] {
+                        return Err(format!("state {s} of the initial component has an accepting transition"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The automaton in the Hanoi Omega-Automata format (HOA v1), with
+    /// transition-based Büchi acceptance; atom `k` is `names[k]`.
+    pub fn to_hoa(&self, name: &str, names: &[String]) -> String {
+        let mut out = String::from("HOA: v1\n");
+        out.push_str(&format!("name: \"{}\"\n", name.replace('\\', "\\\\").replace('"', "\\\"")));
+        out.push_str(&format!("States: {}\nStart: 0\n", self.states().max(1)));
+        out.push_str(&format!("AP: {}", self.atoms));
+        for k in 0..self.atoms {
+            let n = names.get(k).cloned().unwrap_or_else(|| format!("p{k}"));
+            out.push_str(&format!(" \"{}\"", n.replace('\\', "\\\\").replace('"', "\\\"")));
+        }
+        out.push_str("\nacc-name: Buchi\nAcceptance: 1 Inf(0)\n");
+        let shape = match self.kind {
+            Kind::Deterministic => "deterministic",
+            Kind::SemiDeterministic => "semi-deterministic",
+        };
+        out.push_str(&format!("properties: trans-labels explicit-labels trans-acc {shape}\n--BODY--\n"));
+        let letter_label = |letter: u64| -> String {
+            if self.atoms == 0 {
+                return "t".into();
+            }
+            (0..self.atoms)
+                .map(|k| if letter >> k & 1 == 1 { format!("{k}") } else { format!("!{k}") })
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        if self.edges.is_empty() {
+            out.push_str("State: 0\n");
+        }
+        for (s, row) in self.edges.iter().enumerate() {
+            out.push_str(&format!("State: {s}\n"));
+            // One edge per (target, acceptance), its letters as a disjunction.
+            let mut groups: Vec<((u32, bool), Vec<u64>)> = Vec::new();
+            for &(letter, target, acc) in row {
+                match groups.iter_mut().find(|(k, _)| *k == (target, acc)) {
+                    Some((_, letters)) => letters.push(letter),
+                    None => groups.push(((target, acc), vec![letter])),
+                }
+            }
+            for ((target, acc), letters) in groups {
+                let label = letters.iter().map(|&l| letter_label(l)).collect::<Vec<_>>().join(" | ");
+                out.push_str(&format!("[{label}] {target}{}\n", if acc { " {0}" } else { "" }));
+            }
+        }
+        out.push_str("--END--\n");
+        out
+    }
+}
+
+/// Whether `root` holds on the lasso word `prefix · cycle^ω`, by fixpoints
+/// over its positions: the reference the automata are tested against.
+pub fn holds_on_lasso(arena: &Arena, root: Id, prefix: &[u64], cycle: &[u64]) -> bool {
+    let len = prefix.len() + cycle.len();
+    if cycle.is_empty() {
+        return false;
+    }
+    let letter = |i: usize| if i < prefix.len() { prefix[i] } else { cycle[i - prefix.len()] };
+    let next = |i: usize| if i + 1 == len { prefix.len() } else { i + 1 };
+    let mut value: HashMap<Id, Vec<bool>> = HashMap::new();
+    for id in arena.subformulas(root) {
+        // Subformulas come in id order, children before parents.
+        let v: Vec<bool> = match arena.node(id) {
+            Node::True => vec![true; len],
+            Node::False => vec![false; len],
+            Node::Lit(k, p) => (0..len).map(|i| (letter(i) >> k & 1 == 1) == p).collect(),
+            Node::And(a, b) => (0..len).map(|i| value[&a][i] && value[&b][i]).collect(),
+            Node::Or(a, b) => (0..len).map(|i| value[&a][i] || value[&b][i]).collect(),
+            Node::Next(a) => (0..len).map(|i| value[&a][next(i)]).collect(),
+            Node::Until(a, b) => {
+                // Least fixpoint of v = b | (a & X v).
+                let mut v = vec![false; len];
+                loop {
+                    let w: Vec<bool> = (0..len).map(|i| value[&b][i] || (value[&a][i] && v[next(i)])).collect();
+                    if w == v {
+                        break v;
+                    }
+                    v = w;
+                }
+            }
+            Node::Release(a, b) => {
+                // Greatest fixpoint of v = b & (a | X v).
+                let mut v = vec![true; len];
+                loop {
+                    let w: Vec<bool> = (0..len).map(|i| value[&b][i] && (value[&a][i] || v[next(i)])).collect();
+                    if w == v {
+                        break v;
+                    }
+                    v = w;
+                }
+            }
+        };
+        value.insert(id, v);
+    }
+    value[&root][0]
+}
