@@ -561,22 +561,88 @@ fn is_subset(a: &[Id], b: &[Id]) -> bool {
 }
 
 /// A state of the automaton.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum State {
     /// The initial component: the obligation `af(φ, u)`.
     Initial(Dnf),
-    /// The accepting component of guess `g`: the safety obligation, which
-    /// recurrence condition is awaited, and its `F (ψ[N]μ)` progress.
-    Accepting { guess: u32, safety: Dnf, waiting: u32, progress: Dnf },
+    /// The accepting component: the safety obligation, the recurrence
+    /// conditions `F (ψ[N]μ)` of the guess (states of guesses with the same
+    /// conditions are shared), which one is awaited, and its progress.
+    Accepting { safety: Dnf, recurrences: Vec<Id>, waiting: u32, progress: Dnf },
 }
 
-/// One guess `(M, N)`: the substitutions and the recurrence conditions.
+/// One guess `(M, N)`, as the accepting component needs it.
+#[derive(Clone)]
 struct Guess {
     m: BTreeSet<Id>,
     /// `G(ψ[M]ν)` for `ψ ∈ N`, conjoined.
     fg: Id,
-    /// `F(ψ[N]μ)` for `ψ ∈ M`.
+    /// `F(ψ[N]μ)` for `ψ ∈ M`, in a fixed order.
     gf: Vec<Id>,
+}
+
+/// The guesses worth making in a state: `M` and `N` range over the `U`-
+/// and `R`-subformulas of the obligation's elements only (a set naming
+/// formulas the obligation does not contain adds conditions and changes
+/// nothing else, so it accepts no more), and a guess whose conditions are
+/// false is left out.
+fn guesses_for(
+    t: &mut Translator<'_>,
+    obligation: &Dnf,
+    memo: &mut HashMap<(Vec<Id>, Vec<Id>), Option<Guess>>,
+) -> Result<Vec<Guess>, OmegaError> {
+    let mut relevant = BTreeSet::new();
+    for cube in &obligation.0 {
+        for &e in cube {
+            relevant.extend(t.arena.subformulas(e));
+        }
+    }
+    let untils: Vec<Id> = relevant.iter().copied().filter(|&i| matches!(t.arena.node(i), Node::Until(..))).collect();
+    let releases: Vec<Id> =
+        relevant.iter().copied().filter(|&i| matches!(t.arena.node(i), Node::Release(..))).collect();
+    let count = untils.len() + releases.len();
+    if count >= usize::BITS as usize || (1usize << count) > MAX_GUESSES {
+        return Err(OmegaError::TooManyGuesses(count));
+    }
+    let mut out = Vec::new();
+    for bits in 0..1usize << count {
+        let m: Vec<Id> = untils.iter().enumerate().filter(|(k, _)| bits >> k & 1 == 1).map(|(_, &u)| u).collect();
+        let n: Vec<Id> =
+            releases.iter().enumerate().filter(|(k, _)| bits >> (untils.len() + k) & 1 == 1).map(|(_, &r)| r).collect();
+        let key = (m, n);
+        if let Some(known) = memo.get(&key) {
+            out.extend(known.clone());
+            continue;
+        }
+        let m: BTreeSet<Id> = key.0.iter().copied().collect();
+        let n: BTreeSet<Id> = key.1.iter().copied().collect();
+        let (mut nu_memo, mut mu_memo) = (HashMap::new(), HashMap::new());
+        let mut fg = t.arena.tt();
+        for &r in &n {
+            let safe = t.arena.nu(r, &m, &mut nu_memo);
+            let g = t.arena.always(safe);
+            fg = t.arena.and(fg, g);
+        }
+        let mut gf: Vec<Id> = m
+            .iter()
+            .map(|&u| {
+                let c = t.arena.mu(u, &n, &mut mu_memo);
+                t.arena.eventually(c)
+            })
+            .collect();
+        // `F true` holds at once: no condition.
+        gf.retain(|&g| t.arena.node(g) != Node::True);
+        gf.sort_unstable();
+        gf.dedup();
+        let guess = if gf.iter().any(|&g| t.arena.node(g) == Node::False) || t.arena.node(fg) == Node::False {
+            None
+        } else {
+            Some(Guess { m, fg, gf })
+        };
+        out.extend(guess.clone());
+        memo.insert(key, guess);
+    }
+    Ok(out)
 }
 
 /// Translates `root` into a Büchi automaton: deterministic for safety and
@@ -587,18 +653,17 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
         return Err(OmegaError::TooManyAtoms(atoms));
     }
     let subformulas = arena.subformulas(root);
-    let untils: Vec<Id> = subformulas.iter().copied().filter(|&i| matches!(arena.node(i), Node::Until(..))).collect();
-    let releases: Vec<Id> =
-        subformulas.iter().copied().filter(|&i| matches!(arena.node(i), Node::Release(..))).collect();
+    let has_until = subformulas.iter().any(|&i| matches!(arena.node(i), Node::Until(..)));
+    let has_release = subformulas.iter().any(|&i| matches!(arena.node(i), Node::Release(..)));
     let letters = 1u64 << atoms;
     let mut t = Translator { arena, after: HashMap::new(), dnfs: HashMap::new() };
     let start = t.dnf(root)?;
 
-    if untils.is_empty() || releases.is_empty() {
+    if !has_until || !has_release {
         // Safety (no `U`): every transition that keeps the obligation
         // satisfiable is accepting. Guarantee (no `R`): the transitions into
         // `true` are.
-        let safety = untils.is_empty();
+        let safety = !has_until;
         let mut index: HashMap<Dnf, u32> = HashMap::from([(start.clone(), 0)]);
         let mut states = vec![start];
         let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
@@ -631,38 +696,8 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
         return Ok(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] });
     }
 
-    let count = untils.len() + releases.len();
-    if count >= usize::BITS as usize || (1usize << count) > MAX_GUESSES {
-        return Err(OmegaError::TooManyGuesses(count));
-    }
-    let mut guesses: Vec<Guess> = Vec::new();
-    for bits in 0..1usize << count {
-        let m: BTreeSet<Id> = untils.iter().enumerate().filter(|(k, _)| bits >> k & 1 == 1).map(|(_, &u)| u).collect();
-        let n: BTreeSet<Id> =
-            releases.iter().enumerate().filter(|(k, _)| bits >> (untils.len() + k) & 1 == 1).map(|(_, &r)| r).collect();
-        let mut nu_memo = HashMap::new();
-        let mut mu_memo = HashMap::new();
-        let mut fg = t.arena.tt();
-        for &r in &n {
-            let safe = t.arena.nu(r, &m, &mut nu_memo);
-            let g = t.arena.always(safe);
-            fg = t.arena.and(fg, g);
-        }
-        let gf: Vec<Id> = m
-            .iter()
-            .map(|&u| {
-                let c = t.arena.mu(u, &n, &mut mu_memo);
-                t.arena.eventually(c)
-            })
-            .collect();
-        // A guess whose recurrence condition is false can never accept.
-        if gf.iter().any(|&g| t.arena.node(g) == Node::False) || t.arena.node(fg) == Node::False {
-            continue;
-        }
-        guesses.push(Guess { m, fg, gf });
-    }
-
     // Explore: initial component first, jumps on every letter.
+    let mut guess_memo = HashMap::new();
     let mut index: HashMap<State, u32> = HashMap::new();
     let mut states: Vec<State> = Vec::new();
     let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
@@ -681,39 +716,50 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
     let mut s = 0;
     while s < states.len() {
         let mut row = Vec::new();
-        for letter in 0..letters {
-            match states[s].clone() {
-                State::Initial(obligation) => {
+        match states[s].clone() {
+            State::Initial(obligation) => {
+                // The accepting component's entry state of each guess at
+                // this position.
+                let mut entries = Vec::new();
+                for guess in guesses_for(&mut t, &obligation, &mut guess_memo)? {
+                    let mut memo = HashMap::new();
+                    let m = guess.m.clone();
+                    let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, &m, &mut memo))?;
+                    if safety.is_false() {
+                        continue;
+                    }
+                    let fg = t.dnf(guess.fg)?;
+                    let safety = t.and(&safety, &fg)?;
+                    if safety.is_false() {
+                        continue;
+                    }
+                    let progress = match guess.gf.first() {
+                        Some(&f) => t.dnf(f)?,
+                        None => Dnf::truth(),
+                    };
+                    entries.push(State::Accepting { safety, recurrences: guess.gf.clone(), waiting: 0, progress });
+                }
+                entries.sort();
+                entries.dedup();
+                for letter in 0..letters {
                     let next = t.after(&obligation, letter)?;
                     if !next.is_false() {
                         row.push((letter, intern(State::Initial(next), &mut states)?, false));
                     }
-                    // Jump: enter the accepting component for each guess,
-                    // at this position, and read the letter there.
-                    for (g, guess) in guesses.iter().enumerate() {
-                        let mut memo = HashMap::new();
-                        let m = guess.m.clone();
-                        let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, &m, &mut memo))?;
-                        if safety.is_false() {
-                            continue;
-                        }
-                        let fg = t.dnf(guess.fg)?;
-                        let safety = t.and(&safety, &fg)?;
-                        let progress = match guess.gf.first() {
-                            Some(&f) => t.dnf(f)?,
-                            None => Dnf::truth(),
-                        };
-                        let entry = State::Accepting { guess: g as u32, safety, waiting: 0, progress };
-                        // The jump lies on no cycle: its acceptance would not
-                        // matter, and marking none keeps the initial
-                        // component free of accepting transitions.
-                        if let Some((target, _)) = step_accepting(&mut t, &guesses, &entry, letter)? {
+                    // Jump: enter the accepting component and read the
+                    // letter there. The jump lies on no cycle: its
+                    // acceptance would not matter, and marking none keeps
+                    // the initial component free of accepting transitions.
+                    for entry in &entries {
+                        if let Some((target, _)) = step_accepting(&mut t, entry, letter)? {
                             row.push((letter, intern(target, &mut states)?, false));
                         }
                     }
                 }
-                state @ State::Accepting { .. } => {
-                    if let Some((target, accepting)) = step_accepting(&mut t, &guesses, &state, letter)? {
+            }
+            state @ State::Accepting { .. } => {
+                for letter in 0..letters {
+                    if let Some((target, accepting)) = step_accepting(&mut t, &state, letter)? {
                         row.push((letter, intern(target, &mut states)?, accepting));
                     }
                 }
@@ -730,32 +776,28 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
 
 /// One step of the accepting component: the successor and whether the
 /// transition is accepting, or `None` when the safety obligation fails.
-fn step_accepting(
-    t: &mut Translator<'_>,
-    guesses: &[Guess],
-    state: &State,
-    letter: u64,
-) -> Result<Option<(State, bool)>, OmegaError> {
-    let State::Accepting { guess, safety, waiting, progress } = state else { return Ok(None) };
+fn step_accepting(t: &mut Translator<'_>, state: &State, letter: u64) -> Result<Option<(State, bool)>, OmegaError> {
+    let State::Accepting { safety, recurrences, waiting, progress } = state else { return Ok(None) };
     let next_safety = t.after(safety, letter)?;
     if next_safety.is_false() {
         return Ok(None);
     }
-    let gf = &guesses[*guess as usize].gf;
-    if gf.is_empty() {
-        let target = State::Accepting { guess: *guess, safety: next_safety, waiting: 0, progress: Dnf::truth() };
+    if recurrences.is_empty() {
+        let target =
+            State::Accepting { safety: next_safety, recurrences: Vec::new(), waiting: 0, progress: Dnf::truth() };
         return Ok(Some((target, true)));
     }
     let next_progress = t.after(progress, letter)?;
     let (waiting, progress, accepting) = if next_progress.is_true() {
         // This condition holds: wait for the next; the round completes at
         // the last one.
-        let w = (*waiting as usize + 1) % gf.len();
-        (w as u32, t.dnf(gf[w])?, w == 0)
+        let w = (*waiting as usize + 1) % recurrences.len();
+        (w as u32, t.dnf(recurrences[w])?, w == 0)
     } else {
         (*waiting, next_progress, false)
     };
-    Ok(Some((State::Accepting { guess: *guess, safety: next_safety, waiting, progress }, accepting)))
+    let target = State::Accepting { safety: next_safety, recurrences: recurrences.clone(), waiting, progress };
+    Ok(Some((target, accepting)))
 }
 
 impl Buchi {
