@@ -233,65 +233,52 @@ impl Arena {
 
     /// `ψ[M]ν`: `U`-subformulas in `m` become weak untils, the others false.
     fn nu(&mut self, id: Id, m: &BTreeSet<Id>, memo: &mut HashMap<Id, Id>) -> Id {
-        if let Some(&r) = memo.get(&id) {
-            return r;
-        }
-        let r = match self.node(id) {
-            Node::True | Node::False | Node::Lit(..) => id,
-            Node::And(a, b) => {
-                let (a, b) = (self.nu(a, m, memo), self.nu(b, m, memo));
-                self.and(a, b)
-            }
-            Node::Or(a, b) => {
-                let (a, b) = (self.nu(a, m, memo), self.nu(b, m, memo));
-                self.or(a, b)
-            }
-            Node::Next(a) => {
-                let a = self.nu(a, m, memo);
-                self.next(a)
-            }
-            Node::Release(a, b) => {
-                let (a, b) = (self.nu(a, m, memo), self.nu(b, m, memo));
-                self.release(a, b)
-            }
-            Node::Until(a, b) if m.contains(&id) => {
-                let (a, b) = (self.nu(a, m, memo), self.nu(b, m, memo));
-                self.weak_until(a, b)
-            }
-            Node::Until(..) => self.ff(),
-        };
-        memo.insert(id, r);
-        r
+        self.rebuild(id, memo, &mut |arena, original, node, a, b| match node {
+            Node::Until(..) if m.contains(&original) => arena.weak_until(a, b),
+            Node::Until(..) => arena.ff(),
+            _ => arena.release(a, b),
+        })
     }
 
     /// `ψ[N]μ`: `R`-subformulas in `n` become true, the others strong
     /// releases.
     fn mu(&mut self, id: Id, n: &BTreeSet<Id>, memo: &mut HashMap<Id, Id>) -> Id {
+        self.rebuild(id, memo, &mut |arena, original, node, a, b| match node {
+            Node::Release(..) if n.contains(&original) => arena.tt(),
+            Node::Release(..) => arena.strong_release(a, b),
+            _ => arena.until(a, b),
+        })
+    }
+
+    /// `id` rebuilt bottom-up, each `U`/`R` node replaced by what `temporal`
+    /// makes of it (given the original node and its rebuilt operands).
+    fn rebuild(
+        &mut self,
+        id: Id,
+        memo: &mut HashMap<Id, Id>,
+        temporal: &mut dyn FnMut(&mut Arena, Id, Node, Id, Id) -> Id,
+    ) -> Id {
         if let Some(&r) = memo.get(&id) {
             return r;
         }
-        let r = match self.node(id) {
+        let node = self.node(id);
+        let r = match node {
             Node::True | Node::False | Node::Lit(..) => id,
             Node::And(a, b) => {
-                let (a, b) = (self.mu(a, n, memo), self.mu(b, n, memo));
+                let (a, b) = (self.rebuild(a, memo, temporal), self.rebuild(b, memo, temporal));
                 self.and(a, b)
             }
             Node::Or(a, b) => {
-                let (a, b) = (self.mu(a, n, memo), self.mu(b, n, memo));
+                let (a, b) = (self.rebuild(a, memo, temporal), self.rebuild(b, memo, temporal));
                 self.or(a, b)
             }
             Node::Next(a) => {
-                let a = self.mu(a, n, memo);
+                let a = self.rebuild(a, memo, temporal);
                 self.next(a)
             }
-            Node::Until(a, b) => {
-                let (a, b) = (self.mu(a, n, memo), self.mu(b, n, memo));
-                self.until(a, b)
-            }
-            Node::Release(..) if n.contains(&id) => self.tt(),
-            Node::Release(a, b) => {
-                let (a, b) = (self.mu(a, n, memo), self.mu(b, n, memo));
-                self.strong_release(a, b)
+            Node::Until(a, b) | Node::Release(a, b) => {
+                let (a, b) = (self.rebuild(a, memo, temporal), self.rebuild(b, memo, temporal));
+                temporal(self, id, node, a, b)
             }
         };
         memo.insert(id, r);
