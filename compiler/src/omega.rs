@@ -680,7 +680,7 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
             s += 1;
         }
         let n = edges.len();
-        return Ok(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] });
+        return Ok(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] }.reduced());
     }
 
     // Explore: initial component first, jumps on every letter.
@@ -758,7 +758,7 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
         s += 1;
     }
     let accepting_component = states.iter().map(|s| matches!(s, State::Accepting { .. })).collect();
-    Ok(Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component })
+    Ok(Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component }.reduced())
 }
 
 /// One step of the accepting component: the successor and whether the
@@ -813,61 +813,99 @@ impl Buchi {
                 .map(|&(_, target, acc)| (node(target, succ_pos(i)), acc))
                 .collect()
         };
-        // Tarjan's SCCs, iteratively, from the initial node.
-        let mut index = vec![usize::MAX; total];
-        let mut low = vec![0usize; total];
-        let mut on_stack = vec![false; total];
-        let mut stack: Vec<usize> = Vec::new();
-        let mut component = vec![usize::MAX; total];
-        let mut components = 0;
-        let mut counter = 0;
-        // Frames: the node, its successors, the next successor to visit.
-        type Frame = (usize, Vec<(usize, bool)>, usize);
-        let mut call: Vec<Frame> = Vec::new();
-        let root = node(0, 0);
-        index[root] = counter;
-        low[root] = counter;
-        counter += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        call.push((root, successors(root), 0));
-        while let Some(frame) = call.last_mut() {
-            let v = frame.0;
-            if frame.2 < frame.1.len() {
-                let (w, _) = frame.1[frame.2];
-                frame.2 += 1;
-                if index[w] == usize::MAX {
-                    index[w] = counter;
-                    low[w] = counter;
-                    counter += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    call.push((w, successors(w), 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-            } else {
-                call.pop();
-                if let Some(parent) = call.last() {
-                    let p = parent.0;
-                    low[p] = low[p].min(low[v]);
-                }
-                if low[v] == index[v] {
-                    while let Some(w) = stack.pop() {
-                        on_stack[w] = false;
-                        component[w] = components;
-                        if w == v {
-                            break;
-                        }
-                    }
-                    components += 1;
+        let component = components(total, &[node(0, 0)], &|v| successors(v).into_iter().map(|(w, _)| w).collect());
+        // An accepting edge inside one SCC lies on a cycle.
+        (0..total).filter(|&v| component[v] != usize::MAX).any(|v| {
+            successors(v).into_iter().any(|(w, acc)| acc && component[w] == component[v] && component[v] != usize::MAX)
+        })
+    }
+
+    /// The same language with fewer states: states from which no accepting
+    /// cycle is reachable are removed, then states with the same future
+    /// are merged (the coarsest bisimulation that respects the letters, the
+    /// acceptance marks and the two components, found by partition
+    /// refinement). Determinism where it was is kept: bisimilar states of
+    /// a deterministic part have bisimilar successors.
+    pub fn reduced(&self) -> Buchi {
+        let n = self.states();
+        if n == 0 {
+            return self.clone();
+        }
+        // Useful states reach an SCC with an accepting edge inside it.
+        let component = components(n, &[0], &|v| self.edges[v].iter().map(|&(_, t, _)| t as usize).collect::<Vec<_>>());
+        let mut good_component = std::collections::HashSet::new();
+        for (v, row) in self.edges.iter().enumerate() {
+            for &(_, t, acc) in row {
+                if acc && component[v] != usize::MAX && component[v] == component[t as usize] {
+                    good_component.insert(component[v]);
                 }
             }
         }
-        // An accepting edge inside one SCC lies on a cycle.
-        (0..total).filter(|&v| index[v] != usize::MAX).any(|v| {
-            successors(v).into_iter().any(|(w, acc)| acc && component[w] == component[v] && component[v] != usize::MAX)
-        })
+        let mut useful: Vec<bool> = (0..n).map(|v| good_component.contains(&component[v])).collect();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for v in 0..n {
+                if !useful[v] && component[v] != usize::MAX && self.edges[v].iter().any(|&(_, t, _)| useful[t as usize])
+                {
+                    useful[v] = true;
+                    changed = true;
+                }
+            }
+        }
+        // Partition refinement, starting from the components.
+        let mut class: Vec<usize> = (0..n).map(|v| usize::from(self.accepting_component[v])).collect();
+        let mut classes = class.iter().collect::<std::collections::HashSet<_>>().len();
+        loop {
+            let mut ids: HashMap<(usize, Vec<(u64, usize, bool)>), usize> = HashMap::new();
+            let next: Vec<usize> = (0..n)
+                .map(|v| {
+                    let mut signature: Vec<(u64, usize, bool)> = self.edges[v]
+                        .iter()
+                        .filter(|&&(_, t, _)| useful[t as usize])
+                        .map(|&(l, t, acc)| (l, class[t as usize], acc))
+                        .collect();
+                    signature.sort_unstable();
+                    signature.dedup();
+                    let key = (class[v], signature);
+                    let fresh = ids.len();
+                    *ids.entry(key).or_insert(fresh)
+                })
+                .collect();
+            let count = ids.len();
+            class = next;
+            if count == classes {
+                break;
+            }
+            classes = count;
+        }
+        // The quotient, numbered breadth first from the initial state.
+        let mut number: HashMap<usize, u32> = HashMap::from([(class[0], 0)]);
+        let mut representatives = vec![0usize];
+        let mut edges = Vec::new();
+        let mut accepting_component = Vec::new();
+        let mut k = 0;
+        while k < representatives.len() {
+            let v = representatives[k];
+            let mut row: Vec<(u64, u32, bool)> = Vec::new();
+            for &(l, t, acc) in &self.edges[v] {
+                if !useful[t as usize] {
+                    continue;
+                }
+                let c = class[t as usize];
+                let id = *number.entry(c).or_insert_with(|| {
+                    representatives.push(t as usize);
+                    representatives.len() as u32 - 1
+                });
+                row.push((l, id, acc));
+            }
+            row.sort_unstable();
+            row.dedup();
+            edges.push(row);
+            accepting_component.push(self.accepting_component[v]);
+            k += 1;
+        }
+        Buchi { atoms: self.atoms, edges, kind: self.kind, accepting_component }
     }
 
     /// Deterministic where claimed: at most one target per letter in every
@@ -943,6 +981,65 @@ impl Buchi {
         out.push_str("--END--\n");
         out
     }
+}
+
+/// Tarjan's strongly connected components of the nodes reachable from
+/// `roots` (iteratively: automata may be large): each node's component
+/// number, `usize::MAX` for nodes not reached.
+fn components(total: usize, roots: &[usize], successors: &dyn Fn(usize) -> Vec<usize>) -> Vec<usize> {
+    let mut index = vec![usize::MAX; total];
+    let mut low = vec![0usize; total];
+    let mut on_stack = vec![false; total];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut component = vec![usize::MAX; total];
+    let (mut count, mut counter) = (0, 0);
+    // Frames: the node, its successors, the next successor to visit.
+    let mut call: Vec<(usize, Vec<usize>, usize)> = Vec::new();
+    for &root in roots {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        index[root] = counter;
+        low[root] = counter;
+        counter += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        call.push((root, successors(root), 0));
+        while let Some(frame) = call.last_mut() {
+            let v = frame.0;
+            if frame.2 < frame.1.len() {
+                let w = frame.1[frame.2];
+                frame.2 += 1;
+                if index[w] == usize::MAX {
+                    index[w] = counter;
+                    low[w] = counter;
+                    counter += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    call.push((w, successors(w), 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                call.pop();
+                if let Some(parent) = call.last() {
+                    let p = parent.0;
+                    low[p] = low[p].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        component[w] = count;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    count += 1;
+                }
+            }
+        }
+    }
+    component
 }
 
 /// Whether `root` holds on the lasso word `prefix · cycle^ω`, by fixpoints
