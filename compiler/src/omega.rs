@@ -857,7 +857,9 @@ impl Buchi {
         let mut class: Vec<usize> = (0..n).map(|v| usize::from(self.accepting_component[v])).collect();
         let mut classes = class.iter().collect::<std::collections::HashSet<_>>().len();
         loop {
-            let mut ids: HashMap<(usize, Vec<(u64, usize, bool)>), usize> = HashMap::new();
+            // A state's class and its edges (letter, target class, mark).
+            type Signature = (usize, Vec<(u64, usize, bool)>);
+            let mut ids: HashMap<Signature, usize> = HashMap::new();
             let next: Vec<usize> = (0..n)
                 .map(|v| {
                     let mut signature: Vec<(u64, usize, bool)> = self.edges[v]
@@ -994,7 +996,8 @@ fn components(total: usize, roots: &[usize], successors: &dyn Fn(usize) -> Vec<u
     let mut component = vec![usize::MAX; total];
     let (mut count, mut counter) = (0, 0);
     // Frames: the node, its successors, the next successor to visit.
-    let mut call: Vec<(usize, Vec<usize>, usize)> = Vec::new();
+    type Frame = (usize, Vec<usize>, usize);
+    let mut call: Vec<Frame> = Vec::new();
     for &root in roots {
         if index[root] != usize::MAX {
             continue;
