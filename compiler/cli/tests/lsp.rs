@@ -11,16 +11,17 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(60);
 
+/// The URI the server writes for `path` (its percent-encoding is tested
+/// in the server's own unit tests).
 fn uri(path: &Path) -> String {
-    let mut s = String::from("file://");
-    for b in path.to_str().unwrap().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            s.push(b as char);
-        } else {
-            s.push_str(&format!("%{b:02X}"));
-        }
-    }
-    s
+    rwc::lsp::file_uri(path).unwrap()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = common::temp(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 fn start(root: &Path) -> Client {
@@ -82,8 +83,7 @@ fn broken() -> String {
 
 #[test]
 fn an_editor_session_over_json_rpc() {
-    let dir = common::temp("lsp-session");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("lsp-session");
     let path = dir.join("task é.rw");
     let broken = broken();
     std::fs::write(&path, &broken).unwrap();
@@ -224,8 +224,7 @@ fn an_editor_session_over_json_rpc() {
 
 #[test]
 fn modules_refresh_their_importers_and_stdlib_opens_read_only() {
-    let dir = common::temp("lsp-modules");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("lsp-modules");
     let module = dir.join("helpers.rw");
     let spec = dir.join("main.rw");
     let module_text = "fn bonus(x: f32) -> f32 = x * 2.0\n";
@@ -348,8 +347,7 @@ fn modules_refresh_their_importers_and_stdlib_opens_read_only() {
 
 #[test]
 fn exit_without_shutdown_is_exit_code_1() {
-    let dir = common::temp("lsp-exit");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("lsp-exit");
     let mut client = start(&dir);
     client.notify("exit", Value::Null).unwrap();
     let mut child_status = None;
@@ -461,8 +459,7 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 /// server answers every request and exits cleanly.
 #[test]
 fn a_thousand_mutated_documents_neither_crash_nor_hang() {
-    let dir = common::temp("lsp-robust");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("lsp-robust");
     let examples: Vec<String> =
         ["office", "delivery_ltlf", "grpo_composite", "longform_acerl", "patterns_ltlf", "swe_agent_gra"]
             .iter()
@@ -584,8 +581,7 @@ fn bench_lsp_reports_fast_and_solver_latencies() {
 /// full diagnostics never arrive after the new version's.
 #[test]
 fn an_edit_abandons_the_running_solver_check() {
-    let dir = common::temp("lsp-cancel");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("lsp-cancel");
     // The slowest example to verify (about a second in a release build).
     let text = std::fs::read_to_string(common::root().join("examples/carl_driving.rw")).unwrap();
     let path = dir.join("carl.rw");
@@ -618,8 +614,7 @@ fn an_edit_abandons_the_running_solver_check() {
 /// Windows line ends: positions count lines as the editor does.
 #[test]
 fn crlf_documents_get_the_right_positions() {
-    let dir = common::temp("lsp-crlf");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("lsp-crlf");
     let doc = uri(&dir.join("crlf.rw"));
     let text = "input speed: f32\r\nprops p\r\nreward = speed + nope\r\n";
     let mut client = start(&dir);
@@ -646,8 +641,7 @@ fn crlf_documents_get_the_right_positions() {
 /// "did you mean `speed`?" becomes a quick fix.
 #[test]
 fn misspelt_names_have_a_quick_fix() {
-    let dir = common::temp("lsp-fix");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("lsp-fix");
     let doc = uri(&dir.join("fix.rw"));
     let text =
         "input speed: f32\nmachine task {\n  start a\n  a -> b when speed > 1.0\n}\nreward = sped * 2.0 + task.rewad\n";
