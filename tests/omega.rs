@@ -8,7 +8,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use rw_compiler::omega::{Arena, Id, Kind, holds_on_lasso, translate};
+use rw_compiler::omega::{Arena, Id, Kind, Node, holds_on_lasso, translate};
 use rw_tests::Rng;
 
 /// A random formula of depth at most `depth` over `atoms` atoms, with
@@ -70,7 +70,7 @@ fn random_word(rng: &mut Rng, len: usize, atoms: u32) -> Vec<u64> {
 fn automata_agree_with_the_fixpoint_semantics_on_lasso_words() {
     let count: usize = std::env::var("RW_OMEGA_FORMULAS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     let mut rng = Rng(0x0e6a_2026);
-    let (mut translated, mut words, mut semi) = (0, 0, 0);
+    let (mut translated, mut words, mut semi, mut hard) = (0, 0, 0, 0);
     for n in 0..count {
         let mut arena = Arena::new();
         let atoms = 2 + (n % 3) as u32;
@@ -78,6 +78,11 @@ fn automata_agree_with_the_fixpoint_semantics_on_lasso_words() {
         let Ok(automaton) = translate(&mut arena, f) else { continue };
         translated += 1;
         semi += usize::from(automaton.kind == Kind::SemiDeterministic);
+        // Both `U` and `R`: neither safety nor guarantee syntactically.
+        let nodes: Vec<Node> = arena.subformulas(f).into_iter().map(|i| arena.node(i)).collect();
+        hard += usize::from(
+            nodes.iter().any(|n| matches!(n, Node::Until(..))) && nodes.iter().any(|n| matches!(n, Node::Release(..))),
+        );
         automaton.check_shape().unwrap_or_else(|e| panic!("{}: {e}", arena.spot_text(f)));
         for _ in 0..60 {
             let (prefix_len, cycle_len) = (rng.below(4), 1 + rng.below(4));
@@ -99,8 +104,11 @@ fn automata_agree_with_the_fixpoint_semantics_on_lasso_words() {
         }
     }
     assert!(translated * 10 >= count * 9, "only {translated} of {count} formulas translated");
-    assert!(semi * 4 >= translated, "only {semi} limit-deterministic automata: the generator is too tame");
-    eprintln!("{translated} formulas, {words} lasso words agreed ({semi} limit-deterministic automata)");
+    assert!(hard * 4 >= translated, "only {hard} formulas with both `U` and `R`: the generator is too tame");
+    assert!(semi > 0, "no limit-deterministic automaton: the generator is too tame");
+    eprintln!(
+        "{translated} formulas ({hard} with both `U` and `R`), {words} lasso words agreed ({semi} limit-deterministic automata)"
+    );
 }
 
 #[test]

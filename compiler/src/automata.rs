@@ -15,7 +15,7 @@ use crate::syntax::ast::{self, BinOp, Expr, ExprKind, UnOp, expr_text};
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use rw_runtime::artifact::{Cube, MAX_ATOMS, MAX_DENSE_ATOMS, NO_EDGE, Transitions};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 /// Index of a state in an automaton (its number in LANGUAGE.md's order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,6 +116,22 @@ pub struct Automaton {
     /// Accepting states of an LTLf automaton; `None` for reward machines,
     /// whose goals are derived from their edges.
     pub accepting: Option<Vec<bool>>,
+    /// For an `ltl` formula: its Büchi automaton and how it was built.
+    pub omega: Option<OmegaInfo>,
+}
+
+/// What an `ltl` automaton was built from (for `--explain`, `inspect` and
+/// HOA export).
+#[derive(Clone, Debug)]
+pub struct OmegaInfo {
+    /// The translation's Büchi automaton (transition-based acceptance).
+    pub buchi: crate::omega::Buchi,
+    /// The formula's class in the Manna–Pnueli hierarchy.
+    pub class: crate::omega::Class,
+    /// Jump choices the agent has (0 for a deterministic automaton).
+    pub jumps: usize,
+    /// Milliseconds the translation took.
+    pub millis: f64,
 }
 
 /// An edge in machine order, for analyses that do not walk the graph.
@@ -152,6 +168,7 @@ impl Automaton {
             priority: m.priority.is_some(),
             strict: m.strict.is_some(),
             accepting: None,
+            omega: None,
         };
         let mut order = 0;
         for edge in &m.edges {
@@ -483,6 +500,97 @@ impl Automaton {
             priority: false,
             strict: false,
             accepting: Some(dfa.accepting.clone()),
+            omega: None,
+        }
+    }
+
+    /// An `ltl` formula's Büchi automaton as a deterministic automaton with
+    /// state-based acceptance, over the formula's atoms and then one atom
+    /// `jump == k` per jump choice. A state is a Büchi state with one bit:
+    /// whether the transition into it was accepting (so `.accepting` is "this
+    /// step took an accepting transition"); a sink, the last state, takes
+    /// the letters on which every run dies. Edges are in `priority` order:
+    /// first, per choice `k`, the letters on which the `k`-th jump exists
+    /// (jump targets in increasing order), then the deterministic successor,
+    /// which is also taken when the choice is 0 or out of range.
+    pub fn from_buchi(name: &str, buchi: &crate::omega::Buchi, atoms: Vec<Expr>, jump_atoms: Vec<Expr>) -> Automaton {
+        let letters = 1u64 << buchi.atoms;
+        let formula_atoms = buchi.atoms;
+        // (Büchi state or sink, entered by an accepting transition).
+        let sink = buchi.states() as u32;
+        let mut index: HashMap<(u32, bool), u32> = HashMap::new();
+        let mut states: Vec<(u32, bool)> = vec![(0, false)];
+        index.insert((0, false), 0);
+        // Per state: the deterministic successor and the jumps, per letter.
+        let mut rows: Vec<Vec<((u32, bool), Vec<(u32, bool)>)>> = Vec::new();
+        let mut s = 0;
+        while s < states.len() {
+            let (q, _) = states[s];
+            let mut row = Vec::with_capacity(letters as usize);
+            for letter in 0..letters {
+                let successors: Vec<(u32, bool)> = if q == sink {
+                    Vec::new()
+                } else {
+                    buchi.edges[q as usize].iter().filter(|e| e.0 == letter).map(|e| (e.1, e.2)).collect()
+                };
+                let from_initial = q != sink && !buchi.accepting_component[q as usize];
+                let (stay, jumps): (Vec<_>, Vec<_>) = successors
+                    .into_iter()
+                    .partition(|&(t, _)| !from_initial || !buchi.accepting_component[t as usize]);
+                let stay = stay.first().copied().unwrap_or((sink, false));
+                row.push((stay, jumps));
+            }
+            for key in row.iter().flat_map(|(stay, jumps)| std::iter::once(stay).chain(jumps)) {
+                if !index.contains_key(key) {
+                    index.insert(*key, states.len() as u32);
+                    states.push(*key);
+                }
+            }
+            rows.push(row);
+            s += 1;
+        }
+        let mut graph = DiGraph::new();
+        for (k, &(q, accepting)) in states.iter().enumerate() {
+            let label = if q == sink { "sink".to_string() } else { format!("{k}") };
+            let _ = accepting;
+            graph.add_node(StateData { name: label, terminal: false });
+        }
+        let mut all_atoms: Vec<Atom> = atoms.into_iter().map(|e| Atom { text: expr_text(&e), expr: e }).collect();
+        all_atoms.extend(jump_atoms.iter().map(|e| Atom { text: expr_text(e), expr: e.clone() }));
+        let jump_choices = jump_atoms.len();
+        let mut order = 0;
+        let mut add = |graph: &mut DiGraph<StateData, EdgeData>, from: usize, to: u32, guard: Guard| {
+            let data =
+                EdgeData { guard, reward: None, order, span: Span::new(crate::source::FileId(0), 0, 0), never: false };
+            graph.add_edge(NodeIndex::new(from), NodeIndex::new(to as usize), data);
+            order += 1;
+        };
+        for (from, row) in rows.iter().enumerate() {
+            for choice in 0..jump_choices {
+                let targets: std::collections::BTreeSet<u32> =
+                    row.iter().filter_map(|(_, jumps)| jumps.get(choice)).map(|key| index[key]).collect();
+                for to in targets {
+                    let letters: Vec<u64> =
+                        (0..letters).filter(|&l| row[l as usize].1.get(choice).map(|key| index[key]) == Some(to)).collect();
+                    let jump = Guard::Atom((formula_atoms + choice) as u32);
+                    add(&mut graph, from, to, Guard::And(Box::new(jump), Box::new(cover(&letters, formula_atoms))));
+                }
+            }
+            let targets: std::collections::BTreeSet<u32> = row.iter().map(|(stay, _)| index[stay]).collect();
+            for to in targets {
+                let letters: Vec<u64> = (0..letters).filter(|&l| index[&row[l as usize].0] == to).collect();
+                add(&mut graph, from, to, cover(&letters, formula_atoms));
+            }
+        }
+        Automaton {
+            name: name.to_string(),
+            graph,
+            start: StateId(0),
+            atoms: all_atoms,
+            priority: true,
+            strict: false,
+            accepting: Some(states.iter().map(|&(_, accepting)| accepting).collect()),
+            omega: None,
         }
     }
 
@@ -543,11 +651,15 @@ pub fn check_machines(program: &Program) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (index, decl) in program.decls.iter().enumerate() {
         if let DeclKind::Formula(f) = &decl.kind
-            && f.kind == ast::FormulaKind::Ltlf
             && !f.is_pattern()
-            && let Err(d) = ltlf_automaton(program, f)
         {
-            out.push(d);
+            let translated = match f.kind {
+                ast::FormulaKind::Ltlf => ltlf_automaton(program, f),
+                ast::FormulaKind::Ltl => ltl_automaton(program, f),
+            };
+            if let Err(d) = translated {
+                out.push(d);
+            }
         }
         if let DeclKind::Machine(m) = &decl.kind {
             let states = program.machine_states.get(&crate::sema::DeclId(index as u32)).cloned().unwrap_or_default();
@@ -664,6 +776,96 @@ fn translate_formula(program: &Program, f: &ast::FormulaDecl) -> crate::sema::Lt
         .primary(f.formula.span, "this formula")
         .help("split it into several `ltlf` items, or use fewer distinct props and comparisons")),
     }
+}
+
+/// Translates an `ltl` formula into its automaton (cached per formula; the
+/// edges proved never taken are marked afresh).
+pub fn ltl_automaton(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, Diagnostic> {
+    let cached = program.ltl_cache.lock().ok().and_then(|cache| cache.get(&f.name.name).cloned());
+    let translated = match cached {
+        Some(t) => t,
+        None => {
+            let t = translate_ltl(program, f);
+            if let Ok(mut cache) = program.ltl_cache.lock() {
+                cache.insert(f.name.name.clone(), t.clone());
+            }
+            t
+        }
+    };
+    translated.map(|mut automaton| {
+        automaton.mark_never_taken(program);
+        automaton
+    })
+}
+
+/// Most jump choices an `ltl` automaton may offer the agent in one step
+/// (each is an atom `jump == k` of the transition tables).
+pub const MAX_JUMPS: usize = 16;
+
+fn translate_ltl(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, Diagnostic> {
+    let started = std::time::Instant::now();
+    let patterns = |name: &str| -> Option<(Vec<String>, ast::Formula)> {
+        match &program.decl(program.lookup(name)?).kind {
+            DeclKind::Formula(p) if p.is_pattern() => {
+                Some((p.params.iter().map(|x| x.name.clone()).collect(), p.formula.clone()))
+            }
+            _ => None,
+        }
+    };
+    let mut atoms: Vec<Expr> = Vec::new();
+    let mut atom = |e: &Expr| -> u32 {
+        let text = expr_text(e);
+        match atoms.iter().position(|a| expr_text(a) == text) {
+            Some(k) => k as u32,
+            None => {
+                atoms.push(e.clone());
+                atoms.len() as u32 - 1
+            }
+        }
+    };
+    let mut arena = crate::omega::Arena::new();
+    let root = crate::omega::from_formula(&mut arena, &f.formula, &mut atom, &patterns, &[]);
+    let too_large = |e: &dyn std::fmt::Display| {
+        Diagnostic::error(code::AUTOMATON_LIMIT, format!("`ltl {}` is too large to translate: {e}", f.name.name))
+            .primary(f.formula.span, "this formula")
+            .help("split it into several `ltl` items, or use fewer distinct props and comparisons")
+    };
+    let buchi = crate::omega::translate(&mut arena, root).map_err(|e| too_large(&e))?;
+    let class = arena.syntactic_class(root);
+    let jumps = buchi.jump_choices();
+    if jumps > MAX_JUMPS {
+        return Err(too_large(&format!(
+            "its limit-deterministic automaton offers {jumps} jumps in one step; the limit is {MAX_JUMPS}"
+        )));
+    }
+    let jump_atoms = match (&f.jump, jumps) {
+        (_, 0) => Vec::new(),
+        (Some(input), k) => (1..=k)
+            .map(|choice| {
+                let span = input.span;
+                let name = Expr { kind: ExprKind::Name(input.clone()), span };
+                let value = Expr { kind: ExprKind::Int(choice as i64), span };
+                Expr { kind: ExprKind::Binary(BinOp::Eq, Box::new(name), Box::new(value)), span }
+            })
+            .collect(),
+        (None, _) => {
+            return Err(Diagnostic::error(
+                code::LTL_NEEDS_JUMP,
+                format!("`ltl {}` needs the agent to choose when to jump", f.name.name),
+            )
+            .primary(f.formula.span, format!("a {} formula: no deterministic Büchi automaton is built for it", class.name()))
+            .note(format!(
+                "its automaton is limit-deterministic: in some steps the agent picks one of up to {jumps} jumps into the accepting part, as the ε-actions of LCRL and Hahn et al. 2019"
+            ))
+            .help(format!(
+                "declare `input {0}_jump: i32` and write `ltl {0} = ... jump {0}_jump` (0 stays, k takes the k-th jump)",
+                f.name.name
+            )));
+        }
+    };
+    let mut automaton = Automaton::from_buchi(&f.name.name, &buchi, atoms, jump_atoms);
+    automaton.omega = Some(OmegaInfo { buchi, class, jumps, millis: started.elapsed().as_secs_f64() * 1e3 });
+    Ok(automaton)
 }
 
 fn is_bool(program: &Program, e: &Expr) -> bool {

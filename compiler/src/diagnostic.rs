@@ -172,7 +172,7 @@ codes! {
     TERMINAL_EDGE = "RW0403", "edge out of a terminal state",
         "Terminal states absorb with reward 0; an edge that leaves one is an error.";
     UNSUPPORTED = "RW0404", "not supported yet",
-        "The construct is part of the language but its compilation is a later milestone (infinite-trace `ltl`). The message points at the supported alternative.";
+        "The construct is part of the language but is not compiled in this position (`last` in an infinite-trace `ltl` formula, where there is no last step). The message points at the supported alternative.";
     BAD_CONSTRAINT = "RW0405", "malformed constraint",
         "A `constraint` needs a comparison `x <= c` or `x >= c` with a constant `c`, a `lagrange(lr ...)` clause, and a name (`constraint NAME: ...`) when the constrained value is not a plain name.";
     CRITERIA_INPUT = "RW0406", "criteria item without a verdict input",
@@ -181,7 +181,9 @@ codes! {
     OVERLAP = "RW0501", "overlapping guards",
         "Two edges leaving the same state of a machine can match the same step (the note gives a valuation where both guards hold). Make the guards exclusive, or declare the machine `priority` so that the first listed edge wins. Checked exactly when the guards use only props and bool inputs; guards with numeric comparisons are checked by the verifier.";
     AUTOMATON_LIMIT = "RW0502", "automaton too large",
-        "A machine's guards use more than 64 distinct atoms (props and comparisons), or with more than 12 atoms expand to more than 65,536 cases; or an `ltlf` formula uses more than 16 distinct atoms or its automaton would exceed 10,000 states before minimisation. The limits keep compilation and tables bounded.";
+        "A machine's guards use more than 64 distinct atoms (props and comparisons), or with more than 12 atoms expand to more than 65,536 cases; or an `ltlf` formula uses more than 16 distinct atoms or its automaton would exceed 10,000 states before minimisation; or an `ltl` formula uses more than 12 distinct atoms, its automaton would exceed 50,000 states or 4,096 guesses, an obligation more than 4,096 cubes, or its limit-deterministic automaton more than 16 jump choices in one step. The limits keep compilation and tables bounded.";
+    LTL_NEEDS_JUMP = "RW0504", "`ltl` formula needs a jump input",
+        "The formula has no deterministic Büchi automaton that rwc builds, so it compiles to a limit-deterministic one: in some steps the agent chooses whether and where to jump into the automaton's accepting part (the ε-actions of LCRL and of Hahn et al. 2019). Declare an `int` input and name it with `jump NAME` after the formula: 0 (or a value with no jump) stays, `k` takes the `k`-th jump. `rwc inspect` and `rwc dot` show the jumps.";
     NOT_COVERED = "RW0503", "strict machine does not cover a case",
         "A `strict` machine has a state and a valuation that no edge matches (the note gives it). Add an edge, for example a self-loop `s -> s when true` last, or drop `strict` to stay in the state with reward 0.";
     NEVER_HOLDS = "RW0505", "guard never holds",

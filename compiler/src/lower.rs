@@ -231,8 +231,12 @@ impl<'p> Lowerer<'p> {
                         Err(d) => self.diagnostics.push(d),
                     }
                 }
-                DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltlf && !f.is_pattern() => {
-                    match crate::automata::ltlf_automaton(p, f) {
+                DeclKind::Formula(f) if !f.is_pattern() => {
+                    let automaton = match f.kind {
+                        ast::FormulaKind::Ltlf => crate::automata::ltlf_automaton(p, f),
+                        ast::FormulaKind::Ltl => crate::automata::ltl_automaton(p, f),
+                    };
+                    match automaton {
                         Ok(a) => self.add_automaton(id, a),
                         Err(d) => self.diagnostics.push(d),
                     }
@@ -455,7 +459,11 @@ impl<'p> Lowerer<'p> {
         let terminal = automaton.terminal();
         let spec = &mut self.artifact.automata[a as usize];
         spec.name = automaton.name.clone();
-        spec.kind = if automaton.accepting.is_some() { AutomatonKind::Ltlf } else { AutomatonKind::Machine };
+        spec.kind = match (&automaton.omega, &automaton.accepting) {
+            (Some(_), _) => AutomatonKind::Ltl,
+            (None, Some(_)) => AutomatonKind::Ltlf,
+            (None, None) => AutomatonKind::Machine,
+        };
         spec.states = automaton.state_names();
         spec.start = automaton.start.0;
         spec.accepting = goals.clone();
@@ -788,7 +796,7 @@ impl<'p> Lowerer<'p> {
                     "terminal" => AutomatonMember::Terminal,
                     "distance" => AutomatonMember::Distance,
                     "sat" | "accepting" => AutomatonMember::Accepting,
-                    "violated" => AutomatonMember::Violated,
+                    "violated" | "rejecting" => AutomatonMember::Violated,
                     "value" => {
                         let gamma = args.and_then(|a| a.first()).and_then(|g| crate::sema::const_number(g, p));
                         match self.value_table(a, gamma.unwrap_or(1.0)) {

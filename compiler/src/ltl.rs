@@ -261,9 +261,11 @@ impl Builder {
                         let (x, y) = (sub(self, a, false), sub(self, b, true));
                         self.node(Node::And(x, y))
                     }
-                    (FBinary::Iff, _) => {
+                    (FBinary::Iff | FBinary::Xor, _) => {
                         let (pa, pb) = (sub(self, a, false), sub(self, b, false));
                         let (na, nb) = (sub(self, a, true), sub(self, b, true));
+                        // `a xor b = !(a <-> b)`.
+                        let negate = negate != (*op == FBinary::Xor);
                         let (l, r) = if negate {
                             (self.node(Node::And(pa, nb)), self.node(Node::And(na, pb)))
                         } else {
@@ -278,6 +280,17 @@ impl Builder {
                     (FBinary::Release, false) | (FBinary::Until, true) => {
                         let (x, y) = (sub(self, a, negate), sub(self, b, negate));
                         self.node(Node::Release(x, y))
+                    }
+                    // a M b = b U (a & b); !(a M b) = !b R (!a | !b)
+                    (FBinary::StrongRelease, false) => {
+                        let (x, y) = (sub(self, a, false), sub(self, b, false));
+                        let both = self.node(Node::And(x, y));
+                        self.node(Node::Until(y, both))
+                    }
+                    (FBinary::StrongRelease, true) => {
+                        let (x, y) = (sub(self, a, true), sub(self, b, true));
+                        let either = self.node(Node::Or(x, y));
+                        self.node(Node::Release(y, either))
                     }
                     // a W b = b R (a | b); !(a W b) = !b U (!a & !b)
                     (FBinary::WeakUntil, false) => {
@@ -474,7 +487,7 @@ struct Cx<'a> {
 }
 
 /// A bool expression whose top is a connective, as a formula.
-fn connectives(e: &Expr) -> Option<ast::Formula> {
+pub(crate) fn connectives(e: &Expr) -> Option<ast::Formula> {
     use ast::{BinOp, FKind, Formula, UnOp};
     let f = |x: &Expr| Box::new(connectives(x).unwrap_or(Formula { kind: FKind::Atom(x.clone()), span: x.span }));
     let kind = match &e.kind {
@@ -492,7 +505,7 @@ fn connectives(e: &Expr) -> Option<ast::Formula> {
 }
 
 /// `e` with pattern parameters replaced by their arguments.
-fn substitute(e: &Expr, subst: &[(String, Expr)]) -> Expr {
+pub(crate) fn substitute(e: &Expr, subst: &[(String, Expr)]) -> Expr {
     if subst.is_empty() {
         return e.clone();
     }

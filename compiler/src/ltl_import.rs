@@ -401,7 +401,7 @@ struct Parser {
 
 /// Words rw reads as operators or keywords in a formula.
 const RW_RESERVED: &[&str] =
-    &["X", "WX", "F", "G", "U", "R", "W", "last", "true", "false", "if", "then", "else", "any", "ltlf", "ltl"];
+    &["X", "WX", "F", "G", "U", "R", "W", "M", "xor", "last", "true", "false", "if", "then", "else", "any", "ltlf", "ltl"];
 
 /// Binding strength of binary operators (higher binds tighter) and whether
 /// they associate to the right, as each tool's grammar has it.
@@ -593,7 +593,9 @@ impl Parser {
 fn print(t: &T, min: u8, out: &mut String) {
     let (level, right) = match t {
         T::Bin(op, _, _) => match op {
-            Op::Iff => (1, false),
+            // `xor` binds between `->` and `|`; the importer writes it out,
+            // and printing it at the loosest level only adds parentheses.
+            Op::Iff | Op::Xor => (1, false),
             Op::Implies => (2, true),
             Op::Or => (3, false),
             Op::And => (4, false),
@@ -632,6 +634,8 @@ fn print(t: &T, min: u8, out: &mut String) {
                 Op::Until => "U",
                 Op::Release => "R",
                 Op::WeakUntil => "W",
+                Op::StrongRelease => "M",
+                Op::Xor => "xor",
             };
             let (left_min, right_min) = if right { (level + 1, level) } else { (level, level + 1) };
             print(a, left_min, out);

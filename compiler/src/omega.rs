@@ -40,6 +40,8 @@
 //! Bounded work: [`MAX_ATOMS`] atoms, [`MAX_GUESSES`] guesses, [`MAX_STATES`]
 //! states and [`MAX_CUBES`] cubes per obligation.
 
+use crate::ltl::Patterns;
+use crate::syntax::ast::{self, Expr, ExprKind, FBinary, FKind, FUnary};
 use std::collections::{BTreeSet, HashMap};
 
 /// Distinct atoms a formula may use (the automaton reads `2^k` letters).
@@ -65,6 +67,66 @@ pub enum Node {
     Next(Id),
     Until(Id, Id),
     Release(Id, Id),
+}
+
+/// A parsed `ltl` formula in the arena, patterns expanded: `atom` numbers
+/// its atoms (props, comparisons) in order of first appearance. On infinite
+/// traces `WX` is `X`; `last` (rejected by `sema` in `ltl`) is false.
+pub fn from_formula(
+    arena: &mut Arena,
+    f: &ast::Formula,
+    atom: &mut dyn FnMut(&Expr) -> u32,
+    patterns: Patterns<'_>,
+    subst: &[(String, Expr)],
+) -> Id {
+    let mut sub = |arena: &mut Arena, g: &ast::Formula| from_formula(arena, g, atom, patterns, subst);
+    match &f.kind {
+        FKind::True => arena.tt(),
+        FKind::False | FKind::Last => arena.ff(),
+        FKind::Paren(inner) => sub(arena, inner),
+        FKind::Atom(e) => {
+            let e = crate::ltl::substitute(e, subst);
+            // A pattern instantiated: its body with the arguments for its parameters.
+            if let ExprKind::Call(name, args) = &e.strip_parens().kind
+                && let Some((params, body)) = patterns(&name.name)
+            {
+                let inner: Vec<(String, Expr)> = params.into_iter().zip(args.iter().cloned()).collect();
+                return from_formula(arena, &body, atom, patterns, &inner);
+            }
+            // A substituted argument's connectives are formula connectives.
+            if let Some(g) = crate::ltl::connectives(&e) {
+                return from_formula(arena, &g, atom, patterns, &[]);
+            }
+            let k = atom(&e);
+            arena.lit(k, true)
+        }
+        FKind::Unary(op, inner) => {
+            let a = sub(arena, inner);
+            match op {
+                FUnary::Not => arena.not(a),
+                FUnary::Next | FUnary::WeakNext => arena.next(a),
+                FUnary::Eventually => arena.eventually(a),
+                FUnary::Always => arena.always(a),
+            }
+        }
+        FKind::Binary(op, a, b) => {
+            let (a, b) = (sub(arena, a), sub(arena, b));
+            match op {
+                FBinary::And => arena.and(a, b),
+                FBinary::Or => arena.or(a, b),
+                FBinary::Implies => arena.implies(a, b),
+                FBinary::Iff => arena.iff(a, b),
+                FBinary::Xor => {
+                    let same = arena.iff(a, b);
+                    arena.not(same)
+                }
+                FBinary::Until => arena.until(a, b),
+                FBinary::Release => arena.release(a, b),
+                FBinary::WeakUntil => arena.weak_until(a, b),
+                FBinary::StrongRelease => arena.strong_release(a, b),
+            }
+        }
+    }
 }
 
 /// Hash-consed formulas.
@@ -346,6 +408,142 @@ impl std::fmt::Display for OmegaError {
                 write!(f, "an obligation needs more than {MAX_CUBES} terms in disjunctive normal form")
             }
         }
+    }
+}
+
+/// The classes of Manna and Pnueli's temporal hierarchy, with Spot's
+/// `mp_class` letters: `Bottom` (both safety and guarantee) below safety and
+/// guarantee, obligation above both, recurrence and persistence above
+/// obligation, reactivity on top.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Bottom,
+    Safety,
+    Guarantee,
+    Obligation,
+    Recurrence,
+    Persistence,
+    Reactivity,
+}
+
+impl Class {
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Bottom => "safety and guarantee",
+            Class::Safety => "safety",
+            Class::Guarantee => "guarantee",
+            Class::Obligation => "obligation",
+            Class::Recurrence => "recurrence",
+            Class::Persistence => "persistence",
+            Class::Reactivity => "reactivity",
+        }
+    }
+
+    /// Spot's letter for the class (`spot.mp_class`).
+    pub fn spot_letter(self) -> char {
+        match self {
+            Class::Bottom => 'B',
+            Class::Safety => 'S',
+            Class::Guarantee => 'G',
+            Class::Obligation => 'O',
+            Class::Recurrence => 'R',
+            Class::Persistence => 'P',
+            Class::Reactivity => 'T',
+        }
+    }
+
+    fn from_membership(m: Membership) -> Class {
+        match m {
+            Membership { safety: true, guarantee: true, .. } => Class::Bottom,
+            Membership { safety: true, .. } => Class::Safety,
+            Membership { guarantee: true, .. } => Class::Guarantee,
+            Membership { obligation: true, .. } => Class::Obligation,
+            Membership { recurrence: true, .. } => Class::Recurrence,
+            Membership { persistence: true, .. } => Class::Persistence,
+            _ => Class::Reactivity,
+        }
+    }
+}
+
+/// Which syntactic classes a formula belongs to (each implies the ones
+/// above it: safety and guarantee imply obligation, obligation implies
+/// recurrence and persistence).
+#[derive(Clone, Copy, Debug)]
+struct Membership {
+    safety: bool,
+    guarantee: bool,
+    obligation: bool,
+    recurrence: bool,
+    persistence: bool,
+}
+
+impl Membership {
+    const ALL: Membership = Membership { safety: true, guarantee: true, obligation: true, recurrence: true, persistence: true };
+    fn both(self, other: Membership) -> Membership {
+        Membership {
+            safety: self.safety && other.safety,
+            guarantee: self.guarantee && other.guarantee,
+            obligation: self.obligation && other.obligation,
+            recurrence: self.recurrence && other.recurrence,
+            persistence: self.persistence && other.persistence,
+        }
+    }
+}
+
+impl Arena {
+    /// The formula's syntactic class in the temporal hierarchy (Černá and
+    /// Pelánek 2003; Spot's `is_syntactic_*` properties): an upper bound of
+    /// its semantic class, exact for the formulas whose class their shape
+    /// shows (`G F a` recurrence, `F G a` persistence, `G (a -> F b)`
+    /// recurrence, ...). Rules, with `S G O R P` the classes:
+    /// `S U`-free is safety, `R`-free guarantee; `a U b` is obligation when
+    /// `a` is obligation and `b` guarantee, recurrence when `a` is recurrence
+    /// and `b` guarantee, persistence when both are persistence; `a R b`
+    /// dually (obligation: `a` obligation, `b` safety; persistence: `a`
+    /// persistence, `b` safety; recurrence: both recurrence).
+    pub fn syntactic_class(&self, root: Id) -> Class {
+        let mut memo = HashMap::new();
+        Class::from_membership(self.membership(root, &mut memo))
+    }
+
+    fn membership(&self, id: Id, memo: &mut HashMap<Id, Membership>) -> Membership {
+        if let Some(&m) = memo.get(&id) {
+            return m;
+        }
+        let m = match self.node(id) {
+            Node::True | Node::False | Node::Lit(..) => Membership::ALL,
+            Node::Next(a) => self.membership(a, memo),
+            Node::And(a, b) | Node::Or(a, b) => self.membership(a, memo).both(self.membership(b, memo)),
+            Node::Until(a, b) => {
+                let (x, y) = (self.membership(a, memo), self.membership(b, memo));
+                Membership {
+                    safety: false,
+                    guarantee: x.guarantee && y.guarantee,
+                    obligation: x.obligation && y.guarantee,
+                    recurrence: x.recurrence && y.guarantee,
+                    persistence: x.persistence && y.persistence,
+                }
+            }
+            Node::Release(a, b) => {
+                let (x, y) = (self.membership(a, memo), self.membership(b, memo));
+                Membership {
+                    safety: x.safety && y.safety,
+                    guarantee: false,
+                    obligation: x.obligation && y.safety,
+                    recurrence: x.recurrence && y.recurrence,
+                    persistence: x.persistence && y.safety,
+                }
+            }
+        };
+        // Safety and guarantee imply obligation, which implies both others.
+        let m = Membership {
+            obligation: m.obligation || m.safety || m.guarantee,
+            recurrence: m.recurrence || m.obligation || m.safety || m.guarantee,
+            persistence: m.persistence || m.obligation || m.safety || m.guarantee,
+            ..m
+        };
+        memo.insert(id, m);
+        m
     }
 }
 
@@ -635,6 +833,12 @@ fn guesses_for(
 /// Translates `root` into a Büchi automaton: deterministic for safety and
 /// guarantee formulas, limit-deterministic otherwise.
 pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
+    translate_with(arena, root, true)
+}
+
+/// [`translate`]; `try_breakpoint` also tries the breakpoint automaton
+/// (which needs the negation's translation to be proved right).
+fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<Buchi, OmegaError> {
     let atoms = arena.atoms(root);
     if atoms > MAX_ATOMS {
         return Err(OmegaError::TooManyAtoms(atoms));
@@ -683,8 +887,17 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
         return Ok(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] }.reduced());
     }
 
-    // Explore: initial component first, jumps on every letter.
     let mut guess_memo = HashMap::new();
+    // Guesses whose safety part is `true` at the start: their accepting
+    // component, entered at once, is a deterministic automaton for part of
+    // the language, and for all of it when the limit-deterministic
+    // automaton's language is included in it (checked below).
+    let candidates = true_safety_entries(&mut t, &start, &mut guess_memo)?;
+    let mut deterministic = Vec::new();
+    for entry in candidates {
+        deterministic.push(explore_accepting(&mut t, entry, letters, atoms)?);
+    }
+    // Explore: initial component first, jumps on every letter.
     let mut index: HashMap<State, u32> = HashMap::new();
     let mut states: Vec<State> = Vec::new();
     let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
@@ -699,7 +912,7 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
         states.push(s);
         Ok(states.len() as u32 - 1)
     };
-    intern(State::Initial(start), &mut states)?;
+    intern(State::Initial(start.clone()), &mut states)?;
     let mut s = 0;
     while s < states.len() {
         let mut row = Vec::new();
@@ -758,7 +971,131 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
         s += 1;
     }
     let accepting_component = states.iter().map(|s| matches!(s, State::Accepting { .. })).collect();
-    Ok(Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component }.reduced())
+    let semi = Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component }.reduced();
+    for d in deterministic {
+        if semi.included_in_deterministic(&d) {
+            return Ok(d);
+        }
+    }
+    if try_breakpoint {
+        // The progression automaton with the transitions into an obligation
+        // that has a cube of `R` elements only (no `U` pending) accepting:
+        // a deterministic automaton for `G (request -> F grant)` and many
+        // other recurrence formulas, but not in general (`F G a`), so it is
+        // used only when proved equivalent: the formula's words are its
+        // words, and it shares none with the negation's automaton.
+        let breakpoint = breakpoint_automaton(&mut t, start, letters, atoms);
+        if let Ok(d) = breakpoint
+            && semi.included_in_deterministic(&d)
+        {
+            let negation = arena.not(root);
+            if let Ok(n) = translate_with(arena, negation, false)
+                && d.disjoint_from(&n)
+            {
+                return Ok(d);
+            }
+        }
+    }
+    Ok(semi)
+}
+
+/// The progression automaton of `start` with the transitions into an
+/// obligation that has a cube of `R` elements only marked accepting.
+fn breakpoint_automaton(t: &mut Translator<'_>, start: Dnf, letters: u64, atoms: usize) -> Result<Buchi, OmegaError> {
+    let mut index: HashMap<Dnf, u32> = HashMap::from([(start.clone(), 0)]);
+    let mut states = vec![start];
+    let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
+    let mut s = 0;
+    while s < states.len() {
+        let mut row = Vec::new();
+        for letter in 0..letters {
+            let next = t.after(&states[s].clone(), letter)?;
+            if next.is_false() {
+                continue;
+            }
+            let accepting =
+                next.0.iter().any(|cube| cube.iter().all(|&e| matches!(t.arena.node(e), Node::Release(..))));
+            let id = match index.get(&next) {
+                Some(&id) => id,
+                None => {
+                    if states.len() >= MAX_STATES {
+                        return Err(OmegaError::TooManyStates);
+                    }
+                    index.insert(next.clone(), states.len() as u32);
+                    states.push(next);
+                    states.len() as u32 - 1
+                }
+            };
+            row.push((letter, id, accepting));
+        }
+        edges.push(row);
+        s += 1;
+    }
+    let n = edges.len();
+    Ok(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] }.reduced())
+}
+
+/// The accepting component from `entry` (before its first letter), as a
+/// deterministic Büchi automaton.
+fn explore_accepting(t: &mut Translator<'_>, entry: State, letters: u64, atoms: usize) -> Result<Buchi, OmegaError> {
+    let mut index: HashMap<State, u32> = HashMap::from([(entry.clone(), 0)]);
+    let mut states = vec![entry];
+    let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
+    let mut s = 0;
+    while s < states.len() {
+        let mut row = Vec::new();
+        for letter in 0..letters {
+            if let Some((target, accepting)) = step_accepting(t, &states[s].clone(), letter)? {
+                let id = match index.get(&target) {
+                    Some(&id) => id,
+                    None => {
+                        if states.len() >= MAX_STATES {
+                            return Err(OmegaError::TooManyStates);
+                        }
+                        index.insert(target.clone(), states.len() as u32);
+                        states.push(target);
+                        states.len() as u32 - 1
+                    }
+                };
+                row.push((letter, id, accepting));
+            }
+        }
+        edges.push(row);
+        s += 1;
+    }
+    let n = edges.len();
+    Ok(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] }.reduced())
+}
+
+/// The accepting component's entry states, one per distinct recurrence
+/// list, of the guesses at the initial obligation whose safety part is
+/// `true` (fewest recurrences first).
+fn true_safety_entries(
+    t: &mut Translator<'_>,
+    start: &Dnf,
+    memo: &mut HashMap<(Vec<Id>, Vec<Id>), Option<Guess>>,
+) -> Result<Vec<State>, OmegaError> {
+    let mut entries: Vec<State> = Vec::new();
+    for guess in guesses_for(t, start, memo)? {
+        let mut nu_memo = HashMap::new();
+        let m = guess.m.clone();
+        let safety = t.substitute(start, &mut |arena, e| arena.nu(e, &m, &mut nu_memo))?;
+        let fg = t.dnf(guess.fg)?;
+        if !t.and(&safety, &fg)?.is_true() {
+            continue;
+        }
+        let progress = match guess.gf.first() {
+            Some(&f) => t.dnf(f)?,
+            None => Dnf::truth(),
+        };
+        entries.push(State::Accepting { safety: Dnf::truth(), recurrences: guess.gf.clone(), waiting: 0, progress });
+    }
+    entries.sort_by_key(|e| match e {
+        State::Accepting { recurrences, .. } => recurrences.len(),
+        State::Initial(_) => 0,
+    });
+    entries.dedup();
+    Ok(entries)
 }
 
 /// One step of the accepting component: the successor and whether the
@@ -788,6 +1125,126 @@ fn step_accepting(t: &mut Translator<'_>, state: &State, letter: u64) -> Result<
 }
 
 impl Buchi {
+    /// The most jumps into the accepting component that one state offers on
+    /// one letter (0 for a deterministic automaton).
+    pub fn jump_choices(&self) -> usize {
+        let mut most = 0;
+        for (s, row) in self.edges.iter().enumerate() {
+            if self.accepting_component[s] {
+                continue;
+            }
+            let mut k = 0;
+            while k < row.len() {
+                let letter = row[k].0;
+                let mut jumps = 0;
+                while k < row.len() && row[k].0 == letter {
+                    jumps += usize::from(self.accepting_component[row[k].1 as usize]);
+                    k += 1;
+                }
+                most = most.max(jumps);
+            }
+        }
+        most
+    }
+
+    /// Whether every word this automaton accepts is accepted by `d`, a
+    /// deterministic automaton (a missing transition of `d` rejects): no
+    /// reachable cycle of the product takes an accepting transition of
+    /// `self` and none of `d`.
+    pub fn included_in_deterministic(&self, d: &Buchi) -> bool {
+        if self.atoms != d.atoms || self.states() == 0 {
+            return self.states() == 0;
+        }
+        let sink = d.states() as u32;
+        let d_step = |q: u32, letter: u64| -> (u32, bool) {
+            if q == sink {
+                return (sink, false);
+            }
+            let row = &d.edges[q as usize];
+            match row.binary_search_by(|e| e.0.cmp(&letter)) {
+                Ok(k) => (row[k].1, row[k].2),
+                Err(_) => (sink, false),
+            }
+        };
+        // Product states, breadth first; edges (target, accepting in self,
+        // accepting in d).
+        let mut index: HashMap<(u32, u32), usize> = HashMap::from([((0, 0), 0)]);
+        let mut pairs = vec![(0u32, 0u32)];
+        let mut edges: Vec<Vec<(usize, bool, bool)>> = Vec::new();
+        let mut k = 0;
+        while k < pairs.len() {
+            if pairs.len() > MAX_STATES {
+                // Too large to decide here: not shown included.
+                return false;
+            }
+            let (a, q) = pairs[k];
+            let mut row = Vec::new();
+            for &(letter, target, accepting) in &self.edges[a as usize] {
+                let (next_q, d_accepting) = d_step(q, letter);
+                let key = (target, next_q);
+                let id = *index.entry(key).or_insert_with(|| {
+                    pairs.push(key);
+                    pairs.len() - 1
+                });
+                row.push((id, accepting, d_accepting));
+            }
+            edges.push(row);
+            k += 1;
+        }
+        // Cycles that avoid `d`'s accepting transitions.
+        let component = components(pairs.len(), &(0..pairs.len()).collect::<Vec<_>>(), &|v| {
+            edges[v].iter().filter(|e| !e.2).map(|e| e.0).collect()
+        });
+        !edges.iter().enumerate().any(|(v, row)| {
+            row.iter().any(|&(t, accepting, d_accepting)| accepting && !d_accepting && component[v] == component[t])
+        })
+    }
+
+    /// Whether no word is accepted by both automata: no reachable cycle of
+    /// the product takes an accepting transition of each.
+    pub fn disjoint_from(&self, other: &Buchi) -> bool {
+        if self.states() == 0 || other.states() == 0 {
+            return true;
+        }
+        let mut index: HashMap<(u32, u32), usize> = HashMap::from([((0, 0), 0)]);
+        let mut pairs = vec![(0u32, 0u32)];
+        let mut edges: Vec<Vec<(usize, bool, bool)>> = Vec::new();
+        let mut k = 0;
+        while k < pairs.len() {
+            if pairs.len() > MAX_STATES {
+                // Too large to decide here: not shown disjoint.
+                return false;
+            }
+            let (a, b) = pairs[k];
+            let mut row = Vec::new();
+            for &(letter, ta, acc_a) in &self.edges[a as usize] {
+                for &(_, tb, acc_b) in other.edges[b as usize].iter().filter(|e| e.0 == letter) {
+                    let key = (ta, tb);
+                    let id = *index.entry(key).or_insert_with(|| {
+                        pairs.push(key);
+                        pairs.len() - 1
+                    });
+                    row.push((id, acc_a, acc_b));
+                }
+            }
+            edges.push(row);
+            k += 1;
+        }
+        let component =
+            components(pairs.len(), &[0], &|v| edges[v].iter().map(|e| e.0).collect::<Vec<_>>());
+        let mut marks: HashMap<usize, (bool, bool)> = HashMap::new();
+        for (v, row) in edges.iter().enumerate() {
+            for &(t, acc_a, acc_b) in row {
+                if component[v] != usize::MAX && component[v] == component[t] {
+                    let m = marks.entry(component[v]).or_default();
+                    m.0 |= acc_a;
+                    m.1 |= acc_b;
+                }
+            }
+        }
+        !marks.values().any(|&(a, b)| a && b)
+    }
+
     pub fn states(&self) -> usize {
         self.edges.len()
     }

@@ -97,6 +97,9 @@ pub struct ParamSpec {
 pub enum AutomatonKind {
     Machine,
     Ltlf,
+    /// An `ltl` formula: `accepting` marks the states entered by an
+    /// accepting Büchi transition.
+    Ltl,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -64,7 +64,7 @@ pub fn schema(a: &Artifact) -> Value {
             // The counts of CLI.md, then the automaton itself.
             json!({
                 "name": m.name,
-                "kind": match m.kind { AutomatonKind::Machine => "machine", AutomatonKind::Ltlf => "ltlf" },
+                "kind": match m.kind { AutomatonKind::Machine => "machine", AutomatonKind::Ltlf => "ltlf", AutomatonKind::Ltl => "ltl" },
                 "states": m.states.len(),
                 "edges": m.edges.len(),
                 "terminal": m.terminal.iter().filter(|t| **t).count(),
@@ -147,6 +147,7 @@ pub fn run(args: &InspectArgs) -> u8 {
             match m.kind {
                 AutomatonKind::Machine => "machine",
                 AutomatonKind::Ltlf => "ltlf",
+                AutomatonKind::Ltl => "ltl",
             },
             m.states.len(),
             m.states.join(" "),

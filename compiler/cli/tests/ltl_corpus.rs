@@ -150,6 +150,9 @@ fn print(f: &Formula, names: &[(String, String)], syntax: &Syntax) -> String {
                 FBinary::Until => "U",
                 FBinary::Release => "R",
                 FBinary::WeakUntil => syntax.weak_until,
+                // Spot's spelling; the generator does not produce these.
+                FBinary::StrongRelease => "M",
+                FBinary::Xor => "xor",
             };
             if syntax.wrap_operands {
                 format!("({}) {op} ({})", sub(a), sub(b))

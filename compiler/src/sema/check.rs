@@ -214,13 +214,12 @@ impl<'p> Checker<'p> {
             }
             DeclKind::Machine(m) => self.check_machine(id, m),
             DeclKind::Formula(f) => {
-                if f.kind == ast::FormulaKind::Ltl {
+                if f.kind == ast::FormulaKind::Ltl
+                    && let Some(span) = last_in(&f.formula)
+                {
                     self.report(
-                        Diagnostic::error(code::UNSUPPORTED, "infinite-trace `ltl` formulas are not supported yet")
-                            .primary(
-                                f.name.span,
-                                "`ltl` needs a limit-deterministic Büchi automaton, a later milestone",
-                            )
+                        Diagnostic::error(code::UNSUPPORTED, "`last` has no meaning on infinite traces")
+                            .primary(span, "an `ltl` trace has no last step")
                             .help(format!(
                                 "for episodes that end, write `ltlf {} = ...` (LTL on finite traces)",
                                 f.name.name
@@ -228,7 +227,13 @@ impl<'p> Checker<'p> {
                     );
                 }
                 let locals: Vec<(String, Ty)> = f.params.iter().map(|p| (p.name.clone(), Ty::BOOL)).collect();
-                self.with_owner(id, |c| c.formula(&f.formula, &locals));
+                self.with_owner(id, |c| {
+                    c.formula(&f.formula, &locals);
+                    if let Some(jump) = &f.jump {
+                        let e = Expr { kind: ExprKind::Name(jump.clone()), span: jump.span };
+                        c.expect(&e, &Scope { ctx: Ctx::Formula, locals: &[] }, Ty::INT, "the jump input");
+                    }
+                });
             }
             DeclKind::Criteria(c) => self.check_criteria(c),
             DeclKind::Fn(f) => self.check_fn(id, f),
@@ -769,7 +774,10 @@ impl<'p> Checker<'p> {
                 "use a member: `{0}.reward`, `{0}.state`, `{0}.terminal`, `{0}.distance` or `{0}.in(STATE)`",
                 name.name
             ),
-            DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => format!("use `{}.accepting`", name.name),
+            DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => format!(
+                "use a member: `{0}.accepting`, `{0}.rejecting`, `{0}.distance` or `{0}.state`",
+                name.name
+            ),
             DeclKind::Formula(_) => {
                 format!("use a member: `{0}.sat`, `{0}.violated`, `{0}.distance` or `{0}.state`", name.name)
             }
@@ -1134,7 +1142,7 @@ impl<'p> Checker<'p> {
         }
         let members: &[&str] = match &decl.kind {
             DeclKind::Machine(_) => &["reward", "state", "in", "terminal", "distance", "value"],
-            DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => &["accepting"],
+            DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => &["accepting", "rejecting", "distance", "state"],
             DeclKind::Formula(_) => &["sat", "violated", "distance", "state"],
             DeclKind::Criteria(_) => &["score", "all", "failed"],
             DeclKind::Input(_) if self.types.get(&id) == Some(&Ty::Criteria) => &["score", "all", "failed"],
@@ -1385,7 +1393,7 @@ impl<'p> Checker<'p> {
             self.report(
                 Diagnostic::error(
                     code::NOT_A_VALUE,
-                    format!("formula pattern `{}` can only be used inside `ltlf` formulas", name.name),
+                    format!("formula pattern `{}` can only be used inside `ltlf` and `ltl` formulas", name.name),
                 )
                 .primary(span, "used here")
                 .secondary(f.name.span, "pattern declared here")
@@ -2035,3 +2043,13 @@ fn inlined_size(program: &Program, id: DeclId, memo: &mut HashMap<DeclId, u64>) 
 
 /// Fields every trace line may carry; no prop or input may take their names.
 pub const TRACE_FIELDS: [&str; 4] = ["episode", "group", "props", "truncated"];
+
+/// Where an `ltl` formula says `last`, if it does.
+fn last_in(f: &Formula) -> Option<Span> {
+    match &f.kind {
+        FKind::Last => Some(f.span),
+        FKind::Unary(_, a) | FKind::Paren(a) => last_in(a),
+        FKind::Binary(_, a, b) => last_in(a).or_else(|| last_in(b)),
+        FKind::True | FKind::False | FKind::Atom(_) => None,
+    }
+}

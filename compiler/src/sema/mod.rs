@@ -114,6 +114,9 @@ pub struct Program {
     /// and several phases ask for the same automaton; `automata` builds it
     /// from the DFA).
     pub ltlf_cache: std::sync::Mutex<HashMap<String, LtlfTranslation>>,
+    /// Translated `ltl` formulas by name, as automata (before the edges
+    /// proved never taken are marked).
+    pub ltl_cache: std::sync::Mutex<HashMap<String, Result<crate::automata::Automaton, Diagnostic>>>,
     /// The names `use std::m::{a, b}` imports, where they are written (for
     /// navigation; see [`index`]).
     pub use_names: Vec<ast::Ident>,

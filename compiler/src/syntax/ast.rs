@@ -163,6 +163,9 @@ pub struct FormulaDecl {
     /// A pattern's parameters (bool); empty for an ordinary formula.
     pub params: Vec<Ident>,
     pub formula: Formula,
+    /// `ltl ... jump j`: the int input by which the agent takes the jumps
+    /// of a limit-deterministic automaton.
+    pub jump: Option<Ident>,
 }
 
 impl FormulaDecl {
@@ -198,6 +201,10 @@ pub enum FBinary {
     Until,
     Release,
     WeakUntil,
+    /// `a M b = b U (a & b)` (strong release).
+    StrongRelease,
+    /// `a xor b = !(a <-> b)`.
+    Xor,
 }
 
 #[derive(Clone, Debug)]

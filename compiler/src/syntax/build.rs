@@ -36,9 +36,13 @@ static FORMULA_PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
         .op(Op::infix(Rule::f_iff, Left))
         .op(Op::infix(Rule::f_implies, Right))
+        .op(Op::infix(Rule::f_xor, Left))
         .op(Op::infix(Rule::f_or, Left))
         .op(Op::infix(Rule::f_and, Left))
-        .op(Op::infix(Rule::f_until, Right) | Op::infix(Rule::f_release, Right) | Op::infix(Rule::f_weak_until, Right))
+        .op(Op::infix(Rule::f_until, Right)
+            | Op::infix(Rule::f_release, Right)
+            | Op::infix(Rule::f_weak_until, Right)
+            | Op::infix(Rule::f_strong_release, Right))
         .op(Op::prefix(Rule::f_not)
             | Op::prefix(Rule::f_next)
             | Op::prefix(Rule::f_weak_next)
@@ -152,7 +156,10 @@ impl Builder {
                     params = self.ident_list(next.into_inner().next()?);
                     next = parts.next()?;
                 }
-                ItemKind::Formula(FormulaDecl { kind, name, params, formula: self.formula(next) })
+                let formula = self.formula(next);
+                // `jump NAME`: the keyword, then the input.
+                let jump = parts.next().and_then(|j| j.into_inner().nth(1)).map(|i| self.ident(i));
+                ItemKind::Formula(FormulaDecl { kind, name, params, formula, jump })
             }
             Rule::let_decl => {
                 let name = self.ident(parts.next()?);
@@ -571,6 +578,8 @@ impl Builder {
                     Rule::f_and => FBinary::And,
                     Rule::f_until => FBinary::Until,
                     Rule::f_release => FBinary::Release,
+                    Rule::f_strong_release => FBinary::StrongRelease,
+                    Rule::f_xor => FBinary::Xor,
                     _ => FBinary::WeakUntil,
                 };
                 Formula { kind: FKind::Binary(op, Box::new(lhs), Box::new(rhs)), span }
