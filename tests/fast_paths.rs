@@ -141,6 +141,7 @@ fn trace(eval: &mut Evaluator<'_>, artifact: &Artifact, steps: &[Step]) -> Vec<V
         trace.push(keep(&out.reward.iter().map(|r| r.to_bits()).collect::<Vec<_>>()));
         trace.push(keep(&out.done.iter().map(|&d| u32::from(d)).collect::<Vec<_>>()));
         trace.push(out.episode_end.iter().map(|&d| u32::from(d)).collect());
+        trace.push(keep(&out.discount.iter().map(|d| d.to_bits()).collect::<Vec<_>>()));
         for log in &out.logs {
             trace.push(keep(log));
         }

@@ -858,7 +858,7 @@ fn translate_ltl(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, D
                 "its automaton is limit-deterministic: in some steps the agent picks one of up to {jumps} jumps into the accepting part, as the ε-actions of LCRL and Hahn et al. 2019"
             ))
             .help(format!(
-                "declare `input {0}_jump: i32` and write `ltl {0} = ... jump {0}_jump` (0 stays, k takes the k-th jump)",
+                "declare `input {0}_jump: int` and write `ltl {0} = ... jump {0}_jump` (0 stays, k takes the k-th jump)",
                 f.name.name
             )));
         }

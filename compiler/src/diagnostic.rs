@@ -140,7 +140,7 @@ codes! {
     NOT_A_VALUE = "RW0209", "not a value",
         "A machine, formula, criteria list or function is used where a value is expected; use one of its members (`task.reward`) or call it.";
     RESERVED_NAME = "RW0210", "reserved name",
-        "A `log` named `episode`, `step`, `reward` or `done` (the columns of `rwc eval` output), or a prop or input named `episode`, `group`, `props` or `truncated` (fields of every trace line, so a trace could never supply it).";
+        "A `log` named `episode`, `step`, `reward`, `done` or `discount` (the columns of `rwc eval` output), or a prop or input named `episode`, `group`, `props` or `truncated` (fields of every trace line, so a trace could never supply it).";
     MODULE_OUTPUT = "RW0211", "output in an imported module",
         "A module imported with `use` declares `reward`, `log`, `done`, `shape` or `constraint`. Modules only provide items; outputs belong in the spec.";
     // RW03xx: types

@@ -106,6 +106,7 @@ pub fn lower(program: &Program, sources: &SourceMap) -> Result<Artifact, Vec<Dia
             register_writes: Vec::new(),
             reward: 0,
             done: None,
+            discount: None,
             logs: Vec::new(),
             constraints: Vec::new(),
         },
@@ -366,6 +367,13 @@ impl<'p> Lowerer<'p> {
         let p = self.program;
         let done = self.done_slot();
         self.artifact.done = done;
+        self.artifact.discount = p.outputs.iter().find_map(|o| match o {
+            Output::Discount(d) => Some(&d.value),
+            _ => None,
+        }).map(|e| {
+            let v = self.value_scalar(e, Mode::Now);
+            self.float_of(v)
+        });
         let mut reward: Option<Slot> = None;
         let mut extra: Vec<Slot> = Vec::new();
         for output in &p.outputs {
@@ -379,7 +387,7 @@ impl<'p> Lowerer<'p> {
                     let (slot, ty) = self.value_scalar(&log.value, Mode::Now);
                     self.artifact.logs.push(LogSpec { name: log.name.name.clone(), slot, ty });
                 }
-                Output::Done(_) => {}
+                Output::Done(_) | Output::Discount(_) => {}
                 Output::Shape(shape) => {
                     let gamma = shape.gamma.as_ref().map_or(1.0, |g| const_ref_value(g, p));
                     let now = self.value_scalar(&shape.value, Mode::Now);

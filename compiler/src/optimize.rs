@@ -78,6 +78,9 @@ fn map_outside(artifact: &mut Artifact, mut f: impl FnMut(Slot) -> Slot) {
     if let Some(d) = artifact.done.as_mut() {
         *d = f(*d);
     }
+    if let Some(d) = artifact.discount.as_mut() {
+        *d = f(*d);
+    }
     artifact.logs.iter_mut().for_each(|l| l.slot = f(l.slot));
     artifact.constraints.iter_mut().for_each(|c| c.value = f(c.value));
     artifact.register_writes.iter_mut().for_each(|(_, s)| *s = f(*s));

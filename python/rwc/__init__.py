@@ -360,7 +360,8 @@ class Program:
         the fastest this CPU has): every path gives the same bits.
 
         Returns `{"reward": float32[n], "done": bool[n], "episode_end":
-        bool[n], "logs": {name: array[n]}}` (fresh arrays).
+        bool[n], "discount": float32[n], "logs": {name: array[n]}}` (fresh
+        arrays; `discount` is the spec's `discount = ...`, 1.0 without one).
         """
         columns, n = self._columns(inputs)
         if n is None:

@@ -284,12 +284,14 @@ fn value_array<'py>(py: Python<'py>, ty: ValueType, bits: &[u32]) -> Bound<'py, 
     }
 }
 
-/// `{"reward", "done", "episode_end", "logs": {name: array}}`.
+/// `{"reward", "done", "episode_end", "discount", "logs": {name: array}}`
+/// (`discount` is 1.0 where the spec declares none).
 fn outputs<'py>(py: Python<'py>, program: &Artifact, out: &StepOutput) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     dict.set_item("reward", PyArray1::from_slice(py, &out.reward))?;
     dict.set_item("done", PyArray1::from_slice(py, &out.done))?;
     dict.set_item("episode_end", PyArray1::from_slice(py, &out.episode_end))?;
+    dict.set_item("discount", PyArray1::from_slice(py, &out.discount))?;
     let logs = PyDict::new(py);
     for (spec, bits) in program.logs.iter().zip(&out.logs) {
         logs.set_item(&spec.name, value_array(py, spec.ty, bits))?;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub const MAGIC: [u8; 4] = *b"RWC\0";
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 const HEADER_LEN: usize = 4 + 2 + 2 + 8 + 8;
 /// Edge index meaning "no edge matched".
 pub const NO_EDGE: u32 = u32::MAX;
@@ -371,6 +371,8 @@ pub struct Artifact {
     pub register_writes: Vec<(u32, Slot)>,
     pub reward: Slot,
     pub done: Option<Slot>,
+    /// `discount = expr`: the step's discount factor (an f32 slot).
+    pub discount: Option<Slot>,
     pub logs: Vec<LogSpec>,
     pub constraints: Vec<ConstraintSpec>,
 }
@@ -598,6 +600,12 @@ impl Artifact {
             read(d, "done")?;
             if self.slot_types[d as usize] != ValueType::Bool {
                 return bad("the done slot is not bool".into());
+            }
+        }
+        if let Some(d) = self.discount {
+            read(d, "the discount")?;
+            if self.slot_types[d as usize] != ValueType::F32 {
+                return bad("the discount slot is not f32".into());
             }
         }
         for log in &self.logs {

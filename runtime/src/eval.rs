@@ -191,6 +191,9 @@ pub struct StepOutput {
     pub reward: Vec<f32>,
     pub done: Vec<bool>,
     pub episode_end: Vec<bool>,
+    /// The step's discount factor (`discount = ...`; 1 where the spec
+    /// declares none).
+    pub discount: Vec<f32>,
     /// One column per log, as value bits (see [`ValueType`]).
     pub logs: Vec<Vec<u32>>,
 }
@@ -479,6 +482,7 @@ impl<'p> Evaluator<'p> {
             reward: vec![0.0; lanes],
             done: vec![false; lanes],
             episode_end: vec![false; lanes],
+            discount: vec![1.0; lanes],
             logs: program.logs.iter().map(|_| vec![0; lanes]).collect(),
         };
         let mut evaluator = Evaluator {
@@ -924,6 +928,11 @@ impl<'p> Evaluator<'p> {
             };
         }
         let any_end = run!(DONE_NONE, DONE_SLOT, DONE_OUTPUT);
+        if let Some(d) = p.discount {
+            for (o, &bits) in self.output.discount[lanes.clone()].iter_mut().zip(column(d)) {
+                *o = f(canonical_nan(bits));
+            }
+        }
         for (k, log) in p.logs.iter().enumerate() {
             let column = column(log.slot);
             let out = &mut self.output.logs[k][lanes.clone()];
@@ -1912,7 +1921,8 @@ fn fused_inputs(program: &Artifact, fast: &[Option<FastAutomaton>]) -> Vec<bool>
             }
         }
     }
-    let outputs = [program.reward].into_iter().chain(program.done).chain(program.logs.iter().map(|l| l.slot));
+    let outputs = [program.reward].into_iter().chain(program.done).chain(program.discount);
+    let outputs = outputs.chain(program.logs.iter().map(|l| l.slot));
     let outputs = outputs.chain(program.constraints.iter().map(|c| c.value));
     for s in outputs.chain(program.register_writes.iter().map(|&(_, s)| s)) {
         if let Some(count) = other_reads.get_mut(s as usize) {
@@ -1962,6 +1972,7 @@ fn fuse_outputs(program: &Artifact, fast: &[Option<FastAutomaton>], plan: &mut P
         }
     }
     let others = program.logs.iter().map(|l| l.slot).chain(program.constraints.iter().map(|c| c.value));
+    let others = others.chain(program.discount);
     let others = others.chain(program.register_writes.iter().map(|&(_, s)| s));
     let others = others.chain(program.automata.iter().flat_map(|a| a.atoms.iter().copied()));
     for s in others {

@@ -64,6 +64,7 @@ mod tests {
             register_writes: vec![],
             reward: 0,
             done: None,
+            discount: None,
             logs: vec![],
             constraints: vec![],
         });

@@ -128,7 +128,7 @@ pub(crate) fn plan(
             *p = true;
         }
     };
-    for s in [program.reward].into_iter().chain(program.done) {
+    for s in [program.reward].into_iter().chain(program.done).chain(program.discount) {
         pin(s, &mut pinned);
     }
     for s in program.logs.iter().map(|l| l.slot).chain(program.constraints.iter().map(|c| c.value)) {

@@ -919,6 +919,8 @@ impl<'p> Run<'p> {
             h
         } else {
             let mut h = vec!["episode".to_string(), "step".into(), "reward".into(), "done".into()];
+            // `discount = ...`: its column follows `done`.
+            h.extend(program.discount.map(|_| "discount".to_string()));
             h.extend(program.logs.iter().map(|l| l.name.clone()));
             h.extend(program.constraints.iter().map(|c| program.params[c.param as usize].name.clone()));
             h
@@ -957,6 +959,9 @@ impl<'p> Run<'p> {
             Cell::Json(number(out.reward, ValueType::F32)),
             Cell::Json(out.done.to_string()),
         ];
+        if self.program.discount.is_some() {
+            cells.push(Cell::Json(number(out.discount, ValueType::F32)));
+        }
         cells.extend(self.program.logs.iter().zip(&out.logs).map(|(l, bits)| Cell::Json(number(*bits, l.ty))));
         cells.extend(multipliers.iter().map(|bits| Cell::Json(number(*bits, ValueType::F32))));
         Some(cells)
@@ -1027,6 +1032,7 @@ struct StepRow {
     reward: u32,
     done: bool,
     end: bool,
+    discount: u32,
     logs: Vec<u32>,
 }
 
@@ -1036,6 +1042,7 @@ impl StepRow {
             reward: out.reward[lane].to_bits(),
             done: out.done[lane],
             end: out.episode_end[lane],
+            discount: out.discount[lane].to_bits(),
             logs: out.logs.iter().map(|col| col[lane]).collect(),
         }
     }

@@ -52,6 +52,9 @@ pub fn schema(a: &Artifact) -> Value {
     if a.done.is_some() {
         outputs.push(json!({"name": "done", "type": "bool"}));
     }
+    if a.discount.is_some() {
+        outputs.push(json!({"name": "discount", "type": "f32"}));
+    }
     outputs.extend(a.logs.iter().map(|l| json!({"name": l.name, "type": l.ty.to_string(), "log": true})));
     let automata: Vec<Value> = a
         .automata
@@ -135,6 +138,9 @@ pub fn run(args: &InspectArgs) -> u8 {
     if a.done.is_some() {
         println!("  done: bool");
     }
+    if a.discount.is_some() {
+        println!("  discount: f32");
+    }
     for l in &a.logs {
         println!("  log {}: {}", l.name, l.ty);
     }
@@ -155,6 +161,12 @@ pub fn run(args: &InspectArgs) -> u8 {
             m.edges.len(),
             terminal.join(" ")
         );
+        if m.kind != AutomatonKind::Machine {
+            // For `ltl`, the states entered by an accepting transition.
+            let accepting: Vec<&str> =
+                m.states.iter().zip(&m.accepting).filter(|(_, t)| **t).map(|(s, _)| s.as_str()).collect();
+            println!("  accepting [{}]", accepting.join(" "));
+        }
     }
     for c in &a.constraints {
         println!(

@@ -1570,6 +1570,7 @@ impl<'p> Checker<'p> {
         let value = Scope { ctx: Ctx::Value, locals: &[] };
         let mut reward: Option<Span> = None;
         let mut done: Option<Span> = None;
+        let mut discount: Option<Span> = None;
         let mut logs: HashMap<&str, Span> = HashMap::new();
         for output in outputs {
             match output {
@@ -1582,11 +1583,11 @@ impl<'p> Checker<'p> {
                     self.expect_numeric(&r.value, &value, "the reward");
                 }
                 Output::Log(l) => {
-                    if matches!(l.name.name.as_str(), "episode" | "step" | "reward" | "done") {
+                    if matches!(l.name.name.as_str(), "episode" | "step" | "reward" | "done" | "discount") {
                         self.report(
                             Diagnostic::error(code::RESERVED_NAME, format!("a log cannot be named `{}`", l.name.name))
                                 .primary(l.name.span, "reserved for `rwc eval` output")
-                                .help("`episode`, `step`, `reward` and `done` are the columns every evaluation prints"),
+                                .help("`episode`, `step`, `reward`, `done` and `discount` are columns of the evaluation output"),
                         );
                     }
                     if let Some(first) = logs.insert(&l.name.name, l.name.span) {
@@ -1619,6 +1620,23 @@ impl<'p> Checker<'p> {
                         );
                     }
                 }
+                Output::Discount(d) => {
+                    if let Some(first) = discount {
+                        let help = "a spec has one discount per step; choose between the values with `if`";
+                        self.duplicate("`discount` is declared twice".into(), d.keyword, first, Some(help));
+                    }
+                    discount.get_or_insert(d.keyword);
+                    self.expect_numeric(&d.value, &value, "the discount");
+                    if let Some(v) = crate::sema::const_number(&d.value, self.program)
+                        && !(v > 0.0 && v <= 1.0)
+                    {
+                        self.report(
+                            Diagnostic::error(code::BAD_VALUE, format!("a discount must be in (0, 1], found {v}"))
+                                .primary(d.value.span, "out of range")
+                                .help("a per-step discount factor such as `0.99`"),
+                        );
+                    }
+                }
                 Output::Shape(s) => {
                     self.expect_numeric(&s.value, &value, "the shaping term");
                     if let Some(g) = &s.gamma
@@ -1642,6 +1660,7 @@ impl<'p> Checker<'p> {
                 Output::Reward(r) => (r.keyword, "reward"),
                 Output::Log(l) => (l.name.span, "log"),
                 Output::Done(d) => (d.keyword, "done when"),
+                Output::Discount(d) => (d.keyword, "discount"),
                 Output::Shape(s) => (s.keyword, "shape"),
                 Output::Constraint(c) => (c.condition.span, "constraint"),
             };

@@ -65,6 +65,7 @@ impl Program {
                 Output::Reward(_) => "reward".to_string(),
                 Output::Log(l) => format!("log {}", l.name.name),
                 Output::Done(_) => "done when".to_string(),
+                Output::Discount(_) => "discount".to_string(),
                 Output::Shape(s) => format!("shape {:?}", s.kind).to_lowercase(),
                 Output::Constraint(c) => {
                     let kind = if c.episodic { "episodic constraint" } else { "constraint" };

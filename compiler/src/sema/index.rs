@@ -242,7 +242,7 @@ impl Walker<'_, '_> {
 
     fn output(&mut self, output: &Output) {
         match output {
-            Output::Reward(o) | Output::Done(o) => self.expr(&o.value),
+            Output::Reward(o) | Output::Done(o) | Output::Discount(o) => self.expr(&o.value),
             Output::Log(l) => {
                 self.index.add(Symbol {
                     name: l.name.name.clone(),

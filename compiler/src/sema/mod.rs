@@ -81,6 +81,7 @@ pub enum Output {
     Reward(ast::OutputDecl),
     Log(ast::LogDecl),
     Done(ast::OutputDecl),
+    Discount(ast::OutputDecl),
     Shape(ast::ShapeDecl),
     Constraint(ast::ConstraintDecl),
 }
@@ -562,6 +563,7 @@ fn collect(
                     ast::ItemKind::Reward(o) => program.outputs.push(Output::Reward(o.clone())),
                     ast::ItemKind::Log(o) => program.outputs.push(Output::Log(o.clone())),
                     ast::ItemKind::Done(o) => program.outputs.push(Output::Done(o.clone())),
+                    ast::ItemKind::Discount(o) => program.outputs.push(Output::Discount(o.clone())),
                     ast::ItemKind::Shape(o) => program.outputs.push(Output::Shape(o.clone())),
                     ast::ItemKind::Constraint(c) => {
                         program.outputs.push(Output::Constraint(c.clone()));

@@ -43,6 +43,8 @@ pub enum ItemKind {
     Reward(OutputDecl),
     Log(LogDecl),
     Done(OutputDecl),
+    /// `discount = expr`: a per-step discount factor.
+    Discount(OutputDecl),
     Shape(ShapeDecl),
     Fn(FnDecl),
     Criteria(CriteriaDecl),
@@ -54,7 +56,12 @@ impl ItemKind {
     pub fn is_output(&self) -> bool {
         matches!(
             self,
-            ItemKind::Reward(_) | ItemKind::Log(_) | ItemKind::Done(_) | ItemKind::Shape(_) | ItemKind::Constraint(_)
+            ItemKind::Reward(_)
+                | ItemKind::Log(_)
+                | ItemKind::Done(_)
+                | ItemKind::Discount(_)
+                | ItemKind::Shape(_)
+                | ItemKind::Constraint(_)
         )
     }
 }
@@ -431,7 +438,7 @@ impl Item {
             ItemKind::Param(p) => push_expr(&mut stack, &p.default),
             ItemKind::Const(c) => push_expr(&mut stack, &c.value),
             ItemKind::Let(l) => push_expr(&mut stack, &l.value),
-            ItemKind::Reward(o) | ItemKind::Done(o) => push_expr(&mut stack, &o.value),
+            ItemKind::Reward(o) | ItemKind::Done(o) | ItemKind::Discount(o) => push_expr(&mut stack, &o.value),
             ItemKind::Log(l) => push_expr(&mut stack, &l.value),
             ItemKind::Shape(s) => push_expr(&mut stack, &s.value),
             ItemKind::Fn(f) => push_expr(&mut stack, &f.body),

@@ -169,6 +169,9 @@ impl Builder {
                 ItemKind::Reward(OutputDecl { keyword: keyword_span, value: self.expr(parts.next()?) })
             }
             Rule::done_decl => ItemKind::Done(OutputDecl { keyword: keyword_span, value: self.expr(parts.next()?) }),
+            Rule::discount_decl => {
+                ItemKind::Discount(OutputDecl { keyword: keyword_span, value: self.expr(parts.next()?) })
+            }
             Rule::log_decl => {
                 let name = self.ident(parts.next()?);
                 ItemKind::Log(LogDecl { name, value: self.expr(parts.next()?) })

@@ -46,7 +46,7 @@ pub fn check(program: &Program, options: &Options) -> Vec<Diagnostic> {
     let mut exprs: Vec<&Expr> = Vec::new();
     for o in &program.outputs {
         match o {
-            Output::Reward(r) | Output::Done(r) => exprs.push(&r.value),
+            Output::Reward(r) | Output::Done(r) | Output::Discount(r) => exprs.push(&r.value),
             Output::Log(l) => exprs.push(&l.value),
             Output::Shape(s) => exprs.push(&s.value),
             Output::Constraint(c) => exprs.push(&c.condition),

@@ -950,6 +950,7 @@ fn output_name(o: &Output) -> Option<String> {
     match o {
         Output::Reward(_) => Some("reward".into()),
         Output::Log(l) => Some(l.name.name.clone()),
+        Output::Discount(_) => Some("discount".into()),
         _ => None,
     }
 }
@@ -963,7 +964,7 @@ pub fn hazards(program: &Program) -> Vec<Hazard> {
             Output::Reward(r) => a.interval(&r.value, &[]),
             Output::Log(l) => a.interval(&l.value, &[]),
             Output::Shape(s) => a.interval(&s.value, &[]),
-            Output::Done(d) => a.interval(&d.value, &[]),
+            Output::Done(d) | Output::Discount(d) => a.interval(&d.value, &[]),
             Output::Constraint(c) => a.interval(&c.condition, &[]),
         };
     }
@@ -978,7 +979,7 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
         let Some(name) = output_name(output) else { continue };
         let mut a = Analysis::new(program);
         let value = match output {
-            Output::Reward(r) => &r.value,
+            Output::Reward(r) | Output::Discount(r) => &r.value,
             Output::Log(l) => &l.value,
             _ => continue,
         };

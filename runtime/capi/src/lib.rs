@@ -48,6 +48,8 @@ pub struct RwcBatch {
     evaluator: OwnedEvaluator,
     /// The last step's logs (value bits), for [`rwc_batch_log`].
     logs: Vec<Vec<u32>>,
+    /// The last step's discount factors, for [`rwc_batch_discount`].
+    discount: Vec<f32>,
 }
 
 /// One input column of a step. Scalars: `data` points to `lanes` values
@@ -276,7 +278,7 @@ pub unsafe extern "C" fn rwc_batch_new(program: *const RwcProgram, lanes: usize,
         };
         let evaluator = OwnedEvaluator::try_new(p.artifact.clone(), lanes, options).map_err(|e| e.to_string())?;
         let logs = p.artifact.logs.iter().map(|_| vec![0; lanes]).collect();
-        Ok(Box::into_raw(Box::new(RwcBatch { evaluator, logs })))
+        Ok(Box::into_raw(Box::new(RwcBatch { evaluator, logs, discount: vec![1.0; lanes] })))
     })
 }
 
@@ -389,7 +391,7 @@ pub unsafe extern "C" fn rwc_batch_step(
             return Err("`reward_out` is NULL".into());
         }
         let input = StepInput { columns: &cols, last, groups, active };
-        let logs = &mut b.logs;
+        let (logs, discount) = (&mut b.logs, &mut b.discount);
         // SAFETY: the caller's contract: `lanes` writable entries (not
         // NULL, checked above, unless there are no lanes).
         let reward: &mut [f32] =
@@ -407,6 +409,7 @@ pub unsafe extern "C" fn rwc_batch_step(
             for (dst, src) in logs.iter_mut().zip(&out.logs) {
                 dst.copy_from_slice(src);
             }
+            discount.copy_from_slice(&out.discount);
             Ok(())
         })?;
         Ok(0)
@@ -429,6 +432,24 @@ pub unsafe extern "C" fn rwc_batch_log(batch: *mut RwcBatch, k: usize, out: *mut
         }
         // SAFETY: the caller's contract.
         unsafe { std::ptr::copy_nonoverlapping(log.as_ptr(), out, log.len()) };
+        Ok(0)
+    })
+}
+
+/// Copies the last step's discount factors into `out` (`lanes` floats:
+/// the spec's `discount = ...`, 1 where it declares none). Returns 0 or -1.
+///
+/// # Safety
+/// `batch` came from [`rwc_batch_new`]; `out` is writable for `lanes` floats.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rwc_batch_discount(batch: *mut RwcBatch, out: *mut f32) -> i32 {
+    guarded(-1, || {
+        let b = batch_mut(batch)?;
+        if out.is_null() && !b.discount.is_empty() {
+            return Err("`out` is NULL".into());
+        }
+        // SAFETY: the caller's contract.
+        unsafe { std::ptr::copy_nonoverlapping(b.discount.as_ptr(), out, b.discount.len()) };
         Ok(0)
     })
 }

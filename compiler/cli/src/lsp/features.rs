@@ -259,6 +259,7 @@ impl Analysis {
             let (keyword, name) = match output {
                 Output::Reward(o) => (o.keyword, "reward"),
                 Output::Done(o) => (o.keyword, "done"),
+                Output::Discount(o) => (o.keyword, "discount"),
                 Output::Shape(s) => (s.keyword, "shape"),
                 _ => continue,
             };
@@ -350,6 +351,7 @@ impl Analysis {
             let (name, span) = match output {
                 Output::Reward(o) => ("reward".to_string(), o.keyword.to(o.value.span)),
                 Output::Done(o) => ("done".to_string(), o.keyword.to(o.value.span)),
+                Output::Discount(o) => ("discount".to_string(), o.keyword.to(o.value.span)),
                 Output::Shape(s) => {
                     (format!("shape {}", rw_compiler::syntax::ast::expr_text(&s.value)), s.keyword.to(s.value.span))
                 }
@@ -407,7 +409,7 @@ impl Analysis {
             let Some(id) = self.checked.program.lookup(&base_name) else { return Vec::new() };
             let members: &[&str] = match &self.checked.program.decl(id).kind {
                 DeclKind::Machine(_) => &["reward", "state", "in", "terminal", "distance", "value"],
-                DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => &["accepting"],
+                DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => &["accepting", "rejecting", "distance", "state"],
                 DeclKind::Formula(_) => &["sat", "violated", "distance", "state"],
                 DeclKind::Criteria(_) | DeclKind::Input(_) => &["score", "all", "failed"],
                 _ => &[],
@@ -737,6 +739,7 @@ pub fn member_doc(member: &str) -> Option<&'static str> {
         "sat" => "`bool`: the trace so far satisfies the formula",
         "violated" => "`bool`: no continuation of the trace can satisfy the formula any more",
         "accepting" => "`bool`: this step took an accepting transition",
+        "rejecting" => "`bool`: no accepting run remains (the automaton is in its rejecting sink)",
         "score" => "`f32`: the weighted share of criteria met",
         "all" => "`bool`: every criterion is met",
         "failed" => "`int`: how many criteria are not met",
