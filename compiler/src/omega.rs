@@ -972,11 +972,8 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
     }
     let accepting_component = states.iter().map(|s| matches!(s, State::Accepting { .. })).collect();
     let semi = Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component }.reduced();
-    for d in deterministic {
-        if semi.included_in_deterministic(&d) {
-            return Ok(d);
-        }
-    }
+    // The smallest deterministic automaton proved equivalent.
+    let mut proved: Vec<Buchi> = deterministic.into_iter().filter(|d| semi.included_in_deterministic(d)).collect();
     if try_breakpoint {
         // The progression automaton with the transitions into an obligation
         // that has a cube of `R` elements only (no `U` pending) accepting:
@@ -984,19 +981,98 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
         // other recurrence formulas, but not in general (`F G a`), so it is
         // used only when proved equivalent: the formula's words are its
         // words, and it shares none with the negation's automaton.
-        let breakpoint = breakpoint_automaton(&mut t, start, letters, atoms);
-        if let Ok(d) = breakpoint
-            && semi.included_in_deterministic(&d)
-        {
+        let mut candidates = Vec::new();
+        if let Ok(Some(d)) = owed_breakpoint_automaton(&mut t, &start, letters, atoms) {
+            candidates.push(d);
+        }
+        if let Ok(d) = breakpoint_automaton(&mut t, start, letters, atoms) {
+            candidates.push(d);
+        }
+        candidates.retain(|d| semi.included_in_deterministic(d) && proved.iter().all(|p| d.states() < p.states()));
+        if !candidates.is_empty() {
             let negation = arena.not(root);
-            if let Ok(n) = translate_with(arena, negation, false)
-                && d.disjoint_from(&n)
-            {
-                return Ok(d);
+            if let Ok(n) = translate_with(arena, negation, false) {
+                proved.extend(candidates.into_iter().filter(|d| d.disjoint_from(&n)));
             }
         }
     }
-    Ok(semi)
+    Ok(proved.into_iter().min_by_key(Buchi::states).unwrap_or(semi))
+}
+
+/// The obligations that a cube still owes: its elements other than `R`
+/// (which may hold forever), as one cube.
+fn owed_of(cube: &[Id], arena: &Arena) -> Dnf {
+    let mut owed: Vec<Id> = cube.iter().copied().filter(|&e| !matches!(arena.node(e), Node::Release(..))).collect();
+    owed.sort_unstable();
+    Dnf(vec![owed])
+}
+
+/// Whether some cube owes nothing: every element is an `R`.
+fn settles(d: &Dnf, arena: &Arena) -> bool {
+    d.0.iter().any(|cube| cube.iter().all(|&e| matches!(arena.node(e), Node::Release(..))))
+}
+
+/// The progression automaton with a breakpoint (Miyano–Hayashi style):
+/// beside the obligation, the obligations owed since the last breakpoint
+/// are progressed; the transition that settles them all is accepting, and
+/// the obligation's pending ones become owed. The first letter only sets
+/// what is owed (so no step is accepting before the trace has done
+/// anything). Built only while every obligation is one cube (a
+/// conjunction); `None` otherwise. Like [`breakpoint_automaton`], used only
+/// when proved equivalent.
+fn owed_breakpoint_automaton(
+    t: &mut Translator<'_>,
+    start: &Dnf,
+    letters: u64,
+    atoms: usize,
+) -> Result<Option<Buchi>, OmegaError> {
+    if start.0.len() != 1 {
+        return Ok(None);
+    }
+    let first = (start.clone(), None);
+    let mut index: HashMap<(Dnf, Option<Dnf>), u32> = HashMap::from([(first.clone(), 0)]);
+    let mut states = vec![first];
+    let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
+    let mut s = 0;
+    while s < states.len() {
+        let (main, owed) = states[s].clone();
+        let mut row = Vec::new();
+        for letter in 0..letters {
+            let next = t.after(&main, letter)?;
+            if next.is_false() {
+                continue;
+            }
+            let [next_cube] = next.0.as_slice() else { return Ok(None) };
+            let (owed, accepting) = match &owed {
+                None => (owed_of(next_cube, t.arena), false),
+                Some(owed) => {
+                    let still_owed = t.after(owed, letter)?;
+                    if settles(&still_owed, t.arena) {
+                        (owed_of(next_cube, t.arena), true)
+                    } else {
+                        (still_owed, false)
+                    }
+                }
+            };
+            let key = (next, Some(owed));
+            let id = match index.get(&key) {
+                Some(&id) => id,
+                None => {
+                    if states.len() >= MAX_STATES {
+                        return Err(OmegaError::TooManyStates);
+                    }
+                    index.insert(key.clone(), states.len() as u32);
+                    states.push(key);
+                    states.len() as u32 - 1
+                }
+            };
+            row.push((letter, id, accepting));
+        }
+        edges.push(row);
+        s += 1;
+    }
+    let n = edges.len();
+    Ok(Some(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] }.reduced()))
 }
 
 /// The progression automaton of `start` with the transitions into an
@@ -1013,8 +1089,7 @@ fn breakpoint_automaton(t: &mut Translator<'_>, start: Dnf, letters: u64, atoms:
             if next.is_false() {
                 continue;
             }
-            let accepting =
-                next.0.iter().any(|cube| cube.iter().all(|&e| matches!(t.arena.node(e), Node::Release(..))));
+            let accepting = settles(&next, t.arena);
             let id = match index.get(&next) {
                 Some(&id) => id,
                 None => {

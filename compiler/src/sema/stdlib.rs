@@ -11,6 +11,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("carl", include_str!("../../../stdlib/carl.rw")),
     ("ltl_patterns", include_str!("../../../stdlib/ltl_patterns.rw")),
     ("grpo", include_str!("../../../stdlib/grpo.rw")),
+    ("omega", include_str!("../../../stdlib/omega.rw")),
 ];
 
 pub fn source(name: &str) -> Option<&'static str> {
