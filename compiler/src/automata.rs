@@ -127,7 +127,7 @@ pub struct OmegaInfo {
     /// The translation's Büchi automaton (transition-based acceptance).
     pub buchi: crate::omega::Buchi,
     /// The formula's class in the Manna–Pnueli hierarchy.
-    pub class: crate::omega::Class,
+    pub class: crate::omega::Classified,
     /// Jump choices the agent has (0 for a deterministic automaton).
     pub jumps: usize,
     /// Milliseconds the translation took.
@@ -653,11 +653,7 @@ pub fn check_machines(program: &Program) -> Vec<Diagnostic> {
         if let DeclKind::Formula(f) = &decl.kind
             && !f.is_pattern()
         {
-            let translated = match f.kind {
-                ast::FormulaKind::Ltlf => ltlf_automaton(program, f),
-                ast::FormulaKind::Ltl => ltl_automaton(program, f),
-            };
-            if let Err(d) = translated {
+            if let Err(d) = formula_automaton(program, f) {
                 out.push(d);
             }
         }
@@ -669,6 +665,29 @@ pub fn check_machines(program: &Program) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The guard that holds exactly for `letters`, written over `names` (the
+/// atoms' names, in bit order).
+pub fn cover_text(letters: &[u64], atoms: usize, names: &[String]) -> String {
+    cover(letters, atoms).display_at(&|k| names.get(k).map_or("?", String::as_str), 0)
+}
+
+/// The guard that holds exactly for `letters`, in HOA's label syntax
+/// (atoms by number).
+pub fn cover_hoa(letters: &[u64], atoms: usize) -> String {
+    fn hoa(g: &Guard, outer: u8) -> String {
+        let (text, level) = match g {
+            Guard::True => ("t".to_string(), 3),
+            Guard::False => ("f".to_string(), 3),
+            Guard::Atom(k) => (k.to_string(), 3),
+            Guard::Not(a) => (format!("!{}", hoa(a, 3)), 3),
+            Guard::And(a, b) => (format!("{}&{}", hoa(a, 2), hoa(b, 2)), 2),
+            Guard::Or(a, b) => (format!("{} | {}", hoa(a, 1), hoa(b, 1)), 1),
+        };
+        if level < outer { format!("({text})") } else { text }
+    }
+    hoa(&cover(letters, atoms), 0)
 }
 
 /// A guard that holds exactly for `letters` (valuations of `atoms` atoms):
@@ -778,6 +797,14 @@ fn translate_formula(program: &Program, f: &ast::FormulaDecl) -> crate::sema::Lt
     }
 }
 
+/// The automaton of an `ltlf` or `ltl` formula (not a pattern).
+pub fn formula_automaton(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, Diagnostic> {
+    match f.kind {
+        ast::FormulaKind::Ltlf => ltlf_automaton(program, f),
+        ast::FormulaKind::Ltl => ltl_automaton(program, f),
+    }
+}
+
 /// Translates an `ltl` formula into its automaton (cached per formula; the
 /// edges proved never taken are marked afresh).
 pub fn ltl_automaton(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, Diagnostic> {
@@ -831,7 +858,7 @@ fn translate_ltl(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, D
             .help("split it into several `ltl` items, or use fewer distinct props and comparisons")
     };
     let buchi = crate::omega::translate(&mut arena, root).map_err(|e| too_large(&e))?;
-    let class = arena.syntactic_class(root);
+    let class = crate::omega::classify(&mut arena, root, &buchi).map_err(|e| too_large(&e))?;
     let jumps = buchi.jump_choices();
     if jumps > MAX_JUMPS {
         return Err(too_large(&format!(
@@ -853,7 +880,14 @@ fn translate_ltl(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, D
                 code::LTL_NEEDS_JUMP,
                 format!("`ltl {}` needs the agent to choose when to jump", f.name.name),
             )
-            .primary(f.formula.span, format!("a {} formula: no deterministic Büchi automaton is built for it", class.name()))
+            .primary(
+                f.formula.span,
+                format!(
+                    "a {}{} formula: rwc builds no deterministic Büchi automaton for it",
+                    if class.exact { "" } else { "(at most) " },
+                    class.class.name()
+                ),
+            )
             .note(format!(
                 "its automaton is limit-deterministic: in some steps the agent picks one of up to {jumps} jumps into the accepting part, as the ε-actions of LCRL and Hahn et al. 2019"
             ))
@@ -893,21 +927,21 @@ impl Guard {
     /// The guard as a formula over the atoms' text, with only the
     /// parentheses precedence needs (`|` < `&` < `!`).
     pub fn display(&self, atoms: &[Atom]) -> String {
-        self.display_at(atoms, 0)
+        self.display_at(&|k| atoms.get(k).map_or("?", |a| a.text.as_str()), 0)
     }
 
-    fn display_at(&self, atoms: &[Atom], outer: u8) -> String {
+    fn display_at<'a>(&self, atom: &dyn Fn(usize) -> &'a str, outer: u8) -> String {
         let (text, level) = match self {
             Guard::True => ("true".to_string(), 3),
             Guard::False => ("false".to_string(), 3),
             Guard::Atom(k) => {
-                let t = atoms.get(*k as usize).map_or("?", |a| a.text.as_str());
+                let t = atom(*k as usize);
                 let simple = t.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.');
                 (t.to_string(), if simple { 3 } else { 2 })
             }
-            Guard::Not(g) => (format!("!{}", g.display_at(atoms, 3)), 3),
-            Guard::And(a, b) => (format!("{} & {}", a.display_at(atoms, 2), b.display_at(atoms, 2)), 2),
-            Guard::Or(a, b) => (format!("{} | {}", a.display_at(atoms, 1), b.display_at(atoms, 1)), 1),
+            Guard::Not(g) => (format!("!{}", g.display_at(atom, 3)), 3),
+            Guard::And(a, b) => (format!("{} & {}", a.display_at(atom, 2), b.display_at(atom, 2)), 2),
+            Guard::Or(a, b) => (format!("{} | {}", a.display_at(atom, 1), b.display_at(atom, 1)), 1),
         };
         if level < outer { format!("({text})") } else { text }
     }
@@ -934,10 +968,82 @@ impl Automaton {
             if let Some(r) = &data.reward {
                 label.push_str(&format!(" / {}", expr_text(r)));
             }
-            out.push_str(&format!("  {} -> {} [label={}];\n", from.index(), to.index(), quote(&label)));
+            // An `ltl` automaton's accepting transitions (into the states
+            // they mark) are drawn bold.
+            let accepting = self.omega.is_some() && self.accepting.as_ref().is_some_and(|a| a[to.index()]);
+            let style = if accepting { ", style=bold" } else { "" };
+            out.push_str(&format!("  {} -> {} [label={}{style}];\n", from.index(), to.index(), quote(&label)));
         }
         out.push_str("}\n");
         out
+    }
+}
+
+impl Automaton {
+    /// HOA (v1) for the automaton of an `ltl` formula (its Büchi automaton,
+    /// limit-deterministic or deterministic, with accepting transitions) or
+    /// of an `ltlf` formula (its DFA as an ω-automaton in Spot's encoding of
+    /// finite traces, `spot.from_ltlf`: an extra proposition `alive` holds
+    /// on the trace's steps and not after it, so a finite trace `u` is read
+    /// as `u` then `!alive` forever, accepted iff `u` is). `None` for a
+    /// reward machine, which has no acceptance condition.
+    pub fn to_hoa(&self) -> Option<String> {
+        let names: Vec<String> = self.atoms.iter().map(|a| a.text.clone()).collect();
+        if let Some(omega) = &self.omega {
+            return Some(omega.buchi.to_hoa(&self.name, &names));
+        }
+        let accepting = self.accepting.as_ref()?;
+        let k = self.atoms.len();
+        let n = self.state_count();
+        // DFA states keep their numbers; `dead` follows the end of the
+        // trace; `init` is the start state before any step (the empty trace
+        // is no trace, as in `spot.from_ltlf`).
+        let (dead, init) = (n, n + 1);
+        let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let mut out = format!("HOA: v1\nname: {}\nStates: {}\nStart: {init}\nAP: {}", quote(&self.name), n + 2, k + 1);
+        for name in names.iter().chain(std::iter::once(&"alive".to_string())) {
+            out.push_str(&format!(" {}", quote(name)));
+        }
+        out.push_str("\nacc-name: Buchi\nAcceptance: 1 Inf(0)\n");
+        out.push_str("properties: trans-labels explicit-labels state-acc deterministic\n--BODY--\n");
+        let alive = k;
+        let edges_of = |s: usize| -> String {
+            // Per target, the letters that lead there (first matching edge).
+            let mut targets: Vec<(usize, Vec<u64>)> = Vec::new();
+            for letter in 0..1u64 << k {
+                let edge = self.ordered_edges().into_iter().find(|&e| {
+                    self.graph.edge_endpoints(e).is_some_and(|(from, _)| from.index() == s)
+                        && self.graph[e].guard.eval(letter)
+                });
+                if let Some((_, to)) = edge.and_then(|e| self.graph.edge_endpoints(e)) {
+                    match targets.iter_mut().find(|(t, _)| *t == to.index()) {
+                        Some((_, letters)) => letters.push(letter),
+                        None => targets.push((to.index(), vec![letter])),
+                    }
+                }
+            }
+            targets
+                .into_iter()
+                .map(|(to, letters)| {
+                    let label = cover_hoa(&letters, k);
+                    match label.as_str() {
+                        "t" => format!("[{alive}] {to}\n"),
+                        l if l.contains('|') => format!("[{alive}&({l})] {to}\n"),
+                        l => format!("[{alive}&{l}] {to}\n"),
+                    }
+                })
+                .collect()
+        };
+        for (s, &accepts) in accepting.iter().enumerate() {
+            out.push_str(&format!("State: {s}\n{}", edges_of(s)));
+            // The trace may end after a step that reached an accepting state.
+            if accepts {
+                out.push_str(&format!("[!{alive}] {dead}\n"));
+            }
+        }
+        out.push_str(&format!("State: {dead} {{0}}\n[!{alive}] {dead}\n"));
+        out.push_str(&format!("State: {init}\n{}--END--\n", edges_of(self.start.0 as usize)));
+        Some(out)
     }
 }
 

@@ -42,6 +42,7 @@
 
 pub mod automata;
 pub mod diagnostic;
+pub mod hoa;
 pub mod lower;
 pub mod ltl;
 pub mod ltl_import;

@@ -233,11 +233,7 @@ impl<'p> Lowerer<'p> {
                     }
                 }
                 DeclKind::Formula(f) if !f.is_pattern() => {
-                    let automaton = match f.kind {
-                        ast::FormulaKind::Ltlf => crate::automata::ltlf_automaton(p, f),
-                        ast::FormulaKind::Ltl => crate::automata::ltl_automaton(p, f),
-                    };
-                    match automaton {
+                    match crate::automata::formula_automaton(p, f) {
                         Ok(a) => self.add_automaton(id, a),
                         Err(d) => self.diagnostics.push(d),
                     }

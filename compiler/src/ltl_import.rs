@@ -400,7 +400,7 @@ struct Parser {
 }
 
 /// Words rw reads as operators or keywords in a formula.
-const RW_RESERVED: &[&str] =
+pub(crate) const RW_RESERVED: &[&str] =
     &["X", "WX", "F", "G", "U", "R", "W", "M", "xor", "last", "true", "false", "if", "then", "else", "any", "ltlf", "ltl"];
 
 /// Binding strength of binary operators (higher binds tighter) and whether

@@ -547,6 +547,47 @@ impl Arena {
     }
 }
 
+/// A formula's class in the temporal hierarchy, and whether it is exact
+/// (`false`: an upper bound, the formula may belong to a lower class).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Classified {
+    pub class: Class,
+    pub exact: bool,
+}
+
+/// The class of `root`, whose automaton is `automaton`, decided on
+/// automata (Manna & Pnueli's classes are semantic, as Spot's `mp_class`):
+/// - safety: the closure of the language (the runs of the trimmed
+///   automaton, acceptance ignored) has no word of the negation;
+///   guarantee: the same for the negation;
+/// - with a deterministic Büchi automaton the formula is recurrence, and
+///   obligation when no strongly connected part has both an accepting
+///   transition and a cycle without one (Staiger–Wagner); with one for the
+///   negation, dually persistence or obligation;
+/// - otherwise the syntactic class, an upper bound (`exact: false` unless
+///   it is obligation, which the safety and guarantee checks make exact).
+pub fn classify(arena: &mut Arena, root: Id, automaton: &Buchi) -> Result<Classified, OmegaError> {
+    let negation = arena.not(root);
+    let complement = translate(arena, negation)?;
+    let safety = automaton.all_accepting().disjoint_from(&complement);
+    let guarantee = complement.all_accepting().disjoint_from(automaton);
+    let exact = |class| Ok(Classified { class, exact: true });
+    match (safety, guarantee) {
+        (true, true) => return exact(Class::Bottom),
+        (true, false) => return exact(Class::Safety),
+        (false, true) => return exact(Class::Guarantee),
+        (false, false) => {}
+    }
+    if automaton.kind == Kind::Deterministic {
+        return exact(if automaton.is_weak() { Class::Obligation } else { Class::Recurrence });
+    }
+    if complement.kind == Kind::Deterministic {
+        return exact(if complement.is_weak() { Class::Obligation } else { Class::Persistence });
+    }
+    let class = arena.syntactic_class(root);
+    Ok(Classified { class, exact: class == Class::Obligation })
+}
+
 /// Which kind of automaton a translation produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -1320,6 +1361,41 @@ impl Buchi {
         !marks.values().any(|&(a, b)| a && b)
     }
 
+    /// The same automaton with every transition accepting: its language is
+    /// the closure (the words with an infinite run) once every state can
+    /// reach an accepting cycle, as after [`Buchi::reduced`].
+    pub fn all_accepting(&self) -> Buchi {
+        let edges = self.edges.iter().map(|row| row.iter().map(|&(l, t, _)| (l, t, true)).collect()).collect();
+        Buchi { edges, ..self.clone() }
+    }
+
+    /// Whether no strongly connected part has both an accepting transition
+    /// and a cycle of non-accepting ones: for a deterministic automaton,
+    /// that its language is an obligation (weak) language.
+    pub fn is_weak(&self) -> bool {
+        let n = self.states();
+        let all = components(n, &[0], &|v| self.edges[v].iter().map(|e| e.1 as usize).collect::<Vec<_>>());
+        let rejecting = components(n, &(0..n).collect::<Vec<_>>(), &|v| {
+            self.edges[v].iter().filter(|e| !e.2).map(|e| e.1 as usize).collect::<Vec<_>>()
+        });
+        // Components with an accepting transition inside.
+        let mut accepting_parts = std::collections::HashSet::new();
+        for (v, row) in self.edges.iter().enumerate() {
+            for &(_, t, acc) in row {
+                if acc && all[v] != usize::MAX && all[v] == all[t as usize] {
+                    accepting_parts.insert(all[v]);
+                }
+            }
+        }
+        // A non-accepting cycle: an edge inside a component of the
+        // non-accepting edges.
+        !self.edges.iter().enumerate().any(|(v, row)| {
+            row.iter().any(|&(_, t, acc)| {
+                !acc && rejecting[v] == rejecting[t as usize] && accepting_parts.contains(&all[v])
+            })
+        })
+    }
+
     pub fn states(&self) -> usize {
         self.edges.len()
     }
@@ -1485,15 +1561,6 @@ impl Buchi {
             Kind::SemiDeterministic => "semi-deterministic",
         };
         out.push_str(&format!("properties: trans-labels explicit-labels trans-acc {shape}\n--BODY--\n"));
-        let letter_label = |letter: u64| -> String {
-            if self.atoms == 0 {
-                return "t".into();
-            }
-            (0..self.atoms)
-                .map(|k| if letter >> k & 1 == 1 { format!("{k}") } else { format!("!{k}") })
-                .collect::<Vec<_>>()
-                .join("&")
-        };
         if self.edges.is_empty() {
             out.push_str("State: 0\n");
         }
@@ -1508,7 +1575,7 @@ impl Buchi {
                 }
             }
             for ((target, acc), letters) in groups {
-                let label = letters.iter().map(|&l| letter_label(l)).collect::<Vec<_>>().join(" | ");
+                let label = crate::automata::cover_hoa(&letters, self.atoms);
                 out.push_str(&format!("[{label}] {target}{}\n", if acc { " {0}" } else { "" }));
             }
         }

@@ -1,4 +1,5 @@
-//! `rwc dot FILE.rw`: the spec's automata as Graphviz graphs.
+//! `rwc dot FILE.rw`: the spec's automata as Graphviz graphs, or (`--format
+//! hoa`) the formulas' automata in the Hanoi Omega-Automata format.
 
 use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE, load};
 use rw_compiler::automata;
@@ -15,6 +16,15 @@ pub struct DotArgs {
     /// Write the graph here instead of printing it
     #[arg(short, long, value_name = "OUT.dot")]
     pub output: Option<PathBuf>,
+    /// Graphviz, or HOA (the format of Spot and Owl) for `ltl` and `ltlf` formulas
+    #[arg(long, value_enum, default_value_t = DotFormat::Dot)]
+    pub format: DotFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DotFormat {
+    Dot,
+    Hoa,
 }
 
 pub fn run(args: &DotArgs) -> u8 {
@@ -34,11 +44,23 @@ pub fn run(args: &DotArgs) -> u8 {
     let mut names = Vec::new();
     for (index, decl) in p.decls.iter().enumerate() {
         let automaton = match &decl.kind {
+            DeclKind::Machine(_) if args.format == DotFormat::Hoa => {
+                // Machines have no acceptance condition: not in HOA.
+                if args.automaton.as_ref() == Some(&decl.name.name) {
+                    eprintln!(
+                        "error: `{}` is a reward machine, which has no acceptance condition to write in HOA",
+                        decl.name.name
+                    );
+                    eprintln!("help: `--format hoa` writes `ltl` and `ltlf` formulas; use `--format dot` for machines");
+                    return EXIT_USAGE;
+                }
+                continue;
+            }
             DeclKind::Machine(m) => {
                 let states = p.machine_states.get(&DeclId(index as u32)).cloned().unwrap_or_default();
                 automata::analyse(p, m, &states)
             }
-            DeclKind::Formula(f) if !f.is_pattern() => automata::ltlf_automaton(p, f),
+            DeclKind::Formula(f) if !f.is_pattern() => automata::formula_automaton(p, f),
             _ => continue,
         };
         names.push(decl.name.name.clone());
@@ -46,7 +68,10 @@ pub fn run(args: &DotArgs) -> u8 {
             continue;
         }
         match automaton {
-            Ok(a) => graphs.push(a.to_dot()),
+            Ok(a) => graphs.push(match args.format {
+                DotFormat::Dot => a.to_dot(),
+                DotFormat::Hoa => a.to_hoa().unwrap_or_default(),
+            }),
             Err(d) => {
                 load::print_diagnostics(&checked, &[d]);
                 return EXIT_INPUT_ERRORS;
@@ -57,6 +82,9 @@ pub fn run(args: &DotArgs) -> u8 {
         match &args.automaton {
             Some(n) => {
                 eprintln!("error: no automaton `{n}` in `{}` (it has: {})", args.file.display(), names.join(", "))
+            }
+            None if args.format == DotFormat::Hoa => {
+                eprintln!("error: `{}` declares no `ltl` or `ltlf` formula", args.file.display())
             }
             None => eprintln!("error: `{}` declares no machine or formula", args.file.display()),
         }

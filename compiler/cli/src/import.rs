@@ -1,5 +1,6 @@
-//! `rwc import rm FILE.txt` (reward_machines files, see [`crate::rm`]) and
-//! `rwc import ltlf --from TOOL FORMULA` (LTLf in other tools' syntax).
+//! `rwc import rm FILE.txt` (reward_machines files, see [`crate::rm`]),
+//! `rwc import ltlf --from TOOL FORMULA` (LTLf in other tools' syntax) and
+//! `rwc import hoa FILE.hoa` (an ω-automaton from Spot, Owl, ...).
 
 use crate::rm::Semantics;
 use crate::{EXIT_INPUT_ERRORS, EXIT_USAGE};
@@ -39,6 +40,20 @@ pub enum ImportCommand {
         from: DialectArg,
         /// The formula (quote it for the shell)
         formula: String,
+    },
+    /// A deterministic Büchi automaton in HOA (from Spot, Owl, ...), printed as a machine
+    #[command(after_help = "Examples:\n  ltl2tgba -D -B 'GF a & GF b' > patrol.hoa && rwc import hoa patrol.hoa --name patrol\n  \
+        rwc import hoa patrol.hoa -o patrol_machine.rw\n\n\
+        Accepting transitions pay `reward 1.0`, so `NAME.reward > 0` marks the steps that take one.")]
+    Hoa {
+        #[arg(value_name = "FILE.hoa")]
+        file: PathBuf,
+        /// Write the module here instead of printing it
+        #[arg(short, long, value_name = "OUT.rw")]
+        output: Option<PathBuf>,
+        /// The machine's name (default: from the file's name)
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
     },
 }
 
@@ -128,6 +143,23 @@ pub fn run(command: &ImportCommand) -> u8 {
                 }
             }
         }
+        ImportCommand::Hoa { file, output, name } => {
+            let text = match crate::files::read_text(file, crate::files::MAX_RM_BYTES) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_USAGE;
+                }
+            };
+            let module = match hoa_to_rw(&text, file, name.as_deref()) {
+                Ok(m) => m,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return EXIT_INPUT_ERRORS;
+                }
+            };
+            write_or_print(output.as_deref(), &module, file)
+        }
         ImportCommand::Rm { file, output, semantics, events, shaping } => {
             let text = match crate::files::read_text(file, crate::files::MAX_RM_BYTES) {
                 Ok(t) => t,
@@ -155,18 +187,49 @@ pub fn run(command: &ImportCommand) -> u8 {
             for w in &imported.warnings {
                 eprintln!("warning: {}: {w}", file.display());
             }
-            let spec = imported.spec;
-            match output {
-                Some(out) => {
-                    if let Err(e) = crate::files::write_output(out, spec.as_bytes(), &[file]) {
-                        eprintln!("error: {e}");
-                        return EXIT_USAGE;
-                    }
-                    eprintln!("wrote {}", out.display());
-                }
-                None => print!("{spec}"),
-            }
-            0
+            write_or_print(output.as_deref(), &imported.spec, file)
         }
     }
+}
+
+/// Writes `text` to `output` (never over `input`), or prints it.
+fn write_or_print(output: Option<&Path>, text: &str, input: &Path) -> u8 {
+    match output {
+        Some(out) => {
+            if let Err(e) = crate::files::write_output(out, text.as_bytes(), &[input]) {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+            eprintln!("wrote {}", out.display());
+        }
+        None => print!("{text}"),
+    }
+    0
+}
+
+/// A HOA file as an rw module: its props and the machine.
+pub fn hoa_to_rw(text: &str, file: &Path, name: Option<&str>) -> Result<String, String> {
+    let parsed = rw_compiler::hoa::parse(text).map_err(|e| format!("{}:{}", file.display(), e))?;
+    let stem = file.file_stem().map_or_else(|| "imported".to_string(), |s| s.to_string_lossy().into_owned());
+    let name = rw_compiler::hoa::prop_names(&[name.map_or(stem, str::to_string)]).remove(0);
+    let props = rw_compiler::hoa::prop_names(&parsed.atoms);
+    let machine = rw_compiler::hoa::to_machine(&parsed, &name, &props).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut out = format!(
+        "// Imported from `{}` ({} states, Büchi acceptance{}): accepting\n\
+         // transitions pay reward 1.0, so `{name}.reward > 0` marks the steps that take one.\n",
+        file.display(),
+        parsed.buchi.states(),
+        parsed.name.as_ref().map_or(String::new(), |n| format!(", \"{n}\"")),
+    );
+    for (written, rw) in parsed.atoms.iter().zip(&props) {
+        if written != rw {
+            out.push_str(&format!("// proposition \"{written}\" is `{rw}`\n"));
+        }
+    }
+    if !props.is_empty() {
+        out.push_str(&format!("props {}\n", props.join(", ")));
+    }
+    out.push('\n');
+    out.push_str(&machine);
+    Ok(out)
 }

@@ -1,0 +1,533 @@
+//! The Hanoi Omega-Automata format (HOA v1, Babiak et al. 2015), which
+//! Spot, Owl and Rabinizer read and write: reading an automaton another
+//! tool produced, and writing it back as an rw machine.
+//!
+//! Beside [`crate::omega`] (which writes HOA, [`crate::omega::Buchi::to_hoa`]):
+//! `rwc import hoa` parses a file into a [`Buchi`] with [`parse`] and prints
+//! it with [`to_machine`]. Supported: one initial state, explicit
+//! transition labels over at most [`MAX_ATOMS`] atomic propositions,
+//! Büchi acceptance (`Inf(0)`, on transitions or states) or all-accepting
+//! (`t`); aliases, implicit labels, generalised or other acceptance
+//! conditions are refused with a message that says which.
+
+use crate::omega::{Buchi, Kind, MAX_ATOMS, MAX_STATES};
+use std::fmt;
+
+/// Why a HOA file was refused: the line (1-based) and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoaError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for HoaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// A parsed automaton: the automaton (state 0 initial), its atomic
+/// propositions' names and its `name:` header, if any.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub buchi: Buchi,
+    pub atoms: Vec<String>,
+    pub name: Option<String>,
+}
+
+/// A label expression over atomic propositions (HOA's `label-expr`).
+#[derive(Debug, Clone)]
+enum Label {
+    True,
+    False,
+    Atom(usize),
+    Not(Box<Label>),
+    And(Box<Label>, Box<Label>),
+    Or(Box<Label>, Box<Label>),
+}
+
+impl Label {
+    fn holds(&self, letter: u64) -> bool {
+        match self {
+            Label::True => true,
+            Label::False => false,
+            Label::Atom(k) => letter >> k & 1 == 1,
+            Label::Not(a) => !a.holds(letter),
+            Label::And(a, b) => a.holds(letter) && b.holds(letter),
+            Label::Or(a, b) => a.holds(letter) || b.holds(letter),
+        }
+    }
+}
+
+/// HOA tokens: identifiers and header names (`States:`), strings,
+/// integers, punctuation.
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Header(String),
+    Ident(String),
+    Str(String),
+    Int(u64),
+    Punct(char),
+    Body,
+    End,
+}
+
+fn tokenize(text: &str) -> Result<Vec<(usize, Tok)>, HoaError> {
+    let mut out = Vec::new();
+    let mut line = 1;
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let err = |line, message: String| Err(HoaError { line, message });
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\n' {
+            line += 1;
+            i += 1;
+        } else if c.is_whitespace() {
+            i += 1;
+        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
+            // Comments `/* ... */` (they nest in HOA).
+            let mut depth = 0;
+            while i < chars.len() {
+                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    i += 2;
+                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    if chars[i] == '\n' {
+                        line += 1;
+                    }
+                    i += 1;
+                }
+            }
+        } else if c == '"' {
+            let mut s = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => return err(line, "a string is not closed".into()),
+                    Some('"') => break,
+                    Some('\\') => {
+                        s.extend(chars.get(i + 1));
+                        i += 2;
+                    }
+                    Some(&ch) => {
+                        if ch == '\n' {
+                            line += 1;
+                        }
+                        s.push(ch);
+                        i += 1;
+                    }
+                }
+            }
+            i += 1;
+            out.push((line, Tok::Str(s)));
+        } else if c.is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let digits: String = chars[start..i].iter().collect();
+            match digits.parse() {
+                Ok(n) => out.push((line, Tok::Int(n))),
+                Err(_) => return err(line, format!("`{digits}` is too large")),
+            }
+        } else if c.is_ascii_alphabetic() || c == '_' || c == '-' || c == '@' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '-' || chars[i] == '@') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            if word == "--BODY--" {
+                out.push((line, Tok::Body));
+            } else if word == "--END--" {
+                out.push((line, Tok::End));
+            } else if word == "--ABORT--" {
+                return err(line, "the producing tool aborted this automaton (`--ABORT--`)".into());
+            } else if chars.get(i) == Some(&':') {
+                i += 1;
+                out.push((line, Tok::Header(word)));
+            } else {
+                out.push((line, Tok::Ident(word)));
+            }
+        } else if "[]{}()!&|".contains(c) {
+            out.push((line, Tok::Punct(c)));
+            i += 1;
+        } else {
+            return err(line, format!("unexpected character `{c}`"));
+        }
+    }
+    Ok(out)
+}
+
+struct Parser {
+    tokens: Vec<(usize, Tok)>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.tokens.get(self.pos).map(|(_, t)| t)
+    }
+    fn line(&self) -> usize {
+        self.tokens.get(self.pos).or(self.tokens.last()).map_or(1, |(l, _)| *l)
+    }
+    fn error<T>(&self, message: impl Into<String>) -> Result<T, HoaError> {
+        Err(HoaError { line: self.line(), message: message.into() })
+    }
+    fn next(&mut self) -> Option<Tok> {
+        let t = self.tokens.get(self.pos).map(|(_, t)| t.clone());
+        self.pos += 1;
+        t
+    }
+    fn int(&mut self, what: &str) -> Result<u64, HoaError> {
+        match self.next() {
+            Some(Tok::Int(n)) => Ok(n),
+            _ => {
+                self.pos -= 1;
+                self.error(format!("expected {what} (a number)"))
+            }
+        }
+    }
+    fn punct(&mut self, c: char) -> bool {
+        if self.peek() == Some(&Tok::Punct(c)) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// `label-expr`: `|` below `&` below `!`, as in the HOA grammar.
+    fn label(&mut self, atoms: usize) -> Result<Label, HoaError> {
+        let mut left = self.conjunction(atoms)?;
+        while self.punct('|') {
+            let right = self.conjunction(atoms)?;
+            left = Label::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+    fn conjunction(&mut self, atoms: usize) -> Result<Label, HoaError> {
+        let mut left = self.unary(atoms)?;
+        while self.punct('&') {
+            let right = self.unary(atoms)?;
+            left = Label::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+    fn unary(&mut self, atoms: usize) -> Result<Label, HoaError> {
+        match self.next() {
+            Some(Tok::Punct('!')) => Ok(Label::Not(Box::new(self.unary(atoms)?))),
+            Some(Tok::Punct('(')) => {
+                let inner = self.label(atoms)?;
+                if !self.punct(')') {
+                    return self.error("expected `)` in a label");
+                }
+                Ok(inner)
+            }
+            Some(Tok::Ident(t)) if t == "t" => Ok(Label::True),
+            Some(Tok::Ident(f)) if f == "f" => Ok(Label::False),
+            Some(Tok::Int(k)) if (k as usize) < atoms => Ok(Label::Atom(k as usize)),
+            Some(Tok::Int(k)) => {
+                self.pos -= 1;
+                self.error(format!("atomic proposition {k} is not declared (`AP:` declares {atoms})"))
+            }
+            Some(Tok::Ident(alias)) if alias.starts_with('@') => {
+                self.pos -= 1;
+                self.error(format!("alias `{alias}`: aliases are not supported; ask the tool for plain labels"))
+            }
+            _ => {
+                self.pos -= 1;
+                self.error("expected a label: `t`, `f`, a proposition number, `!`, `&`, `|` or parentheses")
+            }
+        }
+    }
+
+    /// `{0 1}`: acceptance sets.
+    fn sets(&mut self) -> Result<Vec<u64>, HoaError> {
+        let mut sets = Vec::new();
+        if self.punct('{') {
+            while let Some(Tok::Int(n)) = self.peek().cloned() {
+                self.pos += 1;
+                sets.push(n);
+            }
+            if !self.punct('}') {
+                return self.error("expected `}` after acceptance sets");
+            }
+        }
+        Ok(sets)
+    }
+}
+
+/// The acceptance condition, as far as rwc reads it.
+#[derive(Clone, Copy, PartialEq)]
+enum Acceptance {
+    /// `Inf(0)`: Büchi.
+    Buchi,
+    /// `t`: every infinite run accepts.
+    All,
+}
+
+/// Parses one automaton in HOA v1.
+pub fn parse(text: &str) -> Result<Parsed, HoaError> {
+    let mut p = Parser { tokens: tokenize(text)?, pos: 0 };
+    match (p.next(), p.next()) {
+        (Some(Tok::Header(h)), Some(Tok::Ident(v))) if h == "HOA" && v == "v1" => {}
+        _ => return Err(HoaError { line: 1, message: "not a HOA v1 file: it must start with `HOA: v1`".into() }),
+    }
+    let (mut states, mut start, mut atoms, mut acceptance, mut name) = (None, None, Vec::new(), None, None);
+    loop {
+        match p.next() {
+            Some(Tok::Body) => break,
+            Some(Tok::Header(h)) => match h.as_str() {
+                "States" => states = Some(p.int("the number of states")? as usize),
+                "Start" => {
+                    if start.is_some() {
+                        return p.error("several initial states: rwc reads automata with one");
+                    }
+                    start = Some(p.int("the initial state")? as u32);
+                    if p.punct('&') {
+                        return p.error("a conjunction of initial states (alternating automaton) is not supported");
+                    }
+                }
+                "AP" => {
+                    let count = p.int("the number of atomic propositions")? as usize;
+                    for _ in 0..count {
+                        match p.next() {
+                            Some(Tok::Str(s)) => atoms.push(s),
+                            _ => return p.error("expected the name of an atomic proposition (a string)"),
+                        }
+                    }
+                    if count > MAX_ATOMS {
+                        return p.error(format!("{count} atomic propositions; rwc reads at most {MAX_ATOMS}"));
+                    }
+                }
+                "Acceptance" => {
+                    let sets = p.int("the number of acceptance sets")?;
+                    let words: Vec<Tok> = std::iter::from_fn(|| match p.peek() {
+                        Some(Tok::Header(_)) | Some(Tok::Body) | None => None,
+                        _ => p.next(),
+                    })
+                    .collect();
+                    let inf0 = [Tok::Ident("Inf".into()), Tok::Punct('('), Tok::Int(0), Tok::Punct(')')];
+                    acceptance = Some(match (sets, words.as_slice()) {
+                        (1, w) if w == inf0 => Acceptance::Buchi,
+                        (0, [Tok::Ident(t)]) if t == "t" => Acceptance::All,
+                        _ => {
+                            return p.error(
+                                "only Büchi acceptance (`Acceptance: 1 Inf(0)`) or `Acceptance: 0 t` is supported; \
+                                 ask the tool for a Büchi automaton (Spot: `-B`, `postprocess(..., 'BA')`)",
+                            );
+                        }
+                    });
+                }
+                "name" => {
+                    if let Some(Tok::Str(s)) = p.next() {
+                        name = Some(s);
+                    }
+                }
+                // Other headers (acc-name, tool, properties, controllable-AP,
+                // ...) carry nothing rwc needs: skip their values.
+                _ => {
+                    while !matches!(p.peek(), Some(Tok::Header(_)) | Some(Tok::Body) | None) {
+                        p.pos += 1;
+                    }
+                }
+            },
+            _ => {
+                p.pos = p.pos.saturating_sub(1);
+                return p.error("expected a header line (`Name: value`) or `--BODY--`");
+            }
+        }
+    }
+    let Some(acceptance) = acceptance else { return p.error("the header has no `Acceptance:` line") };
+    let n = match states {
+        Some(n) if n > MAX_STATES => return p.error(format!("{n} states; rwc reads at most {MAX_STATES}")),
+        Some(n) => n,
+        None => return p.error("the header has no `States:` line (required here)"),
+    };
+    let start = start.unwrap_or(0);
+    if n > 0 && start as usize >= n {
+        return p.error(format!("initial state {start} is not among the {n} states"));
+    }
+    let k = atoms.len();
+    let letters = 1u64 << k;
+    let mut edges: Vec<Vec<(u64, u32, bool)>> = vec![Vec::new(); n.max(1)];
+    loop {
+        match p.next() {
+            Some(Tok::End) => break,
+            Some(Tok::Header(h)) if h == "State" => {
+                if p.punct('[') {
+                    return p.error("state labels are not supported; ask the tool for transition labels");
+                }
+                let s = p.int("a state number")? as usize;
+                if s >= n {
+                    return p.error(format!("state {s} is not among the {n} states"));
+                }
+                if let Some(Tok::Str(_)) = p.peek() {
+                    p.pos += 1;
+                }
+                let state_accepting = !p.sets()?.is_empty();
+                while p.peek() == Some(&Tok::Punct('[')) {
+                    p.pos += 1;
+                    let label = p.label(k)?;
+                    if !p.punct(']') {
+                        return p.error("expected `]` after a label");
+                    }
+                    let target = p.int("the target state")? as usize;
+                    if target >= n {
+                        return p.error(format!("target state {target} is not among the {n} states"));
+                    }
+                    if p.punct('&') {
+                        return p.error("universal branching (alternating automaton) is not supported");
+                    }
+                    let accepting = match acceptance {
+                        Acceptance::All => true,
+                        Acceptance::Buchi => state_accepting || !p.sets()?.is_empty(),
+                    };
+                    for letter in (0..letters).filter(|&l| label.holds(l)) {
+                        edges[s].push((letter, target as u32, accepting));
+                    }
+                }
+                if let Some(Tok::Int(_)) = p.peek() {
+                    return p.error("implicit labels are not supported; ask the tool for explicit labels");
+                }
+            }
+            _ => {
+                p.pos = p.pos.saturating_sub(1);
+                return p.error("expected `State:` or `--END--`");
+            }
+        }
+    }
+    // Renumber so that the initial state is 0.
+    if start != 0 {
+        let swap = |q: u32| if q == 0 { start } else if q == start { 0 } else { q };
+        edges.swap(0, start as usize);
+        for row in &mut edges {
+            for e in row.iter_mut() {
+                e.1 = swap(e.1);
+            }
+        }
+    }
+    for row in &mut edges {
+        row.sort_unstable();
+        row.dedup();
+    }
+    let buchi = classify_shape(Buchi { atoms: k, edges, kind: Kind::Deterministic, accepting_component: Vec::new() });
+    Ok(Parsed { buchi, atoms, name })
+}
+
+/// Deterministic when no state has two targets for one letter; else
+/// semi-deterministic when the part reachable from accepting transitions
+/// is deterministic (then the accepting component is that part); else
+/// left marked semi-deterministic with no accepting component, which
+/// [`Buchi::check_shape`] rejects.
+fn classify_shape(mut b: Buchi) -> Buchi {
+    let nondeterministic = |row: &Vec<(u64, u32, bool)>| row.windows(2).any(|w| w[0].0 == w[1].0);
+    if !b.edges.iter().any(nondeterministic) {
+        b.kind = Kind::Deterministic;
+        b.accepting_component = vec![true; b.states()];
+        return b;
+    }
+    let mut component = vec![false; b.states()];
+    let mut stack: Vec<u32> = b.edges.iter().flatten().filter(|e| e.2).map(|e| e.1).collect();
+    while let Some(q) = stack.pop() {
+        if !std::mem::replace(&mut component[q as usize], true) {
+            stack.extend(b.edges[q as usize].iter().map(|e| e.1));
+        }
+    }
+    b.kind = Kind::SemiDeterministic;
+    b.accepting_component = component;
+    b
+}
+
+/// Valid, distinct rw names for atomic propositions: a name rw cannot use
+/// (not letters, digits and `_`, or an operator of formulas) has the other
+/// characters replaced by `_` and a `p_` prefix when needed.
+pub fn prop_names(atoms: &[String]) -> Vec<String> {
+    let reserved = crate::ltl_import::RW_RESERVED;
+    let mut out: Vec<String> = Vec::new();
+    for name in atoms {
+        let mut rw: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+        if rw.is_empty() || rw.starts_with(|c: char| c.is_ascii_digit()) || reserved.contains(&rw.as_str()) {
+            rw = format!("p_{rw}");
+        }
+        let base = rw.clone();
+        let mut k = 2;
+        while out.contains(&rw) {
+            rw = format!("{base}_{k}");
+            k += 1;
+        }
+        out.push(rw);
+    }
+    out
+}
+
+/// A deterministic automaton as an rw machine over props named after its
+/// atomic propositions: accepting transitions pay `reward 1.0` (so
+/// `NAME.reward > 0` is "this step took an accepting transition"), and the
+/// letters with no transition lead to a terminal state `rejected`. States
+/// are `q0` (initial), `q1`, ... in the file's numbering.
+pub fn to_machine(parsed: &Parsed, name: &str, prop_names: &[String]) -> Result<String, String> {
+    let b = &parsed.buchi;
+    if b.kind != Kind::Deterministic {
+        return Err("the automaton is not deterministic: a machine needs one successor per step; \
+                    ask the tool for a deterministic automaton (Spot: `ltl2tgba -D -B`)"
+            .into());
+    }
+    let k = parsed.atoms.len();
+    let mut out = String::new();
+    out.push_str(&format!("machine {name} priority {{\n  start q0\n"));
+    let mut incomplete = false;
+    for (s, row) in b.edges.iter().enumerate() {
+        let mut groups: Vec<((u32, bool), Vec<u64>)> = Vec::new();
+        for &(letter, target, acc) in row {
+            match groups.iter_mut().find(|(key, _)| *key == (target, acc)) {
+                Some((_, letters)) => letters.push(letter),
+                None => groups.push(((target, acc), vec![letter])),
+            }
+        }
+        for ((target, acc), letters) in &groups {
+            let guard = crate::automata::cover_text(letters, k, prop_names);
+            let pay = if *acc { " reward 1.0" } else { "" };
+            out.push_str(&format!("  q{s} -> q{target} when {guard}{pay}\n"));
+        }
+        if row.len() < 1 << k {
+            incomplete = true;
+            out.push_str(&format!("  q{s} -> rejected when true\n"));
+        }
+    }
+    if incomplete {
+        out.push_str("  terminal rejected\n");
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn reads_spot_output_and_refuses_what_it_cannot() {
+        // `ltl2tgba -D -B 'GF a'`, as Spot 2.13 writes it.
+        let gfa = "HOA: v1\nname: \"G F a\"\nStates: 1\nStart: 0\nAP: 1 \"a\"\nacc-name: Buchi\n\
+                   Acceptance: 1 Inf(0)\nproperties: trans-labels explicit-labels trans-acc complete\n\
+                   properties: deterministic stutter-invariant\n--BODY--\nState: 0\n[0] 0 {0}\n[!0] 0\n--END--\n";
+        let p = parse(gfa).unwrap();
+        assert_eq!(p.atoms, ["a"]);
+        assert!(p.buchi.accepts_lasso(&[], &[0, 1]));
+        assert!(!p.buchi.accepts_lasso(&[1], &[0]));
+        let generalised = gfa.replace("Acceptance: 1 Inf(0)", "Acceptance: 2 Inf(0)&Inf(1)");
+        assert!(parse(&generalised).unwrap_err().message.contains("only Büchi acceptance"));
+        let implicit = gfa.replace("[0] 0 {0}\n[!0] 0\n", "0 {0}\n0\n");
+        assert!(parse(&implicit).is_err());
+        assert_eq!(parse("HOA: v2\n").unwrap_err().line, 1);
+    }
+}
