@@ -33,7 +33,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// by small integers and hit millions of times per second; SipHash's DoS
 /// resistance buys nothing for them.
 #[derive(Default, Clone, Copy)]
-struct Fx(u64);
+pub(crate) struct Fx(u64);
 
 impl Hasher for Fx {
     fn finish(&self) -> u64 {
@@ -58,6 +58,9 @@ impl Hasher for Fx {
 }
 
 type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<Fx>>;
+
+/// A map with the Fx hash, for the automata constructions (`omega` too).
+pub(crate) type FxHashMap<K, V> = HashMap<K, V>;
 
 /// Distinct atoms (props, comparisons) one formula may use: the DFA reads
 /// all `2^k` valuations.

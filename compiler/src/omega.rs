@@ -42,7 +42,8 @@
 
 use crate::ltl::Patterns;
 use crate::syntax::ast::{self, Expr, ExprKind, FBinary, FKind, FUnary};
-use std::collections::{BTreeSet, HashMap};
+use crate::ltl::FxHashMap as HashMap;
+use std::collections::BTreeSet;
 
 /// Distinct atoms a formula may use (the automaton reads `2^k` letters).
 pub const MAX_ATOMS: usize = 12;
@@ -52,6 +53,9 @@ pub const MAX_GUESSES: usize = 1 << 12;
 pub const MAX_STATES: usize = 50_000;
 /// Cubes of one obligation in disjunctive normal form.
 pub const MAX_CUBES: usize = 4_096;
+/// Elementary steps (cube comparisons while minimising obligations) of one
+/// translation: about a second of work at most, whatever the formula.
+pub const MAX_WORK: u64 = 300_000_000;
 
 pub type Id = u32;
 
@@ -391,6 +395,7 @@ pub enum OmegaError {
     TooManyGuesses(usize),
     TooManyStates,
     TooManyCubes,
+    TooMuchWork,
 }
 
 impl std::fmt::Display for OmegaError {
@@ -406,6 +411,9 @@ impl std::fmt::Display for OmegaError {
             OmegaError::TooManyStates => write!(f, "the automaton would have more than {MAX_STATES} states"),
             OmegaError::TooManyCubes => {
                 write!(f, "an obligation needs more than {MAX_CUBES} terms in disjunctive normal form")
+            }
+            OmegaError::TooMuchWork => {
+                write!(f, "the translation needs more than {MAX_WORK} steps of obligation simplification")
             }
         }
     }
@@ -502,7 +510,7 @@ impl Arena {
     /// dually (obligation: `a` obligation, `b` safety; persistence: `a`
     /// persistence, `b` safety; recurrence: both recurrence).
     pub fn syntactic_class(&self, root: Id) -> Class {
-        let mut memo = HashMap::new();
+        let mut memo = HashMap::default();
         Class::from_membership(self.membership(root, &mut memo))
     }
 
@@ -565,10 +573,16 @@ pub struct Classified {
 ///   transition and a cycle without one (Staiger–Wagner); with one for the
 ///   negation, dually persistence or obligation;
 /// - otherwise the syntactic class, an upper bound (`exact: false` unless
-///   it is obligation, which the safety and guarantee checks make exact).
+///   it is obligation, which the safety and guarantee checks make exact);
+///   the syntactic class too when the negation cannot be translated within
+///   the limits.
 pub fn classify(arena: &mut Arena, root: Id, automaton: &Buchi) -> Result<Classified, OmegaError> {
     let negation = arena.not(root);
-    let complement = translate(arena, negation)?;
+    let Ok(complement) = translate(arena, negation) else {
+        // The negation is past the limits: the syntactic bound.
+        let class = arena.syntactic_class(root);
+        return Ok(Classified { class, exact: false });
+    };
     let safety = automaton.all_accepting().disjoint_from(&complement);
     let guarantee = complement.all_accepting().disjoint_from(automaton);
     let exact = |class| Ok(Classified { class, exact: true });
@@ -618,10 +632,13 @@ struct Translator<'a> {
     after: HashMap<(Id, u64), Dnf>,
     /// The DNF of a formula node, memoised.
     dnfs: HashMap<Id, Dnf>,
+    /// Work done so far, against [`MAX_WORK`].
+    work: std::cell::Cell<u64>,
 }
 
 impl Translator<'_> {
-    fn minimise(mut cubes: Vec<Vec<Id>>, arena: &Arena) -> Result<Dnf, OmegaError> {
+    fn minimise(&self, mut cubes: Vec<Vec<Id>>) -> Result<Dnf, OmegaError> {
+        let arena = &*self.arena;
         // A cube with both literals of one atom (both read at the same
         // position) is false.
         cubes.retain(|c| {
@@ -631,6 +648,11 @@ impl Translator<'_> {
         cubes.dedup();
         let mut kept: Vec<Vec<Id>> = Vec::with_capacity(cubes.len());
         for c in cubes {
+            let work = self.work.get() + kept.len() as u64 + 1;
+            if work > MAX_WORK {
+                return Err(OmegaError::TooMuchWork);
+            }
+            self.work.set(work);
             if !kept.iter().any(|k| is_subset(k, &c)) {
                 kept.push(c);
             }
@@ -643,7 +665,7 @@ impl Translator<'_> {
     }
 
     fn or(&self, a: &Dnf, b: &Dnf) -> Result<Dnf, OmegaError> {
-        Self::minimise(a.0.iter().chain(&b.0).cloned().collect(), self.arena)
+        self.minimise(a.0.iter().chain(&b.0).cloned().collect())
     }
 
     fn and(&self, a: &Dnf, b: &Dnf) -> Result<Dnf, OmegaError> {
@@ -659,7 +681,7 @@ impl Translator<'_> {
                 cubes.push(c);
             }
         }
-        Self::minimise(cubes, self.arena)
+        self.minimise(cubes)
     }
 
     /// The DNF of a formula: `And`/`Or` over elements.
@@ -733,7 +755,9 @@ impl Translator<'_> {
 
     /// `af(ψ, σ)` for an obligation.
     fn after(&mut self, d: &Dnf, letter: u64) -> Result<Dnf, OmegaError> {
-        let mut result = Dnf::falsity();
+        // The cubes' successors, minimised once at the end (minimising the
+        // growing disjunction after every cube costs a cubic time).
+        let mut cubes = Vec::new();
         for cube in &d.0 {
             let mut c = Dnf::truth();
             for &e in cube {
@@ -743,27 +767,36 @@ impl Translator<'_> {
                     break;
                 }
             }
-            result = self.or(&result, &c)?;
-            if result.is_true() {
-                break;
+            if c.is_true() {
+                return Ok(Dnf::truth());
+            }
+            cubes.extend(c.0);
+            if cubes.len() > MAX_CUBES * 16 {
+                return Err(OmegaError::TooManyCubes);
             }
         }
-        Ok(result)
+        self.minimise(cubes)
     }
 
     /// An obligation with every element mapped through `f` (a substitution).
     fn substitute(&mut self, d: &Dnf, f: &mut dyn FnMut(&mut Arena, Id) -> Id) -> Result<Dnf, OmegaError> {
-        let mut result = Dnf::falsity();
+        let mut cubes = Vec::new();
         for cube in &d.0 {
             let mut c = Dnf::truth();
             for &e in cube {
                 let mapped = f(self.arena, e);
                 let m = self.dnf(mapped)?;
                 c = self.and(&c, &m)?;
+                if c.is_false() {
+                    break;
+                }
             }
-            result = self.or(&result, &c)?;
+            cubes.extend(c.0);
+            if cubes.len() > MAX_CUBES * 16 {
+                return Err(OmegaError::TooManyCubes);
+            }
         }
-        Ok(result)
+        self.minimise(cubes)
     }
 }
 
@@ -842,7 +875,7 @@ fn guesses_for(
         }
         let m: BTreeSet<Id> = key.0.iter().copied().collect();
         let n: BTreeSet<Id> = key.1.iter().copied().collect();
-        let (mut nu_memo, mut mu_memo) = (HashMap::new(), HashMap::new());
+        let (mut nu_memo, mut mu_memo) = (HashMap::default(), HashMap::default());
         let mut fg = t.arena.tt();
         for &r in &n {
             let safe = t.arena.nu(r, &m, &mut nu_memo);
@@ -888,7 +921,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
     let has_until = subformulas.iter().any(|&i| matches!(arena.node(i), Node::Until(..)));
     let has_release = subformulas.iter().any(|&i| matches!(arena.node(i), Node::Release(..)));
     let letters = 1u64 << atoms;
-    let mut t = Translator { arena, after: HashMap::new(), dnfs: HashMap::new() };
+    let mut t = Translator { arena, after: HashMap::default(), dnfs: HashMap::default(), work: std::cell::Cell::new(0) };
     let start = t.dnf(root)?;
 
     if !has_until || !has_release {
@@ -896,7 +929,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
         // satisfiable is accepting. Guarantee (no `R`): the transitions into
         // `true` are.
         let safety = !has_until;
-        let mut index: HashMap<Dnf, u32> = HashMap::from([(start.clone(), 0)]);
+        let mut index: HashMap<Dnf, u32> = HashMap::from_iter([(start.clone(), 0)]);
         let mut states = vec![start];
         let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
         let mut s = 0;
@@ -928,7 +961,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
         return Ok(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] }.reduced());
     }
 
-    let mut guess_memo = HashMap::new();
+    let mut guess_memo = HashMap::default();
     // Guesses whose safety part is `true` at the start: their accepting
     // component, entered at once, is a deterministic automaton for part of
     // the language, and for all of it when the limit-deterministic
@@ -939,7 +972,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
         deterministic.push(explore_accepting(&mut t, entry, letters, atoms)?);
     }
     // Explore: initial component first, jumps on every letter.
-    let mut index: HashMap<State, u32> = HashMap::new();
+    let mut index: HashMap<State, u32> = HashMap::default();
     let mut states: Vec<State> = Vec::new();
     let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
     let mut intern = |s: State, states: &mut Vec<State>| -> Result<u32, OmegaError> {
@@ -963,7 +996,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
                 // this position.
                 let mut entries = Vec::new();
                 for guess in guesses_for(&mut t, &obligation, &mut guess_memo)? {
-                    let mut memo = HashMap::new();
+                    let mut memo = HashMap::default();
                     let m = guess.m.clone();
                     let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, &m, &mut memo))?;
                     if safety.is_false() {
@@ -1013,6 +1046,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
     }
     let accepting_component = states.iter().map(|s| matches!(s, State::Accepting { .. })).collect();
     let semi = Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component }.reduced();
+    if std::env::var_os("RW_OMEGA_DEBUG").is_some() { eprintln!("semi {} states (explored {}), {} candidates", semi.states(), states.len(), deterministic.len()); }
     // The smallest deterministic automaton proved equivalent.
     let mut proved: Vec<Buchi> = deterministic.into_iter().filter(|d| semi.included_in_deterministic(d)).collect();
     if try_breakpoint {
@@ -1071,7 +1105,7 @@ fn owed_breakpoint_automaton(
         return Ok(None);
     }
     let first = (start.clone(), None);
-    let mut index: HashMap<(Dnf, Option<Dnf>), u32> = HashMap::from([(first.clone(), 0)]);
+    let mut index: HashMap<(Dnf, Option<Dnf>), u32> = HashMap::from_iter([(first.clone(), 0)]);
     let mut states = vec![first];
     let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
     let mut s = 0;
@@ -1119,7 +1153,7 @@ fn owed_breakpoint_automaton(
 /// The progression automaton of `start` with the transitions into an
 /// obligation that has a cube of `R` elements only marked accepting.
 fn breakpoint_automaton(t: &mut Translator<'_>, start: Dnf, letters: u64, atoms: usize) -> Result<Buchi, OmegaError> {
-    let mut index: HashMap<Dnf, u32> = HashMap::from([(start.clone(), 0)]);
+    let mut index: HashMap<Dnf, u32> = HashMap::from_iter([(start.clone(), 0)]);
     let mut states = vec![start];
     let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
     let mut s = 0;
@@ -1154,7 +1188,7 @@ fn breakpoint_automaton(t: &mut Translator<'_>, start: Dnf, letters: u64, atoms:
 /// The accepting component from `entry` (before its first letter), as a
 /// deterministic Büchi automaton.
 fn explore_accepting(t: &mut Translator<'_>, entry: State, letters: u64, atoms: usize) -> Result<Buchi, OmegaError> {
-    let mut index: HashMap<State, u32> = HashMap::from([(entry.clone(), 0)]);
+    let mut index: HashMap<State, u32> = HashMap::from_iter([(entry.clone(), 0)]);
     let mut states = vec![entry];
     let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
     let mut s = 0;
@@ -1193,7 +1227,7 @@ fn true_safety_entries(
 ) -> Result<Vec<State>, OmegaError> {
     let mut entries: Vec<State> = Vec::new();
     for guess in guesses_for(t, start, memo)? {
-        let mut nu_memo = HashMap::new();
+        let mut nu_memo = HashMap::default();
         let m = guess.m.clone();
         let safety = t.substitute(start, &mut |arena, e| arena.nu(e, &m, &mut nu_memo))?;
         let fg = t.dnf(guess.fg)?;
@@ -1284,7 +1318,7 @@ impl Buchi {
         };
         // Product states, breadth first; edges (target, accepting in self,
         // accepting in d).
-        let mut index: HashMap<(u32, u32), usize> = HashMap::from([((0, 0), 0)]);
+        let mut index: HashMap<(u32, u32), usize> = HashMap::from_iter([((0, 0), 0)]);
         let mut pairs = vec![(0u32, 0u32)];
         let mut edges: Vec<Vec<(usize, bool, bool)>> = Vec::new();
         let mut k = 0;
@@ -1322,7 +1356,7 @@ impl Buchi {
         if self.states() == 0 || other.states() == 0 {
             return true;
         }
-        let mut index: HashMap<(u32, u32), usize> = HashMap::from([((0, 0), 0)]);
+        let mut index: HashMap<(u32, u32), usize> = HashMap::from_iter([((0, 0), 0)]);
         let mut pairs = vec![(0u32, 0u32)];
         let mut edges: Vec<Vec<(usize, bool, bool)>> = Vec::new();
         let mut k = 0;
@@ -1348,7 +1382,7 @@ impl Buchi {
         }
         let component =
             components(pairs.len(), &[0], &|v| edges[v].iter().map(|e| e.0).collect::<Vec<_>>());
-        let mut marks: HashMap<usize, (bool, bool)> = HashMap::new();
+        let mut marks: HashMap<usize, (bool, bool)> = HashMap::default();
         for (v, row) in edges.iter().enumerate() {
             for &(t, acc_a, acc_b) in row {
                 if component[v] != usize::MAX && component[v] == component[t] {
@@ -1467,7 +1501,7 @@ impl Buchi {
         loop {
             // A state's class and its edges (letter, target class, mark).
             type Signature = (usize, Vec<(u64, usize, bool)>);
-            let mut ids: HashMap<Signature, usize> = HashMap::new();
+            let mut ids: HashMap<Signature, usize> = HashMap::default();
             let next: Vec<usize> = (0..n)
                 .map(|v| {
                     let mut signature: Vec<(u64, usize, bool)> = self.edges[v]
@@ -1490,7 +1524,7 @@ impl Buchi {
             classes = count;
         }
         // The quotient, numbered breadth first from the initial state.
-        let mut number: HashMap<usize, u32> = HashMap::from([(class[0], 0)]);
+        let mut number: HashMap<usize, u32> = HashMap::from_iter([(class[0], 0)]);
         let mut representatives = vec![0usize];
         let mut edges = Vec::new();
         let mut accepting_component = Vec::new();
@@ -1653,7 +1687,7 @@ pub fn holds_on_lasso(arena: &Arena, root: Id, prefix: &[u64], cycle: &[u64]) ->
     }
     let letter = |i: usize| if i < prefix.len() { prefix[i] } else { cycle[i - prefix.len()] };
     let next = |i: usize| if i + 1 == len { prefix.len() } else { i + 1 };
-    let mut value: HashMap<Id, Vec<bool>> = HashMap::new();
+    let mut value: HashMap<Id, Vec<bool>> = HashMap::default();
     for id in arena.subformulas(root) {
         // Subformulas come in id order, children before parents.
         let v: Vec<bool> = match arena.node(id) {

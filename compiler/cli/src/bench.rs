@@ -18,6 +18,8 @@ pub enum BenchCommand {
     Rm(RmArgs),
     /// LTLf-to-DFA translation speed over a random corpus
     Ltlf(LtlfArgs),
+    /// LTL-to-Büchi translation speed over a corpus stratified by class (compare: bench/spot_ltl.py)
+    Ltl(crate::ltl_bench::LtlArgs),
     /// Time of `rwc check` (parsing, checking and every solver query) per file
     Check(CheckBenchArgs),
     /// A composite LLM reward over an llm_batch.bin file (workload W2)
@@ -448,6 +450,7 @@ pub fn run(command: &BenchCommand) -> u8 {
     let result = match command {
         BenchCommand::Rm(args) => bench_rm(args),
         BenchCommand::Ltlf(args) => bench_ltlf(args),
+        BenchCommand::Ltl(args) => crate::ltl_bench::bench_ltl(args),
         BenchCommand::Check(args) => bench_check(args),
         BenchCommand::Llm(args) => bench_llm(args),
         BenchCommand::Lsp(args) => bench_lsp(args),

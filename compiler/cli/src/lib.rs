@@ -15,6 +15,7 @@ pub mod import;
 pub mod inspect;
 pub mod load;
 pub mod lsp;
+pub mod ltl_bench;
 pub mod render;
 pub mod rm;
 
