@@ -889,7 +889,12 @@ fn translate_ltl(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, D
                 ),
             )
             .note(format!(
-                "its automaton is limit-deterministic: in some steps the agent picks one of up to {jumps} jumps into the accepting part, as the ε-actions of LCRL and Hahn et al. 2019"
+                "its automaton is limit-deterministic: {}, as with the ε-actions of LCRL and Hahn et al. 2019",
+                if jumps == 1 {
+                    "the agent chooses the step at which it jumps into the accepting part".to_string()
+                } else {
+                    format!("in some steps the agent picks one of up to {jumps} jumps into the accepting part")
+                }
             ))
             .help(format!(
                 "declare `input {0}_jump: int` and write `ltl {0} = ... jump {0}_jump` (0 stays, k takes the k-th jump)",

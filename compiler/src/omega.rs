@@ -1046,7 +1046,6 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
     }
     let accepting_component = states.iter().map(|s| matches!(s, State::Accepting { .. })).collect();
     let semi = Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component }.reduced();
-    if std::env::var_os("RW_OMEGA_DEBUG").is_some() { eprintln!("semi {} states (explored {}), {} candidates", semi.states(), states.len(), deterministic.len()); }
     // The smallest deterministic automaton proved equivalent.
     let mut proved: Vec<Buchi> = deterministic.into_iter().filter(|d| semi.included_in_deterministic(d)).collect();
     if try_breakpoint {

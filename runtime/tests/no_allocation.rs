@@ -85,6 +85,7 @@ fn program() -> Artifact {
         register_writes: vec![(2, 1)],
         reward: 14,
         done: Some(5),
+        discount: None,
         logs: vec![LogSpec { name: "rank".into(), slot: 11, ty: Int }],
         constraints: Vec::new(),
     }

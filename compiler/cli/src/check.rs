@@ -99,6 +99,9 @@ pub fn run(args: &CheckArgs) -> u8 {
                 }
             }
         }
+        if args.explain && !checked.has_errors() {
+            explain_formulas(&checked.program, &path.display().to_string(), args.format, &mut stdout);
+        }
         if args.explain && !checked.has_errors() && args.format == Format::Human {
             explain_shaping(&checked.program, args.timeout_ms, &mut stdout);
         }
@@ -148,6 +151,57 @@ pub fn run(args: &CheckArgs) -> u8 {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Each `ltl` formula's class in the Manna–Pnueli hierarchy and the
+/// automaton it compiles to, for `--explain`.
+fn explain_formulas(program: &sema::Program, file: &str, format: Format, out: &mut impl Write) {
+    for decl in &program.decls {
+        let sema::DeclKind::Formula(f) = &decl.kind else { continue };
+        if f.kind != rw_compiler::syntax::ast::FormulaKind::Ltl || f.is_pattern() {
+            continue;
+        }
+        let Ok(automaton) = rw_compiler::automata::ltl_automaton(program, f) else { continue };
+        let Some(omega) = &automaton.omega else { continue };
+        let kind = match omega.buchi.kind {
+            rw_compiler::omega::Kind::Deterministic => "deterministic Büchi",
+            rw_compiler::omega::Kind::SemiDeterministic => "limit-deterministic Büchi",
+        };
+        let class = omega.class.class.name();
+        match format {
+            Format::Json => {
+                let line = serde_json::json!({"explain": {
+                    "file": file,
+                    "formula": f.name.name,
+                    "class": class,
+                    "spot_class": omega.class.class.spot_letter().to_string(),
+                    "class_exact": omega.class.exact,
+                    "automaton": kind,
+                    "buchi_states": omega.buchi.states(),
+                    "states": automaton.state_count(),
+                    "jumps": omega.jumps,
+                    "translation_ms": omega.millis,
+                }});
+                let _ = writeln!(out, "{line}");
+            }
+            Format::Human => {
+                let bound = if omega.class.exact { "" } else { "at most " };
+                let jumps = match omega.jumps {
+                    0 => String::new(),
+                    1 => ", the agent chooses when to jump".to_string(),
+                    k => format!(", up to {k} jump choices per step"),
+                };
+                let _ = writeln!(
+                    out,
+                    "  ltl {:<8} {bound}{class}; {kind} automaton, {} state{} ({} with acceptance on states){jumps}",
+                    f.name.name,
+                    omega.buchi.states(),
+                    plural(omega.buchi.states()),
+                    automaton.state_count()
+                );
+            }
+        }
+    }
 }
 
 /// What each shaping item does, for `--explain`.

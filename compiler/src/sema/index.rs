@@ -170,6 +170,9 @@ impl Walker<'_, '_> {
                 self.parameters(owner, f.params.iter(), stdlib);
                 self.formula(&f.formula);
                 self.locals.clear();
+                if let Some(jump) = &f.jump {
+                    self.name(jump);
+                }
             }
             DeclKind::Criteria(c) => {
                 for item in &c.items {

@@ -154,6 +154,7 @@ pub const ITEM_KEYWORDS: &[&str] = &[
     "fn",
     "criteria",
     "constraint",
+    "discount",
 ];
 
 /// The other keywords: contextual inside items, except the reserved `if
@@ -179,11 +180,14 @@ pub const OTHER_KEYWORDS: &[&str] = &[
     "weight",
     "lagrange",
     "episode",
+    "jump",
     "X",
     "WX",
     "U",
     "R",
     "W",
+    "M",
+    "xor",
     "F",
     "G",
     "last",

@@ -360,7 +360,7 @@ impl<'p> Encoder<'p> {
                 let states = p.machine_states.get(&id).cloned().unwrap_or_default();
                 rw_compiler::automata::Automaton::from_machine(p, m, &states).ok()?
             }
-            DeclKind::Formula(f) => rw_compiler::automata::ltlf_automaton(p, f).ok()?,
+            DeclKind::Formula(f) => rw_compiler::automata::formula_automaton(p, f).ok()?,
             _ => return None,
         };
         let mut values: Vec<i64> = if member == "state" {

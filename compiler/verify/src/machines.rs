@@ -256,7 +256,7 @@ pub fn analyse(program: &Program, automaton: &Automaton, options: &Options, all:
 
 /// The number of states of an `ltlf` formula's minimal DFA.
 pub fn formula_states(program: &Program, f: &ast::FormulaDecl) -> Option<f64> {
-    rw_compiler::automata::ltlf_automaton(program, f).ok().map(|a| a.state_count() as f64)
+    rw_compiler::automata::formula_automaton(program, f).ok().map(|a| a.state_count() as f64)
 }
 
 /// The first place a state is named in the machine's source.
@@ -270,7 +270,7 @@ fn state_span(m: &ast::Machine, name: &str) -> Span {
     mentions.into_iter().filter(|i| i.name == name).min_by_key(|i| i.span.start).map_or(m.name.span, |i| i.span)
 }
 
-/// Edges of `ltlf` automata with comparisons among their atoms whose
+/// Edges of formula automata with comparisons among their atoms whose
 /// letters no step can produce (`x > 5` and `x < 3` together), by formula
 /// name; distances must not count them.
 pub fn impossible_formula_edges(program: &Program, options: &Options) -> Vec<(String, Vec<u32>)> {
@@ -280,7 +280,7 @@ pub fn impossible_formula_edges(program: &Program, options: &Options) -> Vec<(St
         if f.is_pattern() {
             continue;
         }
-        let Ok(automaton) = rw_compiler::automata::ltlf_automaton(program, f) else { continue };
+        let Ok(automaton) = rw_compiler::automata::formula_automaton(program, f) else { continue };
         let numeric = automaton.atoms.iter().any(|a| !matches!(&a.expr.strip_parens().kind, ExprKind::Name(_)));
         if !numeric {
             continue;

@@ -492,7 +492,11 @@ impl<'p> Analysis<'p> {
                         }
                     }
                     DeclKind::Formula(f) => {
-                        self.raise(2, format!("formula `{}`", n.name));
+                        let what = match f.kind {
+                            ast::FormulaKind::Ltl => "ltl formula",
+                            ast::FormulaKind::Ltlf => "formula",
+                        };
+                        self.raise(2, format!("{what} `{}`", n.name));
                         let states = crate::machines::formula_states(p, f).unwrap_or(I32_MAX);
                         match member.name.as_str() {
                             "state" => Interval::int(0.0, states - 1.0),
@@ -1092,7 +1096,9 @@ pub fn explain(program: &Program, options: &Options) -> Vec<Explained> {
         }
         out.push(Explained {
             output: name,
-            class: CLASSES[class],
+            // An `ltl` formula's automaton makes the output finite-state
+            // like an `ltlf` one; the class names which.
+            class: if class == 2 && reason.starts_with("ltl formula") { "ltl" } else { CLASSES[class] },
             reason,
             bounds,
             exact,

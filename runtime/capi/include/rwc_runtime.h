@@ -204,6 +204,15 @@ int32_t rwc_batch_step(struct RwcBatch *batch,
 int32_t rwc_batch_log(struct RwcBatch *batch, size_t k, uint32_t *out);
 
 /*
+ Copies the last step's discount factors into `out` (`lanes` floats:
+ the spec's `discount = ...`, 1 where it declares none). Returns 0 or -1.
+
+ # Safety
+ `batch` came from [`rwc_batch_new`]; `out` is writable for `lanes` floats.
+ */
+int32_t rwc_batch_discount(struct RwcBatch *batch, float *out);
+
+/*
  Starts a fresh episode in `lane`, discarding the running one (`truncate`
  nonzero: ends it as a truncation would, so its episodic constraint sums
  count). Returns 0 or -1.
