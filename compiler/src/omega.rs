@@ -192,6 +192,8 @@ impl Arena {
     pub fn next(&mut self, a: Id) -> Id {
         match self.node(a) {
             Node::True | Node::False => a,
+            // `X b = b` for a prefix-independent `b`.
+            _ if self.prefix_independent(a) => a,
             _ => self.intern(Node::Next(a)),
         }
     }
@@ -199,6 +201,10 @@ impl Arena {
         match self.node(b) {
             Node::True | Node::False => b,
             _ if self.node(a) == Node::False => b,
+            // `a U b = b` for a prefix-independent `b` (it holds at some
+            // position iff at the first); `F F b = F b`.
+            _ if self.prefix_independent(b) => b,
+            Node::Until(t, _) if self.node(a) == Node::True && self.node(t) == Node::True => b,
             _ => self.intern(Node::Until(a, b)),
         }
     }
@@ -206,7 +212,30 @@ impl Arena {
         match self.node(b) {
             Node::True | Node::False => b,
             _ if self.node(a) == Node::True => b,
+            // `a R b = b` for a prefix-independent `b` (it holds at every
+            // position or at none); `G G b = G b`.
+            _ if self.prefix_independent(b) => b,
+            Node::Release(f, _) if self.node(a) == Node::False && self.node(f) == Node::False => b,
             _ => self.intern(Node::Release(a, b)),
+        }
+    }
+
+    /// Whether the formula's truth does not depend on any finite prefix
+    /// (`G F x`, `F G x` and their Boolean combinations): then it holds at
+    /// one position iff at every position.
+    fn prefix_independent(&self, id: Id) -> bool {
+        match self.node(id) {
+            Node::True | Node::False => true,
+            Node::And(a, b) | Node::Or(a, b) => self.prefix_independent(a) && self.prefix_independent(b),
+            // G F x
+            Node::Release(f, inner) if self.node(f) == Node::False => {
+                matches!(self.node(inner), Node::Until(t, _) if self.node(t) == Node::True)
+            }
+            // F G x
+            Node::Until(t, inner) if self.node(t) == Node::True => {
+                matches!(self.node(inner), Node::Release(f, _) if self.node(f) == Node::False)
+            }
+            _ => false,
         }
     }
     pub fn eventually(&mut self, a: Id) -> Id {
