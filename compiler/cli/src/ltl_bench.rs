@@ -43,12 +43,21 @@ pub enum Source {
     Literature,
 }
 
-/// One corpus formula: rw text, origin, and the class rwc gives it.
+/// One corpus formula: rw text, origin, and what rwc makes of it.
 #[derive(Clone, Debug)]
 pub struct Case {
     pub text: String,
     pub source: Source,
-    pub class: Class,
+    pub translated: Translated,
+}
+
+/// A formula's automaton and class, and the formula in Spot's syntax over
+/// `p0`, `p1`, ... (the automaton's atoms in order).
+#[derive(Clone, Debug)]
+pub struct Translated {
+    pub automaton: Buchi,
+    pub class: omega::Classified,
+    pub spot: String,
 }
 
 /// A formula parsed into the arena, its atoms numbered in order of first
@@ -180,12 +189,12 @@ fn aimed_text(rng: &mut crate::bench::CorpusRng, class: usize, depth: u32, props
     }
 }
 
-/// The class rwc reports for a formula, or why it could not translate it.
-pub fn class_of(text: &str) -> Result<(Class, Buchi), String> {
+/// What rwc makes of a formula, or why it could not translate it.
+pub fn translate_text(text: &str) -> Result<Translated, String> {
     let mut p = parse_ltl(text)?;
     let automaton = omega::translate(&mut p.arena, p.root).map_err(|e| e.to_string())?;
     let class = omega::classify(&mut p.arena, p.root, &automaton).map_err(|e| e.to_string())?;
-    Ok((class.class, automaton))
+    Ok(Translated { automaton, class, spot: p.arena.spot_text(p.root) })
 }
 
 /// `random` random formulas stratified over the six classes (bottom counts
@@ -220,14 +229,14 @@ pub fn ltl_corpus(random: usize, seed: u64) -> Vec<Case> {
             aimed_text(&mut rng, short, depth.min(4), props)
         };
         let started = Instant::now();
-        let classified = class_of(&text);
+        let translated = translate_text(&text);
         if std::env::var_os("RW_LTL_CORPUS_TRACE").is_some() {
-            let class = classified.as_ref().map_or('-', |c| c.0.spot_letter());
+            let class = translated.as_ref().map_or('-', |t| t.class.class.spot_letter());
             eprintln!("{:>9.1} ms {class} {counts:?} {text}", started.elapsed().as_secs_f64() * 1e3);
         }
-        let Ok((class, _)) = classified else { continue };
-        let case = Case { text, source: Source::Random, class };
-        let k = bucket(class);
+        let Ok(translated) = translated else { continue };
+        let k = bucket(translated.class.class);
+        let case = Case { text, source: Source::Random, translated };
         if counts[k] < quota {
             counts[k] += 1;
             cases.push(case);
@@ -237,13 +246,13 @@ pub fn ltl_corpus(random: usize, seed: u64) -> Vec<Case> {
     }
     cases.extend(spare.into_iter().take(random.saturating_sub(cases.len())));
     for line in DWYER.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("//")) {
-        if let Ok((class, _)) = class_of(line) {
-            cases.push(Case { text: line.to_string(), source: Source::Dwyer, class });
+        if let Ok(translated) = translate_text(line) {
+            cases.push(Case { text: line.to_string(), source: Source::Dwyer, translated });
         }
     }
     for f in RL_FORMULAS {
-        if let Ok((class, _)) = class_of(f) {
-            cases.push(Case { text: f.to_string(), source: Source::Literature, class });
+        if let Ok(translated) = translate_text(f) {
+            cases.push(Case { text: f.to_string(), source: Source::Literature, translated });
         }
     }
     cases
