@@ -380,3 +380,66 @@ fn carl_equals_simple_reward() {
     // Off road ends the episode without the -1: it pays its progress.
     assert!(flags[6].iter().zip(&flags[3]).zip(&flags[4]).any(|((o, c), r)| *o && !c && !r));
 }
+
+/// Steps `G F a & G F b` with the reward and discount of `scheme` over `n`
+/// rounds of the lasso `(a b)^ω` on one lane: the steps that took an
+/// accepting transition, and the discounted return
+/// `Σ_t r_t · Π_{k<t} γ_k` (in f64 over the runtime's f32 outputs).
+fn omega_return(reward: &str, discount: &str, n: usize) -> (Vec<usize>, f64) {
+    let src = format!(
+        "use std::omega::{{bozkurt_reward, bozkurt_discount, eventual_reward, eventual_discount, frontier_reward, frontier_discount}}\n\
+         props a, b\nltl patrol = G F a & G F b\nlet visits = total(if patrol.accepting then 1 else 0)\n\
+         reward = {reward}\ndiscount = {discount}\nlog acc = patrol.accepting\n"
+    );
+    let checked = rw_compiler::check_text("omega.rw", &src, None);
+    assert!(!checked.has_errors(), "{reward}: {:?}", checked.diagnostics);
+    let artifact: Artifact = rw_compiler::compile(&checked).unwrap_or_else(|d| panic!("{reward}: {d:?}"));
+    let mut e = Evaluator::new(&artifact, 1, Options::default());
+    let (mut accepting, mut total, mut weight) = (Vec::new(), 0.0f64, 1.0f64);
+    for t in 0..2 * n {
+        let (a, b) = ([t % 2 == 0], [t % 2 == 1]);
+        let columns = [Column::Bool(&a), Column::Bool(&b)];
+        let out = e.step(&StepInput { columns: &columns, last: None, groups: None, active: None }).expect("step");
+        if out.logs[0][0] != 0 {
+            accepting.push(t);
+        }
+        total += weight * f64::from(out.reward[0]);
+        weight *= f64::from(out.discount[0]);
+    }
+    (accepting, total)
+}
+
+#[test]
+fn omega_schemes_match_their_returns_computed_by_hand() {
+    let n = 2000;
+    // The automaton completes a round (accepting transition) on each `b`
+    // after an `a`: steps 1, 3, 5, ...
+    let (accepting, _) = omega_return("eventual_reward(patrol.accepting)", "1.0", 4);
+    assert_eq!(accepting, [1, 3, 5, 7]);
+    let close = |got: f64, want: f64| (got - want).abs() <= 1e-4 * want.abs().max(1.0);
+    // Bozkurt et al.: r = 1 - γB and Γ = γB on accepting steps, Γ = γ on the
+    // others. Round k pays (1 - γB) after k + 1 non-accepting and k
+    // accepting steps: Σ_k (1 - γB) γ^(k+1) γB^k = (1 - γB) γ (1 - (γ γB)^n) / (1 - γ γB).
+    let (g, gb) = (0.999f64, 0.99f64);
+    let (g32, gb32) = (f64::from(0.999f32), f64::from(0.99f32));
+    let want = (1.0 - gb32) * g32 * (1.0 - (g32 * gb32).powi(n as i32)) / (1.0 - g32 * gb32);
+    let (_, got) =
+        omega_return("bozkurt_reward(patrol.accepting, 0.99)", "bozkurt_discount(patrol.accepting, 0.99, 0.999)", n);
+    assert!(close(got, want), "Bozkurt: {got} vs {want}");
+    // As γB, γ → 1 the return tends to the satisfaction probability, 1 here.
+    assert!((want - (1.0 - gb) * g / (1.0 - g * gb)).abs() < 1e-3 && want > 0.9);
+    // Eventual discounting: reward 1 and Γ = γ on accepting steps, Γ = 1
+    // otherwise: Σ_k γ^k = (1 - γ^n) / (1 - γ).
+    let g32 = f64::from(0.99f32);
+    let (_, got) = omega_return("eventual_reward(patrol.accepting)", "eventual_discount(patrol.accepting, 0.99)", n);
+    let want = (1.0 - g32.powi(n as i32)) / (1.0 - g32);
+    assert!(close(got, want), "eventual: {got} vs {want}");
+    // The accepting frontier with one accepting set: r on the first
+    // accepting step only (step 1, after a step with Γ = 1).
+    let (_, got) = omega_return(
+        "frontier_reward(patrol.accepting, visits, 2.0)",
+        "frontier_discount(patrol.accepting, visits, 0.9)",
+        n,
+    );
+    assert_eq!(got, 2.0);
+}

@@ -521,8 +521,10 @@ impl Automaton {
         let mut index: HashMap<(u32, bool), u32> = HashMap::new();
         let mut states: Vec<(u32, bool)> = vec![(0, false)];
         index.insert((0, false), 0);
-        // Per state: the deterministic successor and the jumps, per letter.
-        let mut rows: Vec<Vec<((u32, bool), Vec<(u32, bool)>)>> = Vec::new();
+        // Per state and letter: the deterministic successor and the jumps,
+        // each a (Büchi state, entered by an accepting transition) pair.
+        type Successors = ((u32, bool), Vec<(u32, bool)>);
+        let mut rows: Vec<Vec<Successors>> = Vec::new();
         let mut s = 0;
         while s < states.len() {
             let (q, _) = states[s];
@@ -534,9 +536,8 @@ impl Automaton {
                     buchi.edges[q as usize].iter().filter(|e| e.0 == letter).map(|e| (e.1, e.2)).collect()
                 };
                 let from_initial = q != sink && !buchi.accepting_component[q as usize];
-                let (stay, jumps): (Vec<_>, Vec<_>) = successors
-                    .into_iter()
-                    .partition(|&(t, _)| !from_initial || !buchi.accepting_component[t as usize]);
+                let (stay, jumps): (Vec<_>, Vec<_>) =
+                    successors.into_iter().partition(|&(t, _)| !from_initial || !buchi.accepting_component[t as usize]);
                 let stay = stay.first().copied().unwrap_or((sink, false));
                 row.push((stay, jumps));
             }
@@ -570,8 +571,9 @@ impl Automaton {
                 let targets: std::collections::BTreeSet<u32> =
                     row.iter().filter_map(|(_, jumps)| jumps.get(choice)).map(|key| index[key]).collect();
                 for to in targets {
-                    let letters: Vec<u64> =
-                        (0..letters).filter(|&l| row[l as usize].1.get(choice).map(|key| index[key]) == Some(to)).collect();
+                    let letters: Vec<u64> = (0..letters)
+                        .filter(|&l| row[l as usize].1.get(choice).map(|key| index[key]) == Some(to))
+                        .collect();
                     let jump = Guard::Atom((formula_atoms + choice) as u32);
                     add(&mut graph, from, to, Guard::And(Box::new(jump), Box::new(cover(&letters, formula_atoms))));
                 }
@@ -652,10 +654,9 @@ pub fn check_machines(program: &Program) -> Vec<Diagnostic> {
     for (index, decl) in program.decls.iter().enumerate() {
         if let DeclKind::Formula(f) = &decl.kind
             && !f.is_pattern()
+            && let Err(d) = formula_automaton(program, f)
         {
-            if let Err(d) = formula_automaton(program, f) {
-                out.push(d);
-            }
+            out.push(d);
         }
         if let DeclKind::Machine(m) = &decl.kind {
             let states = program.machine_states.get(&crate::sema::DeclId(index as u32)).cloned().unwrap_or_default();

@@ -139,7 +139,9 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Tok)>, HoaError> {
             }
         } else if c.is_ascii_alphabetic() || c == '_' || c == '-' || c == '@' {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '-' || chars[i] == '@') {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '-' || chars[i] == '@')
+            {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
@@ -406,7 +408,15 @@ pub fn parse(text: &str) -> Result<Parsed, HoaError> {
     }
     // Renumber so that the initial state is 0.
     if start != 0 {
-        let swap = |q: u32| if q == 0 { start } else if q == start { 0 } else { q };
+        let swap = |q: u32| {
+            if q == 0 {
+                start
+            } else if q == start {
+                0
+            } else {
+                q
+            }
+        };
         edges.swap(0, start as usize);
         for row in &mut edges {
             for e in row.iter_mut() {
@@ -453,7 +463,8 @@ pub fn prop_names(atoms: &[String]) -> Vec<String> {
     let reserved = crate::ltl_import::RW_RESERVED;
     let mut out: Vec<String> = Vec::new();
     for name in atoms {
-        let mut rw: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+        let mut rw: String =
+            name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
         if rw.is_empty() || rw.starts_with(|c: char| c.is_ascii_digit()) || reserved.contains(&rw.as_str()) {
             rw = format!("p_{rw}");
         }

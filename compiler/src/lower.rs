@@ -232,12 +232,10 @@ impl<'p> Lowerer<'p> {
                         Err(d) => self.diagnostics.push(d),
                     }
                 }
-                DeclKind::Formula(f) if !f.is_pattern() => {
-                    match crate::automata::formula_automaton(p, f) {
-                        Ok(a) => self.add_automaton(id, a),
-                        Err(d) => self.diagnostics.push(d),
-                    }
-                }
+                DeclKind::Formula(f) if !f.is_pattern() => match crate::automata::formula_automaton(p, f) {
+                    Ok(a) => self.add_automaton(id, a),
+                    Err(d) => self.diagnostics.push(d),
+                },
                 _ => {}
             }
         }
@@ -363,13 +361,17 @@ impl<'p> Lowerer<'p> {
         let p = self.program;
         let done = self.done_slot();
         self.artifact.done = done;
-        self.artifact.discount = p.outputs.iter().find_map(|o| match o {
-            Output::Discount(d) => Some(&d.value),
-            _ => None,
-        }).map(|e| {
-            let v = self.value_scalar(e, Mode::Now);
-            self.float_of(v)
-        });
+        self.artifact.discount = p
+            .outputs
+            .iter()
+            .find_map(|o| match o {
+                Output::Discount(d) => Some(&d.value),
+                _ => None,
+            })
+            .map(|e| {
+                let v = self.value_scalar(e, Mode::Now);
+                self.float_of(v)
+            });
         let mut reward: Option<Slot> = None;
         let mut extra: Vec<Slot> = Vec::new();
         for output in &p.outputs {

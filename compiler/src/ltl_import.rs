@@ -400,8 +400,9 @@ struct Parser {
 }
 
 /// Words rw reads as operators or keywords in a formula.
-pub(crate) const RW_RESERVED: &[&str] =
-    &["X", "WX", "F", "G", "U", "R", "W", "M", "xor", "last", "true", "false", "if", "then", "else", "any", "ltlf", "ltl"];
+pub(crate) const RW_RESERVED: &[&str] = &[
+    "X", "WX", "F", "G", "U", "R", "W", "M", "xor", "last", "true", "false", "if", "then", "else", "any", "ltlf", "ltl",
+];
 
 /// Binding strength of binary operators (higher binds tighter) and whether
 /// they associate to the right, as each tool's grammar has it.

@@ -40,9 +40,9 @@
 //! Bounded work: [`MAX_ATOMS`] atoms, [`MAX_GUESSES`] guesses, [`MAX_STATES`]
 //! states and [`MAX_CUBES`] cubes per obligation.
 
+use crate::ltl::FxHashMap as HashMap;
 use crate::ltl::Patterns;
 use crate::syntax::ast::{self, Expr, ExprKind, FBinary, FKind, FUnary};
-use crate::ltl::FxHashMap as HashMap;
 use std::collections::BTreeSet;
 
 /// Distinct atoms a formula may use (the automaton reads `2^k` letters).
@@ -515,7 +515,8 @@ struct Membership {
 }
 
 impl Membership {
-    const ALL: Membership = Membership { safety: true, guarantee: true, obligation: true, recurrence: true, persistence: true };
+    const ALL: Membership =
+        Membership { safety: true, guarantee: true, obligation: true, recurrence: true, persistence: true };
     fn both(self, other: Membership) -> Membership {
         Membership {
             safety: self.safety && other.safety,
@@ -950,7 +951,8 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
     let has_until = subformulas.iter().any(|&i| matches!(arena.node(i), Node::Until(..)));
     let has_release = subformulas.iter().any(|&i| matches!(arena.node(i), Node::Release(..)));
     let letters = 1u64 << atoms;
-    let mut t = Translator { arena, after: HashMap::default(), dnfs: HashMap::default(), work: std::cell::Cell::new(0) };
+    let mut t =
+        Translator { arena, after: HashMap::default(), dnfs: HashMap::default(), work: std::cell::Cell::new(0) };
     let start = t.dnf(root)?;
 
     if !has_until || !has_release {
@@ -1408,8 +1410,7 @@ impl Buchi {
             edges.push(row);
             k += 1;
         }
-        let component =
-            components(pairs.len(), &[0], &|v| edges[v].iter().map(|e| e.0).collect::<Vec<_>>());
+        let component = components(pairs.len(), &[0], &|v| edges[v].iter().map(|e| e.0).collect::<Vec<_>>());
         let mut marks: HashMap<usize, (bool, bool)> = HashMap::default();
         for (v, row) in edges.iter().enumerate() {
             for &(t, acc_a, acc_b) in row {
@@ -1452,9 +1453,8 @@ impl Buchi {
         // A non-accepting cycle: an edge inside a component of the
         // non-accepting edges.
         !self.edges.iter().enumerate().any(|(v, row)| {
-            row.iter().any(|&(_, t, acc)| {
-                !acc && rejecting[v] == rejecting[t as usize] && accepting_parts.contains(&all[v])
-            })
+            row.iter()
+                .any(|&(_, t, acc)| !acc && rejecting[v] == rejecting[t as usize] && accepting_parts.contains(&all[v]))
         })
     }
 

@@ -35,6 +35,10 @@ continued, the wrapper reports `terminated` and resets that sub-environment
 itself (`reset(options={"reset_mask": ...})`) as the mode prescribes: on the
 next step for `NextStep`, at once (with `final_obs`) for `SameStep`, and by
 your reset for `Disabled`.
+
+A spec that declares `discount = ...` (the state-dependent discounting of
+the ω-regular reward schemes, `std::omega`) adds `info["discount"]`: the
+factor for this step, 1.0 where a vector env's spec did not step.
 """
 
 from __future__ import annotations
@@ -82,6 +86,8 @@ def _attach(wrapper: Any, spec: Union[Program, str, os.PathLike], label: Label, 
     wrapper.label = label
     wrapper.env_reward_input = env_reward_input
     wrapper._batch = wrapper.program.batch(lanes)
+    # A spec with `discount = ...` reports each step's factor as `info["discount"]`.
+    wrapper._has_discount = any(o["name"] == "discount" for o in wrapper.program.schema()["outputs"])
 
 
 class RewardWrapper(gymnasium.Wrapper):
@@ -110,6 +116,9 @@ class RewardWrapper(gymnasium.Wrapper):
         info["env_reward"] = env_reward
         for name, values in out["logs"].items():
             info[name] = values[0].item()
+        if self._has_discount:
+            # The spec's `discount = ...`: the factor for this step.
+            info["discount"] = float(out["discount"][0])
         return obs, float(out["reward"][0]), bool(terminated or out["done"][0]), bool(truncated), info
 
 
@@ -220,6 +229,10 @@ class RewardVectorWrapper(VectorWrapper):
         for name, values in logs.items():
             info[name] = values
             info["_" + name] = active.copy()
+        if self._has_discount:
+            discount = np.ones(n, dtype=np.float32) if out is None else np.where(active, out["discount"], 1.0)
+            info["discount"] = discount.astype(np.float32)
+            info["_discount"] = active.copy()
         info["env_reward"] = np.asarray(env_rewards)
         info["_env_reward"] = np.ones(n, dtype=bool)
 

@@ -299,3 +299,22 @@ def test_evaluate_calls_do_not_leak_state_into_each_other():
     assert first["reward"].tolist() == [0.5, 1.0, 1.5]
     for _ in range(3):
         assert program.evaluate({"x": x})["reward"].tolist() == [2.0, 4.0, 6.0]
+
+
+def test_evaluate_returns_the_discount_of_an_ltl_objective():
+    # `discount = bozkurt_discount(objective, 0.99, 0.999)`: 0.99 on the
+    # steps that complete a lap (visit `b` after `a`), 0.999 on the others.
+    patrol = rwc.compile(example("patrol_ltl.rw"))
+    assert [o["name"] for o in patrol.schema()["outputs"]] == ["reward", "done", "discount", "laps", "to_next_lap"]
+    n = 4
+    false = np.zeros(n, dtype=bool)
+    inputs = {"at_a": np.array([True, False, True, False]), "at_b": np.array([False, True, False, True]),
+              "collision": false, "low_battery": false, "at_charger": false}
+    # Four lanes, one step each: no lane has completed a lap yet.
+    out = patrol.evaluate(inputs)
+    assert out["discount"].dtype == np.float32
+    np.testing.assert_array_equal(out["discount"], np.full(n, np.float32(0.999)))
+    # A spec without `discount` reports 1.
+    office = rwc.compile(example("office.rw"))
+    out = office.evaluate({"coffee": false, "mail": false, "office": false, "decoration": false})
+    np.testing.assert_array_equal(out["discount"], np.ones(n, dtype=np.float32))

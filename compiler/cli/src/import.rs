@@ -42,9 +42,11 @@ pub enum ImportCommand {
         formula: String,
     },
     /// A deterministic Büchi automaton in HOA (from Spot, Owl, ...), printed as a machine
-    #[command(after_help = "Examples:\n  ltl2tgba -D -B 'GF a & GF b' > patrol.hoa && rwc import hoa patrol.hoa --name patrol\n  \
+    #[command(
+        after_help = "Examples:\n  ltl2tgba -D -B 'GF a & GF b' > patrol.hoa && rwc import hoa patrol.hoa --name patrol\n  \
         rwc import hoa patrol.hoa -o patrol_machine.rw\n\n\
-        Accepting transitions pay `reward 1.0`, so `NAME.reward > 0` marks the steps that take one.")]
+        Accepting transitions pay `reward 1.0`, so `NAME.reward > 0` marks the steps that take one."
+    )]
     Hoa {
         #[arg(value_name = "FILE.hoa")]
         file: PathBuf,
@@ -213,7 +215,8 @@ pub fn hoa_to_rw(text: &str, file: &Path, name: Option<&str>) -> Result<String, 
     let stem = file.file_stem().map_or_else(|| "imported".to_string(), |s| s.to_string_lossy().into_owned());
     let name = rw_compiler::hoa::prop_names(&[name.map_or(stem, str::to_string)]).remove(0);
     let props = rw_compiler::hoa::prop_names(&parsed.atoms);
-    let machine = rw_compiler::hoa::to_machine(&parsed, &name, &props).map_err(|e| format!("{}: {e}", file.display()))?;
+    let machine =
+        rw_compiler::hoa::to_machine(&parsed, &name, &props).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut out = format!(
         "// Imported from `{}` ({} states, Büchi acceptance{}): accepting\n\
          // transitions pay reward 1.0, so `{name}.reward > 0` marks the steps that take one.\n",

@@ -141,7 +141,8 @@ fn aimed_text(rng: &mut crate::bench::CorpusRng, class: usize, depth: u32, props
     }
     let d = depth - 1;
     let sub = |rng: &mut crate::bench::CorpusRng, c: usize| aimed_text(rng, c, d, props);
-    let connective = |rng: &mut crate::bench::CorpusRng| ["&", "|", "&", "|", "->", "<->", "xor"][rng.below(7) as usize];
+    let connective =
+        |rng: &mut crate::bench::CorpusRng| ["&", "|", "&", "|", "->", "<->", "xor"][rng.below(7) as usize];
     match class {
         // Safety: G R W X, & |.
         0 => match rng.below(6) {

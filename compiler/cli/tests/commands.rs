@@ -565,3 +565,70 @@ fn fmt_rewrites_in_place_checks_and_leaves_broken_files_alone() {
     // A missing file is a usage error.
     assert_eq!(common::rwc(&["fmt", "no/such/file.rw"]).status.code(), Some(2));
 }
+
+/// The continuing-task example: `discount` is a column of `rwc eval` after
+/// `done`, with the values the spec's `bozkurt_discount` gives on the
+/// accepting steps; `inspect` lists it among the outputs.
+#[test]
+fn eval_prints_the_discount_of_the_patrol_example() {
+    let o = rwc(&["eval", "examples/patrol_ltl.rw", "--trace", "examples/traces/patrol.jsonl", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("episode,step,reward,done,discount,laps,to_next_lap"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // A lap completes on the step that visits the second room, and the
+    // collision on step 7 ends the episode with -1.
+    let laps: Vec<&str> = rows.iter().map(|r| r[5]).collect();
+    assert_eq!(laps, ["0", "0", "1", "2", "2", "3", "3", "4", "0", "1"]);
+    for row in &rows {
+        let accepting_now = row[2] == "0.00999999";
+        assert_eq!(row[4], if accepting_now { "0.99" } else { "0.999" }, "{row:?}");
+    }
+    assert_eq!(rows[7][2], "-1");
+    assert_eq!(rows[7][3], "true");
+
+    let artifact = temp("patrol.rwc");
+    let o = rwc(&["compile", "examples/patrol_ltl.rw", "-o", artifact.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = rwc(&["inspect", "--format", "json", artifact.to_str().unwrap()]);
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let outputs: Vec<&str> =
+        schema["outputs"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(outputs, ["reward", "done", "discount", "laps", "to_next_lap"]);
+    assert_eq!(schema["automata"][0]["kind"], "ltl");
+}
+
+/// An `ltl` automaton written in HOA and read back as a machine pays on
+/// exactly the steps on which the formula took an accepting transition.
+#[test]
+fn hoa_export_and_import_round_trip_through_a_machine() {
+    let o = rwc(&["dot", "--format", "hoa", "examples/patrol_ltl.rw", "--automaton", "patrol"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let hoa = text(&o.stdout);
+    assert!(hoa.starts_with("HOA: v1\n") && hoa.contains("Acceptance: 1 Inf(0)") && hoa.ends_with("--END--\n"));
+    let file = temp("patrol.hoa");
+    std::fs::write(&file, &hoa).unwrap();
+    let o = rwc(&["import", "hoa", file.to_str().unwrap(), "--name", "imported"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let module = text(&o.stdout);
+    assert!(module.contains("machine imported priority {"), "{module}");
+    // A spec with both: the machine's reward and the formula's acceptance
+    // agree on every step of the example's trace.
+    let spec = module.replace("props at_a, at_b, low_battery, at_charger\n", "")
+        + "props at_a, at_b, collision, low_battery, at_charger\n\
+           ltl patrol = G F at_a & G F at_b & G (low_battery -> F at_charger)\n\
+           reward = if (imported.reward > 0.0) == patrol.accepting then 1.0 else 0.0\n";
+    let spec_file = temp("round_trip.rw");
+    std::fs::write(&spec_file, spec).unwrap();
+    let o = rwc(&["eval", spec_file.to_str().unwrap(), "--trace", "examples/traces/patrol.jsonl", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rewards: Vec<String> =
+        text(&o.stdout).lines().skip(1).map(|l| l.split(',').nth(2).unwrap().to_string()).collect();
+    assert_eq!(rewards.len(), 10);
+    assert!(rewards.iter().all(|r| r == "1"), "{rewards:?}");
+    // Machines have no acceptance condition to write.
+    let o = rwc(&["dot", "--format", "hoa", "examples/office.rw", "--automaton", "task"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("no acceptance condition"), "{}", text(&o.stderr));
+}

@@ -89,7 +89,8 @@ fn ltl_automata_agree_with_spot_on_the_stratified_corpus() {
     assert_eq!(count(Source::Literature), rwc::ltl_bench::RL_FORMULAS.len(), "every RL formula translates");
     assert!(corpus.len() >= 500 || random < 450, "only {} formulas", corpus.len());
     // Stratified: every class of the hierarchy is represented.
-    for class in [Class::Safety, Class::Guarantee, Class::Obligation, Class::Recurrence, Class::Persistence, Class::Reactivity]
+    for class in
+        [Class::Safety, Class::Guarantee, Class::Obligation, Class::Recurrence, Class::Persistence, Class::Reactivity]
     {
         let n = corpus.iter().filter(|c| c.translated.class.class == class).count();
         assert!(n * 12 >= random, "only {n} {} formulas", class.name());

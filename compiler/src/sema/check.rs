@@ -774,10 +774,9 @@ impl<'p> Checker<'p> {
                 "use a member: `{0}.reward`, `{0}.state`, `{0}.terminal`, `{0}.distance` or `{0}.in(STATE)`",
                 name.name
             ),
-            DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => format!(
-                "use a member: `{0}.accepting`, `{0}.rejecting`, `{0}.distance` or `{0}.state`",
-                name.name
-            ),
+            DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => {
+                format!("use a member: `{0}.accepting`, `{0}.rejecting`, `{0}.distance` or `{0}.state`", name.name)
+            }
             DeclKind::Formula(_) => {
                 format!("use a member: `{0}.sat`, `{0}.violated`, `{0}.distance` or `{0}.state`", name.name)
             }

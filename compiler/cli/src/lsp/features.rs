@@ -409,7 +409,9 @@ impl Analysis {
             let Some(id) = self.checked.program.lookup(&base_name) else { return Vec::new() };
             let members: &[&str] = match &self.checked.program.decl(id).kind {
                 DeclKind::Machine(_) => &["reward", "state", "in", "terminal", "distance", "value"],
-                DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => &["accepting", "rejecting", "distance", "state"],
+                DeclKind::Formula(f) if f.kind == ast::FormulaKind::Ltl => {
+                    &["accepting", "rejecting", "distance", "state"]
+                }
                 DeclKind::Formula(_) => &["sat", "violated", "distance", "state"],
                 DeclKind::Criteria(_) | DeclKind::Input(_) => &["score", "all", "failed"],
                 _ => &[],
