@@ -611,16 +611,22 @@ pub fn classify(arena: &mut Arena, root: Id, automaton: &Buchi) -> Result<Classi
     let Ok(complement) = translate(arena, negation) else {
         // The negation is past the limits: the syntactic bound.
         let class = arena.syntactic_class(root);
-        return Ok(Classified { class, exact: false });
+        return Ok(Classified { class, exact: class == Class::Bottom });
     };
-    let safety = automaton.all_accepting().disjoint_from(&complement);
-    let guarantee = complement.all_accepting().disjoint_from(automaton);
+    let safety = automaton.all_accepting().disjoint(&complement);
+    let guarantee = complement.all_accepting().disjoint(automaton);
     let exact = |class| Ok(Classified { class, exact: true });
     match (safety, guarantee) {
-        (true, true) => return exact(Class::Bottom),
-        (true, false) => return exact(Class::Safety),
-        (false, true) => return exact(Class::Guarantee),
-        (false, false) => {}
+        (Some(true), Some(true)) => return exact(Class::Bottom),
+        (Some(true), Some(false)) => return exact(Class::Safety),
+        (Some(false), Some(true)) => return exact(Class::Guarantee),
+        (Some(false), Some(false)) => {}
+        _ => {
+            // A check past the limits: the syntactic bound, exact only at
+            // the bottom (nothing is below it).
+            let class = arena.syntactic_class(root);
+            return Ok(Classified { class, exact: class == Class::Bottom });
+        }
     }
     if automaton.kind == Kind::Deterministic {
         return exact(if automaton.is_weak() { Class::Obligation } else { Class::Recurrence });
@@ -1380,11 +1386,18 @@ impl Buchi {
         })
     }
 
-    /// Whether no word is accepted by both automata: no reachable cycle of
-    /// the product takes an accepting transition of each.
+    /// Whether no word is accepted by both automata, when that can be
+    /// decided within the limits (`false` otherwise).
     pub fn disjoint_from(&self, other: &Buchi) -> bool {
+        self.disjoint(other) == Some(true)
+    }
+
+    /// Whether no word is accepted by both automata: no reachable cycle of
+    /// the product takes an accepting transition of each; `None` when the
+    /// product exceeds [`MAX_STATES`] pairs.
+    pub fn disjoint(&self, other: &Buchi) -> Option<bool> {
         if self.states() == 0 || other.states() == 0 {
-            return true;
+            return Some(true);
         }
         let mut index: HashMap<(u32, u32), usize> = HashMap::from_iter([((0, 0), 0)]);
         let mut pairs = vec![(0u32, 0u32)];
@@ -1392,8 +1405,7 @@ impl Buchi {
         let mut k = 0;
         while k < pairs.len() {
             if pairs.len() > MAX_STATES {
-                // Too large to decide here: not shown disjoint.
-                return false;
+                return None;
             }
             let (a, b) = pairs[k];
             let mut row = Vec::new();
@@ -1421,7 +1433,7 @@ impl Buchi {
                 }
             }
         }
-        !marks.values().any(|&(a, b)| a && b)
+        Some(!marks.values().any(|&(a, b)| a && b))
     }
 
     /// The same automaton with every transition accepting: its language is
