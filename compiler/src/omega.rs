@@ -966,36 +966,11 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
         // satisfiable is accepting. Guarantee (no `R`): the transitions into
         // `true` are.
         let safety = !has_until;
-        let mut index: HashMap<Dnf, u32> = HashMap::from_iter([(start.clone(), 0)]);
-        let mut states = vec![start];
-        let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
-        let mut s = 0;
-        while s < states.len() {
-            let mut row = Vec::new();
-            for letter in 0..letters {
-                let next = t.after(&states[s].clone(), letter)?;
-                if next.is_false() {
-                    continue;
-                }
-                let accepting = safety || next.is_true();
-                let id = match index.get(&next) {
-                    Some(&id) => id,
-                    None => {
-                        if states.len() >= MAX_STATES {
-                            return Err(OmegaError::TooManyStates);
-                        }
-                        index.insert(next.clone(), states.len() as u32);
-                        states.push(next);
-                        states.len() as u32 - 1
-                    }
-                };
-                row.push((letter, id, accepting));
-            }
-            edges.push(row);
-            s += 1;
-        }
-        let n = edges.len();
-        return Ok(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] }.reduced());
+        return explore_deterministic(&mut t, start, letters, atoms, &mut |t, state, letter| {
+            let next = t.after(state, letter)?;
+            let accepting = safety || next.is_true();
+            Ok((!next.is_false()).then_some((next, accepting)))
+        });
     }
 
     let mut guess_memo = HashMap::default();
@@ -1140,111 +1115,74 @@ fn owed_breakpoint_automaton(
     if start.0.len() != 1 {
         return Ok(None);
     }
-    let first = (start.clone(), None);
-    let mut index: HashMap<(Dnf, Option<Dnf>), u32> = HashMap::from_iter([(first.clone(), 0)]);
-    let mut states = vec![first];
-    let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
-    let mut s = 0;
-    while s < states.len() {
-        let (main, owed) = states[s].clone();
-        let mut row = Vec::new();
-        for letter in 0..letters {
-            let next = t.after(&main, letter)?;
-            if next.is_false() {
-                continue;
-            }
-            let [next_cube] = next.0.as_slice() else { return Ok(None) };
-            let (owed, accepting) = match &owed {
-                None => (owed_of(next_cube, t.arena), false),
-                Some(owed) => {
-                    let still_owed = t.after(owed, letter)?;
-                    if settles(&still_owed, t.arena) {
-                        (owed_of(next_cube, t.arena), true)
-                    } else {
-                        (still_owed, false)
-                    }
-                }
-            };
-            let key = (next, Some(owed));
-            let id = match index.get(&key) {
-                Some(&id) => id,
-                None => {
-                    if states.len() >= MAX_STATES {
-                        return Err(OmegaError::TooManyStates);
-                    }
-                    index.insert(key.clone(), states.len() as u32);
-                    states.push(key);
-                    states.len() as u32 - 1
-                }
-            };
-            row.push((letter, id, accepting));
+    // An obligation of several cubes ends the construction (as an error
+    // the caller reads as "no candidate").
+    let first: (Dnf, Option<Dnf>) = (start.clone(), None);
+    let automaton = explore_deterministic(t, first, letters, atoms, &mut |t, (main, owed), letter| {
+        let next = t.after(main, letter)?;
+        if next.is_false() {
+            return Ok(None);
         }
-        edges.push(row);
-        s += 1;
-    }
-    let n = edges.len();
-    Ok(Some(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] }.reduced()))
+        let [next_cube] = next.0.as_slice() else { return Err(OmegaError::TooManyCubes) };
+        let (owed, accepting) = match owed {
+            None => (owed_of(next_cube, t.arena), false),
+            Some(owed) => {
+                let still_owed = t.after(owed, letter)?;
+                if settles(&still_owed, t.arena) { (owed_of(next_cube, t.arena), true) } else { (still_owed, false) }
+            }
+        };
+        Ok(Some(((next, Some(owed)), accepting)))
+    });
+    Ok(automaton.ok())
 }
 
 /// The progression automaton of `start` with the transitions into an
 /// obligation that has a cube of `R` elements only marked accepting.
 fn breakpoint_automaton(t: &mut Translator<'_>, start: Dnf, letters: u64, atoms: usize) -> Result<Buchi, OmegaError> {
-    let mut index: HashMap<Dnf, u32> = HashMap::from_iter([(start.clone(), 0)]);
+    explore_deterministic(t, start, letters, atoms, &mut |t, state, letter| {
+        let next = t.after(state, letter)?;
+        let accepting = settles(&next, t.arena);
+        Ok((!next.is_false()).then_some((next, accepting)))
+    })
+}
+
+/// The accepting component from `entry` (before its first letter), as a
+/// deterministic Büchi automaton.
+fn explore_accepting(t: &mut Translator<'_>, entry: State, letters: u64, atoms: usize) -> Result<Buchi, OmegaError> {
+    explore_deterministic(t, entry, letters, atoms, &mut |t, state, letter| step_accepting(t, state, letter))
+}
+
+/// The deterministic automaton reachable from `start`, breadth first over
+/// the letters in order: `step` gives a state's successor on a letter and
+/// whether that transition is accepting, or `None` where the run dies.
+/// Reduced (see [`Buchi::reduced`]); at most [`MAX_STATES`] states.
+fn explore_deterministic<S: Clone + Eq + std::hash::Hash>(
+    t: &mut Translator<'_>,
+    start: S,
+    letters: u64,
+    atoms: usize,
+    step: &mut dyn FnMut(&mut Translator<'_>, &S, u64) -> Result<Option<(S, bool)>, OmegaError>,
+) -> Result<Buchi, OmegaError> {
+    let mut index: HashMap<S, u32> = HashMap::from_iter([(start.clone(), 0)]);
     let mut states = vec![start];
     let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
     let mut s = 0;
     while s < states.len() {
         let mut row = Vec::new();
         for letter in 0..letters {
-            let next = t.after(&states[s].clone(), letter)?;
-            if next.is_false() {
-                continue;
-            }
-            let accepting = settles(&next, t.arena);
-            let id = match index.get(&next) {
+            let Some((target, accepting)) = step(t, &states[s].clone(), letter)? else { continue };
+            let id = match index.get(&target) {
                 Some(&id) => id,
                 None => {
                     if states.len() >= MAX_STATES {
                         return Err(OmegaError::TooManyStates);
                     }
-                    index.insert(next.clone(), states.len() as u32);
-                    states.push(next);
+                    index.insert(target.clone(), states.len() as u32);
+                    states.push(target);
                     states.len() as u32 - 1
                 }
             };
             row.push((letter, id, accepting));
-        }
-        edges.push(row);
-        s += 1;
-    }
-    let n = edges.len();
-    Ok(Buchi { atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] }.reduced())
-}
-
-/// The accepting component from `entry` (before its first letter), as a
-/// deterministic Büchi automaton.
-fn explore_accepting(t: &mut Translator<'_>, entry: State, letters: u64, atoms: usize) -> Result<Buchi, OmegaError> {
-    let mut index: HashMap<State, u32> = HashMap::from_iter([(entry.clone(), 0)]);
-    let mut states = vec![entry];
-    let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
-    let mut s = 0;
-    while s < states.len() {
-        let mut row = Vec::new();
-        for letter in 0..letters {
-            if let Some((target, accepting)) = step_accepting(t, &states[s].clone(), letter)? {
-                let id = match index.get(&target) {
-                    Some(&id) => id,
-                    None => {
-                        if states.len() >= MAX_STATES {
-                            return Err(OmegaError::TooManyStates);
-                        }
-                        index.insert(target.clone(), states.len() as u32);
-                        states.push(target);
-                        states.len() as u32 - 1
-                    }
-                };
-                row.push((letter, id, accepting));
-            }
         }
         edges.push(row);
         s += 1;
