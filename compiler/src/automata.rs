@@ -841,16 +841,7 @@ fn translate_ltl(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, D
         }
     };
     let mut atoms: Vec<Expr> = Vec::new();
-    let mut atom = |e: &Expr| -> u32 {
-        let text = expr_text(e);
-        match atoms.iter().position(|a| expr_text(a) == text) {
-            Some(k) => k as u32,
-            None => {
-                atoms.push(e.clone());
-                atoms.len() as u32 - 1
-            }
-        }
-    };
+    let mut atom = |e: &Expr| crate::ltl::atom_number(&mut atoms, e);
     let mut arena = crate::omega::Arena::new();
     let root = crate::omega::from_formula(&mut arena, &f.formula, &mut atom, &patterns, &[]);
     let too_large = |e: &dyn std::fmt::Display| {

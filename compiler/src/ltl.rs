@@ -528,21 +528,25 @@ pub(crate) fn substitute(e: &Expr, subst: &[(String, Expr)]) -> Expr {
     Expr { kind, span: e.span }
 }
 
+/// The number of atom `e` among `atoms` (the same text is the same atom),
+/// appending it when it is new.
+pub(crate) fn atom_number(atoms: &mut Vec<Expr>, e: &Expr) -> u32 {
+    let text = expr_text(e);
+    match atoms.iter().position(|a| expr_text(a) == text) {
+        Some(k) => k as u32,
+        None => {
+            atoms.push(e.clone());
+            atoms.len() as u32 - 1
+        }
+    }
+}
+
 /// Translates a formula to its minimal DFA. `atom` numbers the formula's
 /// atoms (props, comparisons) in order of first appearance; instantiated
 /// patterns are expanded.
 pub fn translate(formula: &ast::Formula, atoms: &mut Vec<Expr>, patterns: Patterns<'_>) -> Result<Dfa, LtlError> {
     let mut builder = Builder::new();
-    let mut atom = |e: &Expr| -> u32 {
-        let text = expr_text(e);
-        match atoms.iter().position(|a| expr_text(a) == text) {
-            Some(k) => k as u32,
-            None => {
-                atoms.push(e.clone());
-                atoms.len() as u32 - 1
-            }
-        }
-    };
+    let mut atom = |e: &Expr| atom_number(atoms, e);
     let root = builder.nnf(formula, false, &mut atom, &Cx { patterns, subst: &[] });
     if atoms.len() > MAX_ATOMS {
         return Err(LtlError::TooManyAtoms(atoms.len()));

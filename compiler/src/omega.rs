@@ -1290,38 +1290,49 @@ impl Buchi {
                 Err(_) => (sink, false),
             }
         };
-        // Product states, breadth first; edges (target, accepting in self,
-        // accepting in d).
+        let Some(edges) = self.product(&|q, letter| vec![d_step(q, letter)]) else {
+            // Too large to decide here: not shown included.
+            return false;
+        };
+        // Cycles that avoid `d`'s accepting transitions.
+        let component = components(edges.len(), &(0..edges.len()).collect::<Vec<_>>(), &|v| {
+            edges[v].iter().filter(|e| !e.2).map(|e| e.0).collect()
+        });
+        !edges.iter().enumerate().any(|(v, row)| {
+            row.iter().any(|&(t, accepting, d_accepting)| accepting && !d_accepting && component[v] == component[t])
+        })
+    }
+
+    /// The product with another automaton read on the same letters, from
+    /// the pair of initial states, breadth first: per pair, its edges
+    /// (target pair, accepting here, accepting there). `other_steps(q,
+    /// letter)` lists the other automaton's successors of `q`. `None` past
+    /// [`MAX_STATES`] pairs.
+    fn product(&self, other_steps: &dyn Fn(u32, u64) -> Vec<(u32, bool)>) -> Option<Vec<Vec<(usize, bool, bool)>>> {
         let mut index: HashMap<(u32, u32), usize> = HashMap::from_iter([((0, 0), 0)]);
         let mut pairs = vec![(0u32, 0u32)];
         let mut edges: Vec<Vec<(usize, bool, bool)>> = Vec::new();
         let mut k = 0;
         while k < pairs.len() {
             if pairs.len() > MAX_STATES {
-                // Too large to decide here: not shown included.
-                return false;
+                return None;
             }
-            let (a, q) = pairs[k];
+            let (a, b) = pairs[k];
             let mut row = Vec::new();
-            for &(letter, target, accepting) in &self.edges[a as usize] {
-                let (next_q, d_accepting) = d_step(q, letter);
-                let key = (target, next_q);
-                let id = *index.entry(key).or_insert_with(|| {
-                    pairs.push(key);
-                    pairs.len() - 1
-                });
-                row.push((id, accepting, d_accepting));
+            for &(letter, ta, acc_a) in &self.edges[a as usize] {
+                for (tb, acc_b) in other_steps(b, letter) {
+                    let key = (ta, tb);
+                    let id = *index.entry(key).or_insert_with(|| {
+                        pairs.push(key);
+                        pairs.len() - 1
+                    });
+                    row.push((id, acc_a, acc_b));
+                }
             }
             edges.push(row);
             k += 1;
         }
-        // Cycles that avoid `d`'s accepting transitions.
-        let component = components(pairs.len(), &(0..pairs.len()).collect::<Vec<_>>(), &|v| {
-            edges[v].iter().filter(|e| !e.2).map(|e| e.0).collect()
-        });
-        !edges.iter().enumerate().any(|(v, row)| {
-            row.iter().any(|&(t, accepting, d_accepting)| accepting && !d_accepting && component[v] == component[t])
-        })
+        Some(edges)
     }
 
     /// Whether no word is accepted by both automata, when that can be
@@ -1337,30 +1348,10 @@ impl Buchi {
         if self.states() == 0 || other.states() == 0 {
             return Some(true);
         }
-        let mut index: HashMap<(u32, u32), usize> = HashMap::from_iter([((0, 0), 0)]);
-        let mut pairs = vec![(0u32, 0u32)];
-        let mut edges: Vec<Vec<(usize, bool, bool)>> = Vec::new();
-        let mut k = 0;
-        while k < pairs.len() {
-            if pairs.len() > MAX_STATES {
-                return None;
-            }
-            let (a, b) = pairs[k];
-            let mut row = Vec::new();
-            for &(letter, ta, acc_a) in &self.edges[a as usize] {
-                for &(_, tb, acc_b) in other.edges[b as usize].iter().filter(|e| e.0 == letter) {
-                    let key = (ta, tb);
-                    let id = *index.entry(key).or_insert_with(|| {
-                        pairs.push(key);
-                        pairs.len() - 1
-                    });
-                    row.push((id, acc_a, acc_b));
-                }
-            }
-            edges.push(row);
-            k += 1;
-        }
-        let component = components(pairs.len(), &[0], &|v| edges[v].iter().map(|e| e.0).collect::<Vec<_>>());
+        let edges = self.product(&|q, letter| {
+            other.edges[q as usize].iter().filter(|e| e.0 == letter).map(|e| (e.1, e.2)).collect()
+        })?;
+        let component = components(edges.len(), &[0], &|v| edges[v].iter().map(|e| e.0).collect::<Vec<_>>());
         let mut marks: HashMap<usize, (bool, bool)> = HashMap::default();
         for (v, row) in edges.iter().enumerate() {
             for &(t, acc_a, acc_b) in row {
