@@ -1152,6 +1152,11 @@ fn explore_accepting(t: &mut Translator<'_>, entry: State, letters: u64, atoms: 
     explore_deterministic(t, entry, letters, atoms, &mut |t, state, letter| step_accepting(t, state, letter))
 }
 
+/// One transition of a deterministic construction: the successor of a
+/// state on a letter and whether the transition is accepting, or `None`
+/// where the run dies.
+type Step<'s, S> = dyn FnMut(&mut Translator<'_>, &S, u64) -> Result<Option<(S, bool)>, OmegaError> + 's;
+
 /// The deterministic automaton reachable from `start`, breadth first over
 /// the letters in order: `step` gives a state's successor on a letter and
 /// whether that transition is accepting, or `None` where the run dies.
@@ -1161,7 +1166,7 @@ fn explore_deterministic<S: Clone + Eq + std::hash::Hash>(
     start: S,
     letters: u64,
     atoms: usize,
-    step: &mut dyn FnMut(&mut Translator<'_>, &S, u64) -> Result<Option<(S, bool)>, OmegaError>,
+    step: &mut Step<'_, S>,
 ) -> Result<Buchi, OmegaError> {
     let mut index: HashMap<S, u32> = HashMap::from_iter([(start.clone(), 0)]);
     let mut states = vec![start];
