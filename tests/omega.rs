@@ -198,6 +198,7 @@ fn automata_are_equivalent_to_their_formulas_for_spot() {
         let kind = match automaton.kind {
             Kind::Deterministic => "deterministic",
             Kind::SemiDeterministic => "semi-deterministic",
+            Kind::Nondeterministic => "nondeterministic",
         };
         corpus.push(serde_json::json!({
             "formula": arena.spot_text(f),

@@ -10,6 +10,7 @@
 //! (`t`); aliases, implicit labels, generalised or other acceptance
 //! conditions are refused with a message that says which.
 
+use crate::automata::Guard as Label;
 use crate::omega::{Buchi, Kind, MAX_ATOMS, MAX_STATES};
 use std::fmt;
 
@@ -33,30 +34,6 @@ pub struct Parsed {
     pub buchi: Buchi,
     pub atoms: Vec<String>,
     pub name: Option<String>,
-}
-
-/// A label expression over atomic propositions (HOA's `label-expr`).
-#[derive(Debug, Clone)]
-enum Label {
-    True,
-    False,
-    Atom(usize),
-    Not(Box<Label>),
-    And(Box<Label>, Box<Label>),
-    Or(Box<Label>, Box<Label>),
-}
-
-impl Label {
-    fn holds(&self, letter: u64) -> bool {
-        match self {
-            Label::True => true,
-            Label::False => false,
-            Label::Atom(k) => letter >> k & 1 == 1,
-            Label::Not(a) => !a.holds(letter),
-            Label::And(a, b) => a.holds(letter) && b.holds(letter),
-            Label::Or(a, b) => a.holds(letter) || b.holds(letter),
-        }
-    }
 }
 
 /// HOA tokens: identifiers and header names (`States:`), strings,
@@ -205,7 +182,8 @@ impl Parser {
         }
     }
 
-    /// `label-expr`: `|` below `&` below `!`, as in the HOA grammar.
+    /// `label-expr` (a guard over the propositions): `|` below `&` below
+    /// `!`, as in the HOA grammar.
     fn label(&mut self, atoms: usize) -> Result<Label, HoaError> {
         let mut left = self.conjunction(atoms)?;
         while self.punct('|') {
@@ -234,7 +212,7 @@ impl Parser {
             }
             Some(Tok::Ident(t)) if t == "t" => Ok(Label::True),
             Some(Tok::Ident(f)) if f == "f" => Ok(Label::False),
-            Some(Tok::Int(k)) if (k as usize) < atoms => Ok(Label::Atom(k as usize)),
+            Some(Tok::Int(k)) if (k as usize) < atoms => Ok(Label::Atom(k as u32)),
             Some(Tok::Int(k)) => {
                 self.pos -= 1;
                 self.error(format!("atomic proposition {k} is not declared (`AP:` declares {atoms})"))
@@ -392,7 +370,7 @@ pub fn parse(text: &str) -> Result<Parsed, HoaError> {
                         Acceptance::All => true,
                         Acceptance::Buchi => state_accepting || !p.sets()?.is_empty(),
                     };
-                    for letter in (0..letters).filter(|&l| label.holds(l)) {
+                    for letter in (0..letters).filter(|&l| label.eval(l)) {
                         edges[s].push((letter, target as u32, accepting));
                     }
                 }
@@ -434,9 +412,8 @@ pub fn parse(text: &str) -> Result<Parsed, HoaError> {
 
 /// Deterministic when no state has two targets for one letter; else
 /// semi-deterministic when the part reachable from accepting transitions
-/// is deterministic (then the accepting component is that part); else
-/// left marked semi-deterministic with no accepting component, which
-/// [`Buchi::check_shape`] rejects.
+/// is deterministic (the accepting component is that part); else
+/// nondeterministic.
 fn classify_shape(mut b: Buchi) -> Buchi {
     let nondeterministic = |row: &Vec<(u64, u32, bool)>| row.windows(2).any(|w| w[0].0 == w[1].0);
     if !b.edges.iter().any(nondeterministic) {
@@ -451,7 +428,8 @@ fn classify_shape(mut b: Buchi) -> Buchi {
             stack.extend(b.edges[q as usize].iter().map(|e| e.1));
         }
     }
-    b.kind = Kind::SemiDeterministic;
+    let deterministic_there = b.edges.iter().enumerate().all(|(s, row)| !component[s] || !nondeterministic(row));
+    b.kind = if deterministic_there { Kind::SemiDeterministic } else { Kind::Nondeterministic };
     b.accepting_component = component;
     b
 }

@@ -646,6 +646,9 @@ pub enum Kind {
     /// Limit-deterministic: deterministic after its accepting transitions'
     /// component is entered.
     SemiDeterministic,
+    /// Neither (only automata read from HOA files; rwc's translations are
+    /// never this).
+    Nondeterministic,
 }
 
 /// A Büchi automaton with accepting transitions over `2^atoms` letters (bit
@@ -1529,8 +1532,12 @@ impl Buchi {
     /// Deterministic where claimed: at most one target per letter in every
     /// state (all states for [`Kind::Deterministic`], the accepting
     /// component for [`Kind::SemiDeterministic`]), and the accepting
-    /// component closed and the only place of accepting transitions.
+    /// component closed and the only place of accepting transitions;
+    /// nothing for [`Kind::Nondeterministic`] (automata read from HOA).
     pub fn check_shape(&self) -> Result<(), String> {
+        if self.kind == Kind::Nondeterministic {
+            return Ok(());
+        }
         for (s, row) in self.edges.iter().enumerate() {
             let must_be_deterministic = self.kind == Kind::Deterministic || self.accepting_component[s];
             for pair in row.windows(2) {
@@ -1565,10 +1572,11 @@ impl Buchi {
         }
         out.push_str("\nacc-name: Buchi\nAcceptance: 1 Inf(0)\n");
         let shape = match self.kind {
-            Kind::Deterministic => "deterministic",
-            Kind::SemiDeterministic => "semi-deterministic",
+            Kind::Deterministic => " deterministic",
+            Kind::SemiDeterministic => " semi-deterministic",
+            Kind::Nondeterministic => "",
         };
-        out.push_str(&format!("properties: trans-labels explicit-labels trans-acc {shape}\n--BODY--\n"));
+        out.push_str(&format!("properties: trans-labels explicit-labels trans-acc{shape}\n--BODY--\n"));
         if self.edges.is_empty() {
             out.push_str("State: 0\n");
         }

@@ -166,6 +166,7 @@ fn explain_formulas(program: &sema::Program, file: &str, format: Format, out: &m
         let kind = match omega.buchi.kind {
             rw_compiler::omega::Kind::Deterministic => "deterministic Büchi",
             rw_compiler::omega::Kind::SemiDeterministic => "limit-deterministic Büchi",
+            rw_compiler::omega::Kind::Nondeterministic => "Büchi",
         };
         let class = omega.class.class.name();
         match format {

@@ -12,6 +12,10 @@
 //! it in the hierarchy when rwc gives a bound. It also prints how many of
 //! rwc's automata are no larger than `spot.translate(f, 'deterministic')`.
 //!
+//! Last, rwc's HOA reader (`rwc import hoa`) reads Spot's own Büchi
+//! automaton for every formula, with transition- and state-based
+//! acceptance, and agrees with rwc's automaton on random lasso words.
+//!
 //! `RW_LTL_OMEGA_KEEP=1` keeps the corpus (JSON) and prints where. Needs
 //! Spot's Python bindings (`spottl`, which `scripts/setup.sh`
 //! installs into `.venv`; or `RW_SPOT_PYTHON`); without them the test says
@@ -44,6 +48,7 @@ cases = json.load(open(sys.argv[1]))
 # Classes above (or equal to) each class in the hierarchy.
 ABOVE = {"B": "BSGORPT", "S": "SORPT", "G": "GORPT", "O": "ORPT", "R": "RT", "P": "PT", "T": "T"}
 failures, no_larger, exact_agree, bounds, half_checked = [], 0, 0, 0, 0
+spot_hoas = []
 for case in cases:
     f = spot.formula(case["spot"])
     hoa = case["hoa"].replace(" semi-deterministic", "").replace(" deterministic", "")
@@ -70,12 +75,18 @@ for case in cases:
         bounds += 1
         if case["class"] not in ABOVE[theirs]:
             failures.append(["bound " + case["class"] + " below Spot's mp_class " + theirs, case["text"]])
-    no_larger += case["states"] <= spot.translate(f, "deterministic").num_states()
+    theirs_aut = spot.translate(f, "deterministic")
+    no_larger += case["states"] <= theirs_aut.num_states()
+    # Spot's own Büchi automaton, for rwc's HOA reader (state-based
+    # acceptance half of the time, to read both kinds).
+    options = ["BA", "deterministic"] + (["sbacc"] if len(spot_hoas) % 2 else [])
+    spot_hoas.append(spot.translate(f, *options).to_str("hoa"))
 print(f"{len(cases)} formulas: {exact_agree} classes equal to Spot's mp_class, {bounds} given as bounds; "
       f"{no_larger} automata no larger than spot.translate(f, 'deterministic'); "
       f"{half_checked} only checked for inclusion", file=sys.stderr)
 if half_checked * 10 > len(cases):
     failures.append(["too many automata only checked for inclusion", str(half_checked)])
+json.dump(spot_hoas, open(sys.argv[2], "w"))
 print(json.dumps(failures))
 "#;
 
@@ -104,7 +115,11 @@ fn ltl_automata_agree_with_spot_on_the_stratified_corpus() {
                 "text": c.text,
                 "spot": t.spot,
                 "hoa": t.automaton.to_hoa("f", &names),
-                "kind": match t.automaton.kind { Kind::Deterministic => "deterministic", Kind::SemiDeterministic => "semi-deterministic" },
+                "kind": match t.automaton.kind {
+                    Kind::Deterministic => "deterministic",
+                    Kind::SemiDeterministic => "semi-deterministic",
+                    Kind::Nondeterministic => "nondeterministic",
+                },
                 "class": t.class.class.spot_letter().to_string(),
                 "class_exact": t.class.exact,
                 "states": t.automaton.states(),
@@ -112,13 +127,15 @@ fn ltl_automata_agree_with_spot_on_the_stratified_corpus() {
         })
         .collect();
     let path = std::env::temp_dir().join(format!("rwc-ltl-omega-{}.json", std::process::id()));
+    let spot_path = std::env::temp_dir().join(format!("rwc-ltl-omega-spot-{}.json", std::process::id()));
     std::fs::write(&path, serde_json::to_string(&cases).unwrap()).unwrap();
     // Bounded: 8 GiB of address space for Spot.
     let out = Command::new("sh")
-        .args(["-c", "ulimit -v 8388608; exec \"$0\" -c \"$1\" \"$2\""])
+        .args(["-c", "ulimit -v 8388608; exec \"$0\" -c \"$1\" \"$2\" \"$3\""])
         .arg(&python)
         .arg(SCRIPT)
         .arg(&path)
+        .arg(&spot_path)
         .output()
         .unwrap();
     if std::env::var_os("RW_LTL_OMEGA_KEEP").is_some() {
@@ -130,4 +147,45 @@ fn ltl_automata_agree_with_spot_on_the_stratified_corpus() {
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     let failures: Vec<(String, String)> = serde_json::from_slice(&out.stdout).unwrap();
     assert!(failures.is_empty(), "{} of {} formulas fail: {failures:#?}", failures.len(), cases.len());
+
+    // rwc's HOA reader on Spot's own automata: each reads back to an
+    // automaton that agrees with rwc's on random lasso words.
+    let spot_hoas: Vec<String> = serde_json::from_str(&std::fs::read_to_string(&spot_path).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&spot_path);
+    assert_eq!(spot_hoas.len(), corpus.len());
+    let mut rng = rwc::bench::CorpusRng(15);
+    for (case, hoa) in corpus.iter().zip(&spot_hoas) {
+        let theirs = rw_compiler::hoa::parse(hoa).unwrap_or_else(|e| panic!("{}: {e}\n{hoa}", case.text));
+        let ours = &case.translated.automaton;
+        // Spot's propositions are named `p0`, `p1`, ...: bit k of our letter
+        // is proposition `pk`, wherever Spot lists it.
+        let position: Vec<usize> = (0..ours.atoms)
+            .map(|k| theirs.atoms.iter().position(|n| *n == format!("p{k}")).unwrap_or(usize::MAX))
+            .collect();
+        let translate = |letter: u64| -> u64 {
+            position
+                .iter()
+                .enumerate()
+                .filter(|&(k, &p)| letter >> k & 1 == 1 && p != usize::MAX)
+                .map(|(_, &p)| 1 << p)
+                .sum()
+        };
+        for _ in 0..40 {
+            let word = |rng: &mut rwc::bench::CorpusRng, len: u64| -> Vec<u64> {
+                (0..len).map(|_| rng.below(1 << ours.atoms)).collect()
+            };
+            let (prefix, cycle) = {
+                let (p, c) = (rng.below(4), 1 + rng.below(4));
+                (word(&mut rng, p), word(&mut rng, c))
+            };
+            let (p2, c2): (Vec<u64>, Vec<u64>) =
+                (prefix.iter().map(|&l| translate(l)).collect(), cycle.iter().map(|&l| translate(l)).collect());
+            assert_eq!(
+                ours.accepts_lasso(&prefix, &cycle),
+                theirs.buchi.accepts_lasso(&p2, &c2),
+                "{}: on {prefix:?} ({cycle:?})^ω",
+                case.text
+            );
+        }
+    }
 }
