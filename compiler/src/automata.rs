@@ -1004,11 +1004,12 @@ impl Automaton {
         out.push_str("\nacc-name: Buchi\nAcceptance: 1 Inf(0)\n");
         out.push_str("properties: trans-labels explicit-labels state-acc deterministic\n--BODY--\n");
         let alive = k;
+        let ordered = self.ordered_edges();
         let edges_of = |s: usize| -> String {
             // Per target, the letters that lead there (first matching edge).
             let mut targets: Vec<(usize, Vec<u64>)> = Vec::new();
             for letter in 0..1u64 << k {
-                let edge = self.ordered_edges().into_iter().find(|&e| {
+                let edge = ordered.iter().copied().find(|&e| {
                     self.graph.edge_endpoints(e).is_some_and(|(from, _)| from.index() == s)
                         && self.graph[e].guard.eval(letter)
                 });

@@ -438,20 +438,9 @@ fn classify_shape(mut b: Buchi) -> Buchi {
 /// (not letters, digits and `_`, or an operator of formulas) has the other
 /// characters replaced by `_` and a `p_` prefix when needed.
 pub fn prop_names(atoms: &[String]) -> Vec<String> {
-    let reserved = crate::ltl_import::RW_RESERVED;
     let mut out: Vec<String> = Vec::new();
     for name in atoms {
-        let mut rw: String =
-            name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
-        if rw.is_empty() || rw.starts_with(|c: char| c.is_ascii_digit()) || reserved.contains(&rw.as_str()) {
-            rw = format!("p_{rw}");
-        }
-        let base = rw.clone();
-        let mut k = 2;
-        while out.contains(&rw) {
-            rw = format!("{base}_{k}");
-            k += 1;
-        }
+        let rw = crate::ltl_import::sanitized_name(name, |r| out.iter().any(|taken| taken == r));
         out.push(rw);
     }
     out

@@ -400,9 +400,26 @@ struct Parser {
 }
 
 /// Words rw reads as operators or keywords in a formula.
-pub(crate) const RW_RESERVED: &[&str] = &[
+const RW_RESERVED: &[&str] = &[
     "X", "WX", "F", "G", "U", "R", "W", "M", "xor", "last", "true", "false", "if", "then", "else", "any", "ltlf", "ltl",
 ];
+
+/// `name` as a valid rw name for which `taken` is false: the characters rw
+/// does not allow replaced by `_`, a `p_` prefix when it would start with
+/// a digit or be an operator, then `_2`, `_3`, ... until it is free.
+pub(crate) fn sanitized_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut rw: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if rw.is_empty() || rw.starts_with(|c: char| c.is_ascii_digit()) || RW_RESERVED.contains(&rw.as_str()) {
+        rw = format!("p_{rw}");
+    }
+    let base = rw.clone();
+    let mut k = 2;
+    while taken(&rw) {
+        rw = format!("{base}_{k}");
+        k += 1;
+    }
+    rw
+}
 
 /// Binding strength of binary operators (higher binds tighter) and whether
 /// they associate to the right, as each tool's grammar has it.
@@ -480,17 +497,7 @@ impl Parser {
         if valid {
             return name.to_string();
         }
-        let mut rw: String =
-            name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
-        if rw.is_empty() || rw.starts_with(|c: char| c.is_ascii_digit()) || RW_RESERVED.contains(&rw.as_str()) {
-            rw = format!("p_{rw}");
-        }
-        let base = rw.clone();
-        let mut k = 2;
-        while self.renamed.iter().any(|(_, r)| *r == rw) {
-            rw = format!("{base}_{k}");
-            k += 1;
-        }
+        let rw = sanitized_name(name, |r| self.renamed.iter().any(|(_, taken)| taken == r));
         self.renamed.push((name.to_string(), rw.clone()));
         rw
     }

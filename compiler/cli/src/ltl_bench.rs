@@ -144,24 +144,17 @@ fn aimed_text(rng: &mut crate::bench::CorpusRng, class: usize, depth: u32, props
     let connective =
         |rng: &mut crate::bench::CorpusRng| ["&", "|", "&", "|", "->", "<->", "xor"][rng.below(7) as usize];
     match class {
-        // Safety: G R W X, & |.
-        0 => match rng.below(6) {
-            0 => leaf(rng, props),
-            1 => format!("G ({})", sub(rng, 0)),
-            2 => format!("X ({})", sub(rng, 0)),
-            3 => format!("({}) R ({})", sub(rng, 0), sub(rng, 0)),
-            4 => format!("({}) W ({})", sub(rng, 0), sub(rng, 0)),
-            _ => format!("({}) {} ({})", sub(rng, 0), ["&", "|"][rng.below(2) as usize], sub(rng, 0)),
-        },
-        // Guarantee: F U M X, & |.
-        1 => match rng.below(6) {
-            0 => leaf(rng, props),
-            1 => format!("F ({})", sub(rng, 1)),
-            2 => format!("X ({})", sub(rng, 1)),
-            3 => format!("({}) U ({})", sub(rng, 1), sub(rng, 1)),
-            4 => format!("({}) M ({})", sub(rng, 1), sub(rng, 1)),
-            _ => format!("({}) {} ({})", sub(rng, 1), ["&", "|"][rng.below(2) as usize], sub(rng, 1)),
-        },
+        // Safety: G R W X, & |. Guarantee: F U M X, & |.
+        0 | 1 => {
+            let (unary, binary) = if class == 0 { ("G", ["R", "W"]) } else { ("F", ["U", "M"]) };
+            match rng.below(6) {
+                0 => leaf(rng, props),
+                1 => format!("{unary} ({})", sub(rng, class)),
+                2 => format!("X ({})", sub(rng, class)),
+                k @ (3 | 4) => format!("({}) {} ({})", sub(rng, class), binary[k as usize - 3], sub(rng, class)),
+                _ => format!("({}) {} ({})", sub(rng, class), ["&", "|"][rng.below(2) as usize], sub(rng, class)),
+            }
+        }
         // Obligation: Boolean combinations of safety and guarantee.
         2 => {
             let (first, second) = (rng.below(2) as usize, rng.below(3) as usize);
