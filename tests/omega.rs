@@ -8,7 +8,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use rw_compiler::omega::{Arena, Id, Kind, Node, holds_on_lasso, translate};
+use rw_compiler::omega::{Arena, Class, Classified, Id, Kind, Node, classify, holds_on_lasso, translate};
 use rw_tests::Rng;
 
 /// A random formula of depth at most `depth` over `atoms` atoms, with
@@ -75,7 +75,7 @@ fn automata_agree_with_the_fixpoint_semantics_on_lasso_words() {
         let mut arena = Arena::new();
         let atoms = 2 + (n % 3) as u32;
         let f = random_formula(&mut arena, &mut rng, 1 + n % 5, atoms);
-        let Ok(automaton) = translate(&mut arena, f) else { continue };
+        let Ok(automaton) = translate(&mut arena, f).map(|t| t.automaton) else { continue };
         translated += 1;
         semi += usize::from(automaton.kind == Kind::SemiDeterministic);
         // Both `U` and `R`: neither safety nor guarantee syntactically.
@@ -127,7 +127,7 @@ fn the_literature_formulas() {
     let stabilise = arena.eventually(ga);
     let fairness = arena.implies(gfa, gfb);
     for (name, f) in [("patrol", patrol), ("response", response), ("stabilise", stabilise), ("fairness", fairness)] {
-        let automaton = translate(&mut arena, f).unwrap();
+        let automaton = translate(&mut arena, f).unwrap().automaton;
         automaton.check_shape().unwrap();
         // Letters carry only the atoms the formula uses.
         let mask = (1u64 << automaton.atoms) - 1;
@@ -193,7 +193,7 @@ fn automata_are_equivalent_to_their_formulas_for_spot() {
         let mut arena = Arena::new();
         let f = random_formula(&mut arena, &mut rng, 1 + n % 4, 2 + (n % 2) as u32);
         n += 1;
-        let Ok(automaton) = translate(&mut arena, f) else { continue };
+        let Ok(automaton) = translate(&mut arena, f).map(|t| t.automaton) else { continue };
         let names: Vec<String> = (0..automaton.atoms).map(|k| format!("p{k}")).collect();
         let kind = match automaton.kind {
             Kind::Deterministic => "deterministic",
@@ -263,4 +263,59 @@ print(json.dumps(failures))
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     let failures: Vec<(String, String)> = serde_json::from_slice(&out.stdout).unwrap();
     assert!(failures.is_empty(), "{} of {} automata fail: {failures:?}", failures.len(), corpus.len());
+}
+
+/// Formulas whose class is above their syntax: a recurrence formula that
+/// none of the progression candidates covers gets the co-Büchi dual of its
+/// negation's automaton, deterministic; persistence and reactivity
+/// formulas keep a limit-deterministic one; every class is exact.
+#[test]
+fn recurrence_formulas_get_deterministic_automata_and_exact_classes() {
+    let mut arena = Arena::new();
+    let (a, b, c) = (arena.lit(0, true), arena.lit(1, true), arena.lit(2, true));
+    let (fa, ga, gb, fc) = (arena.eventually(a), arena.always(a), arena.always(b), arena.eventually(c));
+    let (gfa, fga, fgb) = (arena.always(fa), arena.eventually(ga), arena.eventually(gb));
+    // G (a -> F (b & F c)): a chain of responses, 4 states (Spot's
+    // `translate(f, 'deterministic')` gives a nondeterministic 4-state
+    // generalised Büchi automaton).
+    let chain = {
+        let b_then_c = arena.and(b, fc);
+        let f = arena.eventually(b_then_c);
+        let i = arena.implies(a, f);
+        arena.always(i)
+    };
+    // G F a | F G a is G F a: syntactically reactivity, semantically recurrence.
+    let either = arena.or(gfa, fga);
+    // G F a & F G a is F G a: persistence.
+    let both = arena.and(gfa, fga);
+    let reactive = arena.and(gfa, fgb);
+    for (f, kind, class, states) in [
+        (chain, Kind::Deterministic, Class::Recurrence, Some(4)),
+        (either, Kind::Deterministic, Class::Recurrence, Some(1)),
+        (both, Kind::SemiDeterministic, Class::Persistence, None),
+        (reactive, Kind::SemiDeterministic, Class::Reactivity, None),
+    ] {
+        let text = arena.spot_text(f);
+        let translation = translate(&mut arena, f).unwrap();
+        let classified = classify(&mut arena, f, &translation);
+        let automaton = &translation.automaton;
+        automaton.check_shape().unwrap();
+        assert_eq!(automaton.kind, kind, "{text}");
+        assert_eq!(classified, Classified { class, exact: true }, "{text}");
+        if let Some(n) = states {
+            assert_eq!(automaton.states(), n, "{text}");
+        }
+        // The automaton agrees with the fixpoint semantics on every lasso
+        // of length at most 4 over the three atoms.
+        for word in 0..(1u64 << 12) {
+            let letters: Vec<u64> = (0..4).map(|k| (word >> (3 * k)) & 7).collect();
+            for split in 0..4 {
+                let (prefix, cycle) = letters.split_at(split);
+                let mask = (1u64 << automaton.atoms) - 1;
+                let (p, q): (Vec<u64>, Vec<u64>) =
+                    (prefix.iter().map(|l| l & mask).collect(), cycle.iter().map(|l| l & mask).collect());
+                assert_eq!(automaton.accepts_lasso(&p, &q), holds_on_lasso(&arena, f, prefix, cycle), "{text}");
+            }
+        }
+    }
 }

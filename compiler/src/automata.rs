@@ -849,8 +849,9 @@ fn translate_ltl(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, D
             .primary(f.formula.span, "this formula")
             .help("split it into several `ltl` items, or use fewer distinct props and comparisons")
     };
-    let buchi = crate::omega::translate(&mut arena, root).map_err(|e| too_large(&e))?;
-    let class = crate::omega::classify(&mut arena, root, &buchi).map_err(|e| too_large(&e))?;
+    let translation = crate::omega::translate(&mut arena, root).map_err(|e| too_large(&e))?;
+    let class = crate::omega::classify(&mut arena, root, &translation);
+    let buchi = translation.automaton;
     let jumps = buchi.jump_choices();
     if jumps > MAX_JUMPS {
         return Err(too_large(&format!(
@@ -874,11 +875,14 @@ fn translate_ltl(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, D
             )
             .primary(
                 f.formula.span,
-                format!(
-                    "a {}{} formula: rwc builds no deterministic Büchi automaton for it",
-                    if class.exact { "" } else { "(at most) " },
-                    class.class.name()
-                ),
+                if class.exact {
+                    format!("a {} formula: no deterministic Büchi automaton recognises it", class.class.name())
+                } else {
+                    format!(
+                        "at most a {} formula: no deterministic Büchi automaton was found within the limits",
+                        class.class.name()
+                    )
+                },
             )
             .note(format!(
                 "its automaton is limit-deterministic: {}, as with the ε-actions of LCRL and Hahn et al. 2019",

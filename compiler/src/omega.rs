@@ -56,6 +56,12 @@ pub const MAX_CUBES: usize = 4_096;
 /// Elementary steps (cube comparisons while minimising obligations) of one
 /// translation: about a second of work at most, whatever the formula.
 pub const MAX_WORK: u64 = 300_000_000;
+/// Most states of a deterministic automaton whose language-equivalent
+/// states are merged ([`Buchi::merged`]: pairwise product checks).
+pub const MAX_MERGED: usize = 48;
+/// Most merges of two states tried by [`Buchi::merged`] (each costs two
+/// inclusion checks).
+pub const MAX_MERGE_ATTEMPTS: usize = 400;
 
 pub type Id = u32;
 
@@ -593,49 +599,63 @@ pub struct Classified {
     pub exact: bool,
 }
 
-/// The class of `root`, whose automaton is `automaton`, decided on
+/// The class of `root`, translated into `translation`, decided on
 /// automata (Manna & Pnueli's classes are semantic, as Spot's `mp_class`):
 /// - safety: the closure of the language (the runs of the trimmed
 ///   automaton, acceptance ignored) has no word of the negation;
 ///   guarantee: the same for the negation;
-/// - with a deterministic Büchi automaton the formula is recurrence, and
-///   obligation when no strongly connected part has both an accepting
-///   transition and a cycle without one (Staiger–Wagner); with one for the
-///   negation, dually persistence or obligation;
-/// - otherwise the syntactic class, an upper bound (`exact: false` unless
-///   it is obligation, which the safety and guarantee checks make exact);
-///   the syntactic class too when the negation cannot be translated within
-///   the limits.
-pub fn classify(arena: &mut Arena, root: Id, automaton: &Buchi) -> Result<Classified, OmegaError> {
-    let negation = arena.not(root);
-    let Ok(complement) = translate(arena, negation) else {
-        // The negation is past the limits: the syntactic bound.
+/// - recurrence: the automaton is deterministic, which [`translate`] makes
+///   it for every recurrence formula within the limits; obligation when
+///   moreover no strongly connected part has both an accepting transition
+///   and a cycle without one (Staiger–Wagner);
+/// - persistence: the negation is recurrence, which the co-Büchi dual of
+///   the formula's automaton decides; reactivity otherwise;
+/// - the syntactic class, an upper bound (`exact: false` unless it is the
+///   bottom), when the negation or a check is past the limits.
+pub fn classify(arena: &mut Arena, root: Id, translation: &Translation) -> Classified {
+    let automaton = &translation.automaton;
+    let bound = |arena: &Arena| {
         let class = arena.syntactic_class(root);
-        return Ok(Classified { class, exact: class == Class::Bottom });
+        Classified { class, exact: class == Class::Bottom }
     };
-    let safety = automaton.all_accepting().disjoint(&complement);
-    let guarantee = complement.all_accepting().disjoint(automaton);
-    let exact = |class| Ok(Classified { class, exact: true });
-    match (safety, guarantee) {
+    let computed;
+    let complement = match &translation.complement {
+        Some(c) => c,
+        None => {
+            let negation = arena.not(root);
+            match translate_with(arena, negation, false) {
+                Ok((c, _)) => {
+                    computed = c;
+                    &computed
+                }
+                // The negation is past the limits: the syntactic bound.
+                Err(_) => return bound(arena),
+            }
+        }
+    };
+    let exact = |class| Classified { class, exact: true };
+    match (automaton.all_accepting().disjoint(complement), complement.all_accepting().disjoint(automaton)) {
         (Some(true), Some(true)) => return exact(Class::Bottom),
         (Some(true), Some(false)) => return exact(Class::Safety),
         (Some(false), Some(true)) => return exact(Class::Guarantee),
         (Some(false), Some(false)) => {}
-        _ => {
-            // A check past the limits: the syntactic bound, exact only at
-            // the bottom (nothing is below it).
-            let class = arena.syntactic_class(root);
-            return Ok(Classified { class, exact: class == Class::Bottom });
-        }
+        _ => return bound(arena),
     }
     if automaton.kind == Kind::Deterministic {
         return exact(if automaton.is_weak() { Class::Obligation } else { Class::Recurrence });
     }
-    if complement.kind == Kind::Deterministic {
-        return exact(if complement.is_weak() { Class::Obligation } else { Class::Persistence });
+    // Not recurrence, unless a check in `translate` was past the limits.
+    let recurrence = translation.recurrence;
+    let persistence = if complement.kind == Kind::Deterministic {
+        Some(true)
+    } else {
+        automaton.co_buchi_dual().ok().and_then(|d| complement.included_in(&d))
+    };
+    match (recurrence, persistence) {
+        (Some(false), Some(true)) => exact(Class::Persistence),
+        (Some(false), Some(false)) => exact(Class::Reactivity),
+        _ => bound(arena),
     }
-    let class = arena.syntactic_class(root);
-    Ok(Classified { class, exact: class == Class::Obligation })
 }
 
 /// Which kind of automaton a translation produced.
@@ -844,6 +864,35 @@ fn arena_lit(arena: &Arena, k: u32, positive: bool) -> Id {
 }
 
 /// Whether sorted `a` is a subset of sorted `b`.
+/// The accepting component's entries that no other entry dominates: entry
+/// `B` accepts every word of entry `A` when `A`'s safety obligation implies
+/// `B`'s (every cube of `A` contains a cube of `B`) and `B` awaits no
+/// recurrence that `A` does not (the language is monotone in both). Of two
+/// entries that dominate each other (equal up to the order of the
+/// recurrences), the first stays.
+fn undominated(entries: Vec<State>) -> Vec<State> {
+    let parts = |s: &State| match s {
+        State::Accepting { safety, recurrences, .. } => {
+            let mut sorted = recurrences.clone();
+            sorted.sort_unstable();
+            Some((safety.clone(), sorted))
+        }
+        State::Initial(_) => None,
+    };
+    let keys: Vec<Option<(Dnf, Vec<Id>)>> = entries.iter().map(parts).collect();
+    let dominates = |b: &(Dnf, Vec<Id>), a: &(Dnf, Vec<Id>)| {
+        is_subset(&b.1, &a.1) && a.0.0.iter().all(|cube| b.0.0.iter().any(|other| is_subset(other, cube)))
+    };
+    let mut keep = vec![true; entries.len()];
+    for i in 0..entries.len() {
+        let Some(a) = &keys[i] else { continue };
+        keep[i] = !keys.iter().enumerate().any(|(j, b)| {
+            j != i && keep[j] && b.as_ref().is_some_and(|b| dominates(b, a) && (j < i || !dominates(a, b)))
+        });
+    }
+    entries.into_iter().zip(keep).filter_map(|(e, k)| k.then_some(e)).collect()
+}
+
 fn is_subset(a: &[Id], b: &[Id]) -> bool {
     let mut j = 0;
     for x in a {
@@ -943,15 +992,55 @@ fn guesses_for(
     Ok(out)
 }
 
-/// Translates `root` into a Büchi automaton: deterministic for safety and
-/// guarantee formulas, limit-deterministic otherwise.
-pub fn translate(arena: &mut Arena, root: Id) -> Result<Buchi, OmegaError> {
-    translate_with(arena, root, true)
+/// What [`translate`] makes of a formula: its automaton, and what
+/// [`classify`] can reuse.
+#[derive(Clone, Debug)]
+pub struct Translation {
+    pub automaton: Buchi,
+    /// The negation's automaton, when the translation needed it.
+    complement: Option<Buchi>,
+    /// Whether the formula is recurrence, when the translation decided it
+    /// on the co-Büchi dual.
+    recurrence: Option<bool>,
 }
 
-/// [`translate`]; `try_breakpoint` also tries the breakpoint automaton
-/// (which needs the negation's translation to be proved right).
-fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<Buchi, OmegaError> {
+/// Translates `root` into a Büchi automaton, deterministic whenever the
+/// formula has a deterministic Büchi automaton (every formula up to
+/// recurrence in the hierarchy) and limit-deterministic otherwise (within
+/// the limits). The progression automata of safety and guarantee
+/// formulas, and the deterministic candidates proved equivalent, come
+/// first; a formula that none of them covers gets the co-Büchi dual of its
+/// negation's automaton ([`Buchi::co_buchi_dual`]) when that is proved
+/// equivalent, which it is exactly for recurrence formulas.
+pub fn translate(arena: &mut Arena, root: Id) -> Result<Translation, OmegaError> {
+    let (mut automaton, mut complement) = translate_with(arena, root, true)?;
+    let mut recurrence = None;
+    if automaton.kind != Kind::Deterministic {
+        if complement.is_none() {
+            let negation = arena.not(root);
+            complement = translate_with(arena, negation, false).ok().map(|(c, _)| c);
+        }
+        if let Some(c) = &complement {
+            // The dual never accepts a word of the negation (checked too,
+            // so that the automaton used is proved both ways); it accepts
+            // every word of the formula exactly when the formula is
+            // recurrence.
+            if let Ok(dual) = c.co_buchi_dual() {
+                recurrence = automaton.included_in(&dual);
+                if recurrence == Some(true) && dual.disjoint_from(c) {
+                    automaton = dual;
+                }
+            }
+        }
+    }
+    Ok(Translation { automaton: automaton.merged(), complement, recurrence })
+}
+
+/// The automaton of [`translate`] before classification, and the
+/// negation's automaton when the proof of a candidate needed it;
+/// `try_breakpoint` also tries the breakpoint automata (which need the
+/// negation's translation to be proved right).
+fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(Buchi, Option<Buchi>), OmegaError> {
     let atoms = arena.atoms(root);
     if atoms > MAX_ATOMS {
         return Err(OmegaError::TooManyAtoms(atoms));
@@ -969,11 +1058,12 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
         // satisfiable is accepting. Guarantee (no `R`): the transitions into
         // `true` are.
         let safety = !has_until;
-        return explore_deterministic(&mut t, start, letters, atoms, &mut |t, state, letter| {
+        let automaton = explore_deterministic(&mut t, start, letters, atoms, &mut |t, state, letter| {
             let next = t.after(state, letter)?;
             let accepting = safety || next.is_true();
             Ok((!next.is_false()).then_some((next, accepting)))
-        });
+        })?;
+        return Ok((automaton, None));
     }
 
     let mut guess_memo = HashMap::default();
@@ -1030,6 +1120,9 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
                 }
                 entries.sort();
                 entries.dedup();
+                // An entry whose words another entry accepts too is never
+                // needed: the jump into the other reads the same letter.
+                let entries = undominated(entries);
                 for letter in 0..letters {
                     let next = t.after(&obligation, letter)?;
                     if !next.is_false() {
@@ -1060,9 +1153,10 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
         s += 1;
     }
     let accepting_component = states.iter().map(|s| matches!(s, State::Accepting { .. })).collect();
-    let semi = Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component }.reduced();
+    let semi = Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component }.reduced().pruned();
     // The smallest deterministic automaton proved equivalent.
     let mut proved: Vec<Buchi> = deterministic.into_iter().filter(|d| semi.included_in_deterministic(d)).collect();
+    let mut complement = None;
     if try_breakpoint {
         // The progression automaton with the transitions into an obligation
         // that has a cube of `R` elements only (no `U` pending) accepting:
@@ -1080,12 +1174,13 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<B
         candidates.retain(|d| semi.included_in_deterministic(d) && proved.iter().all(|p| d.states() < p.states()));
         if !candidates.is_empty() {
             let negation = arena.not(root);
-            if let Ok(n) = translate_with(arena, negation, false) {
+            if let Ok((n, _)) = translate_with(arena, negation, false) {
                 proved.extend(candidates.into_iter().filter(|d| d.disjoint_from(&n)));
+                complement = Some(n);
             }
         }
     }
-    Ok(proved.into_iter().min_by_key(Buchi::states).unwrap_or(semi))
+    Ok((proved.into_iter().min_by_key(Buchi::states).unwrap_or(semi), complement))
 }
 
 /// The obligations that a cube still owes: its elements other than `R`
@@ -1256,6 +1351,10 @@ fn step_accepting(t: &mut Translator<'_>, state: &State, letter: u64) -> Result<
     Ok(Some((target, accepting)))
 }
 
+/// The other automaton's successors of a state on a letter, pushed onto
+/// the vector (see [`Buchi::product`]).
+type OtherSteps<'a> = dyn Fn(u32, u64, &mut Vec<(u32, bool)>) + 'a;
+
 impl Buchi {
     /// The most jumps into the accepting component that one state offers on
     /// one letter (0 for a deterministic automaton).
@@ -1284,9 +1383,21 @@ impl Buchi {
     /// reachable cycle of the product takes an accepting transition of
     /// `self` and none of `d`.
     pub fn included_in_deterministic(&self, d: &Buchi) -> bool {
+        self.included_in(d) == Some(true)
+    }
+
+    /// [`Buchi::included_in_deterministic`], `None` when the product
+    /// exceeds [`MAX_STATES`] pairs.
+    pub fn included_in(&self, d: &Buchi) -> Option<bool> {
         if self.atoms != d.atoms || self.states() == 0 {
-            return self.states() == 0;
+            return Some(self.states() == 0);
         }
+        self.included_from(0, d, 0)
+    }
+
+    /// Whether every word accepted from state `p` is accepted from state `q`
+    /// of `d` (deterministic); `None` past [`MAX_STATES`] pairs.
+    fn included_from(&self, p: u32, d: &Buchi, q: u32) -> Option<bool> {
         let sink = d.states() as u32;
         let d_step = |q: u32, letter: u64| -> (u32, bool) {
             if q == sink {
@@ -1298,17 +1409,14 @@ impl Buchi {
                 Err(_) => (sink, false),
             }
         };
-        let Some(edges) = self.product(&|q, letter| vec![d_step(q, letter)]) else {
-            // Too large to decide here: not shown included.
-            return false;
-        };
+        let edges = self.product((p, q), &|q, letter, out| out.push(d_step(q, letter)))?;
         // Cycles that avoid `d`'s accepting transitions.
         let component = components(edges.len(), &(0..edges.len()).collect::<Vec<_>>(), &|v| {
             edges[v].iter().filter(|e| !e.2).map(|e| e.0).collect()
         });
-        !edges.iter().enumerate().any(|(v, row)| {
+        Some(!edges.iter().enumerate().any(|(v, row)| {
             row.iter().any(|&(t, accepting, d_accepting)| accepting && !d_accepting && component[v] == component[t])
-        })
+        }))
     }
 
     /// The product with another automaton read on the same letters, from
@@ -1316,9 +1424,14 @@ impl Buchi {
     /// (target pair, accepting here, accepting there). `other_steps(q,
     /// letter)` lists the other automaton's successors of `q`. `None` past
     /// [`MAX_STATES`] pairs.
-    fn product(&self, other_steps: &dyn Fn(u32, u64) -> Vec<(u32, bool)>) -> Option<Vec<Vec<(usize, bool, bool)>>> {
-        let mut index: HashMap<(u32, u32), usize> = HashMap::from_iter([((0, 0), 0)]);
-        let mut pairs = vec![(0u32, 0u32)];
+    fn product(
+        &self,
+        start: (u32, u32),
+        other_steps: &OtherSteps<'_>,
+    ) -> Option<Vec<Vec<(usize, bool, bool)>>> {
+        let mut successors = Vec::new();
+        let mut index: HashMap<(u32, u32), usize> = HashMap::from_iter([(start, 0)]);
+        let mut pairs = vec![start];
         let mut edges: Vec<Vec<(usize, bool, bool)>> = Vec::new();
         let mut k = 0;
         while k < pairs.len() {
@@ -1328,7 +1441,9 @@ impl Buchi {
             let (a, b) = pairs[k];
             let mut row = Vec::new();
             for &(letter, ta, acc_a) in &self.edges[a as usize] {
-                for (tb, acc_b) in other_steps(b, letter) {
+                successors.clear();
+                other_steps(b, letter, &mut successors);
+                for &(tb, acc_b) in &successors {
                     let key = (ta, tb);
                     let id = *index.entry(key).or_insert_with(|| {
                         pairs.push(key);
@@ -1356,8 +1471,10 @@ impl Buchi {
         if self.states() == 0 || other.states() == 0 {
             return Some(true);
         }
-        let edges = self.product(&|q, letter| {
-            other.edges[q as usize].iter().filter(|e| e.0 == letter).map(|e| (e.1, e.2)).collect()
+        let edges = self.product((0, 0), &|q, letter, out| {
+            let row = &other.edges[q as usize];
+            let from = row.partition_point(|e| e.0 < letter);
+            out.extend(row[from..].iter().take_while(|e| e.0 == letter).map(|e| (e.1, e.2)));
         })?;
         let component = components(edges.len(), &[0], &|v| edges[v].iter().map(|e| e.0).collect::<Vec<_>>());
         let mut marks: HashMap<usize, (bool, bool)> = HashMap::default();
@@ -1409,6 +1526,332 @@ impl Buchi {
 
     pub fn states(&self) -> usize {
         self.edges.len()
+    }
+
+    /// A deterministic automaton with language-equivalent states merged
+    /// (the edges into one sent to the other), each merge kept only when
+    /// the result is proved equivalent: merging can change the language of
+    /// a Büchi automaton, as the redirected runs cycle differently. Nothing
+    /// is merged above [`MAX_MERGED`] states, and at most
+    /// [`MAX_MERGE_ATTEMPTS`] merges are tried.
+    pub fn merged(&self) -> Buchi {
+        let n = self.states();
+        if self.kind != Kind::Deterministic || !(2..=MAX_MERGED).contains(&n) {
+            return self.clone();
+        }
+        // The states by language (residual), pairwise.
+        let mut classes: Vec<Vec<u32>> = Vec::new();
+        for q in 0..n as u32 {
+            let same = classes.iter().position(|members| {
+                let p = members[0];
+                self.included_from(p, self, q) == Some(true) && self.included_from(q, self, p) == Some(true)
+            });
+            match same {
+                Some(k) => classes[k].push(q),
+                None => classes.push(vec![q]),
+            }
+        }
+        if classes.len() == n {
+            return self.clone();
+        }
+        // Merge the members of each class pairwise, each merge kept when the
+        // result is proved equivalent: the whole class need not fold into
+        // one state (`G (a -> F (b & F c))` needs two states with one
+        // residual, one of them owing `c` too), and the marks of the state
+        // kept stay, so the later state of a pair (where runs settle,
+        // breadth first) is kept first.
+        let mut current = self.clone();
+        let mut alive: Vec<u32> = (0..n as u32).collect(); // original state -> state of `current`
+        let mut attempts = 0;
+        let mut changed = true;
+        // Passes until nothing merges: a merge can make others provable.
+        'passes: while changed {
+            changed = false;
+            for members in classes.iter().filter(|m| m.len() > 1) {
+                for (k, &q) in members.iter().enumerate() {
+                    'pair: for &p in members[k + 1..].iter().rev() {
+                        for (a, b) in [(q, p), (p, q)] {
+                            let (from, into) = (alive[a as usize], alive[b as usize]);
+                            if from == into || from == u32::MAX || into == u32::MAX {
+                                continue 'pair;
+                            }
+                            attempts += 1;
+                            if attempts > MAX_MERGE_ATTEMPTS {
+                                break 'passes;
+                            }
+                            let Some((candidate, renumber)) = current.redirected(from, into) else { continue };
+                            if candidate.included_in(&current) == Some(true)
+                                && current.included_in(&candidate) == Some(true)
+                            {
+                                current = candidate;
+                                for a in alive.iter_mut().filter(|a| **a != u32::MAX) {
+                                    *a = renumber[*a as usize];
+                                }
+                                changed = true;
+                                continue 'pair;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        current.reduced()
+    }
+
+    /// A limit-deterministic automaton without the edges of its initial
+    /// component that another edge on the same letter makes useless: one
+    /// into a state whose words are all accepted from the other edge's
+    /// target, in the (deterministic) accepting component. The jump into
+    /// `G c & G F a` goes where the jump into `G F a` goes too; so does the
+    /// wait in `G c` before jumping. The edges of the initial component lie
+    /// on no accepting cycle, so a run that took a removed edge is replaced
+    /// by one through the other target, accepted too.
+    pub fn pruned(&self) -> Buchi {
+        if self.kind != Kind::SemiDeterministic {
+            return self.clone();
+        }
+        let mut edges = self.edges.clone();
+        let mut included: HashMap<(u32, u32), bool> = HashMap::default();
+        let mut removed = false;
+        for (s, row) in edges.iter_mut().enumerate() {
+            if self.accepting_component[s] {
+                continue;
+            }
+            let mut keep = vec![true; row.len()];
+            for i in 0..row.len() {
+                for j in 0..row.len() {
+                    let (letter, t, _) = row[i];
+                    let (other_letter, u, _) = row[j];
+                    if i == j
+                        || !keep[j]
+                        || other_letter != letter
+                        || t == u
+                        || !self.accepting_component[u as usize]
+                    {
+                        continue;
+                    }
+                    let covered =
+                        *included.entry((t, u)).or_insert_with(|| self.included_from(t, self, u) == Some(true));
+                    if covered {
+                        keep[i] = false;
+                        removed = true;
+                        break;
+                    }
+                }
+            }
+            let mut k = 0;
+            row.retain(|_| {
+                k += 1;
+                keep[k - 1]
+            });
+        }
+        if !removed {
+            return self.clone();
+        }
+        Buchi { edges, ..self.clone() }.reduced()
+    }
+
+    /// This automaton with the edges into `from` sent to `into` instead,
+    /// trimmed to the states reachable from the initial one (renumbered
+    /// breadth first; `into` becomes initial when `from` was), and the
+    /// renumbering (`u32::MAX` for states gone); `None` when `into` is not
+    /// reached.
+    fn redirected(&self, from: u32, into: u32) -> Option<(Buchi, Vec<u32>)> {
+        let n = self.states();
+        let start = if from == 0 { into } else { 0 };
+        let mut number = vec![u32::MAX; n];
+        number[start as usize] = 0;
+        let mut order = vec![start];
+        let mut edges = Vec::new();
+        let mut k = 0;
+        while k < order.len() {
+            let v = order[k] as usize;
+            let mut row = Vec::with_capacity(self.edges[v].len());
+            for &(letter, target, accepting) in &self.edges[v] {
+                let target = if target == from { into } else { target };
+                if number[target as usize] == u32::MAX {
+                    number[target as usize] = order.len() as u32;
+                    order.push(target);
+                }
+                row.push((letter, number[target as usize], accepting));
+            }
+            edges.push(row);
+            k += 1;
+        }
+        if number[into as usize] == u32::MAX {
+            return None;
+        }
+        let renumber = (0..n).map(|v| if v as u32 == from { number[into as usize] } else { number[v] }).collect();
+        let accepting_component = vec![true; edges.len()];
+        Some((Buchi { atoms: self.atoms, edges, kind: Kind::Deterministic, accepting_component }, renumber))
+    }
+
+    /// A deterministic Büchi automaton whose language is disjoint from this
+    /// automaton's, and is its whole complement exactly when this
+    /// automaton's language is a persistence language (recognised by a
+    /// co-Büchi automaton). Boker and Kupferman's augmented subset
+    /// construction ("Co-ing Büchi made tight and useful", LICS 2009; Spot's
+    /// `nsa_to_nca`) reads the Büchi automaton as a co-Büchi one that
+    /// accepts every word it accepts, and no other when the language is a
+    /// persistence one: the product of the automaton with its own subset
+    /// construction, where a run accepts when it ends in a strongly
+    /// connected part with an accepting transition. Miyano and Hayashi's
+    /// breakpoint construction makes that co-Büchi automaton deterministic
+    /// (a subset `E` and the runs `O ⊆ E` that stayed in such parts since
+    /// the last breakpoint); complemented, its breakpoints are the accepting
+    /// transitions. The result is the candidate that decides whether a
+    /// formula whose negation this automaton recognises is a recurrence
+    /// formula (has a deterministic Büchi automaton): it is one exactly when
+    /// the formula's automaton is included in the result.
+    ///
+    /// At most [`MAX_STATES`] states in the product and in the result.
+    pub fn co_buchi_dual(&self) -> Result<Buchi, OmegaError> {
+        if self.states() == 0 {
+            // The empty language: everything is its complement.
+            let letters = 1u64 << self.atoms;
+            let edges = vec![(0..letters).map(|l| (l, 0, true)).collect()];
+            return Ok(Buchi { atoms: self.atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true] });
+        }
+        let letters = 1u64 << self.atoms;
+        let targets = |q: u32, letter: u64| {
+            let row = &self.edges[q as usize];
+            let from = row.partition_point(|e| e.0 < letter);
+            row[from..].iter().take_while(move |e| e.0 == letter).map(|e| (e.1, e.2))
+        };
+        // The subset construction, memoised per (subset, letter).
+        let mut subsets: Vec<Vec<u32>> = vec![vec![0]];
+        let mut subset_ids: HashMap<Vec<u32>, u32> = HashMap::from_iter([(vec![0], 0)]);
+        let mut subset_steps: HashMap<(u32, u64), Option<u32>> = HashMap::default();
+        let mut step_subset = |e: u32, letter: u64, subsets: &mut Vec<Vec<u32>>| -> Result<Option<u32>, OmegaError> {
+            if let Some(&next) = subset_steps.get(&(e, letter)) {
+                return Ok(next);
+            }
+            let mut next: Vec<u32> =
+                subsets[e as usize].iter().flat_map(|&q| targets(q, letter).map(|t| t.0)).collect();
+            next.sort_unstable();
+            next.dedup();
+            let id = if next.is_empty() {
+                None
+            } else if let Some(&id) = subset_ids.get(&next) {
+                Some(id)
+            } else {
+                if subsets.len() >= MAX_STATES {
+                    return Err(OmegaError::TooManyStates);
+                }
+                subset_ids.insert(next.clone(), subsets.len() as u32);
+                subsets.push(next);
+                Some(subsets.len() as u32 - 1)
+            };
+            subset_steps.insert((e, letter), id);
+            Ok(id)
+        };
+        // The augmented subset construction: pairs (state, subset).
+        let mut pairs: Vec<(u32, u32)> = vec![(0, 0)];
+        let mut pair_ids: HashMap<(u32, u32), usize> = HashMap::from_iter([((0, 0), 0)]);
+        let mut pair_edges: Vec<Vec<(u64, usize, bool)>> = Vec::new();
+        let mut k = 0;
+        while k < pairs.len() {
+            let (q, e) = pairs[k];
+            let mut row = Vec::new();
+            for &(letter, target, accepting) in &self.edges[q as usize] {
+                let Some(next_subset) = step_subset(e, letter, &mut subsets)? else { continue };
+                let key = (target, next_subset);
+                let id = match pair_ids.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        if pairs.len() >= MAX_STATES {
+                            return Err(OmegaError::TooManyStates);
+                        }
+                        pair_ids.insert(key, pairs.len());
+                        pairs.push(key);
+                        pairs.len() - 1
+                    }
+                };
+                row.push((letter, id, accepting));
+            }
+            pair_edges.push(row);
+            k += 1;
+        }
+        // Transitions inside a strongly connected part with an accepting
+        // transition: a co-Büchi run accepts when it ends taking only those.
+        let component = components(pairs.len(), &[0], &|v| pair_edges[v].iter().map(|e| e.1).collect::<Vec<_>>());
+        let mut accepting_part = vec![false; pairs.len()];
+        for (v, row) in pair_edges.iter().enumerate() {
+            for &(_, t, accepting) in row {
+                if accepting && component[v] == component[t] {
+                    accepting_part[component[v]] = true;
+                }
+            }
+        }
+        // Each pair's edges, with whether they stay in such a part.
+        let pair_edges: Vec<Vec<(u64, usize, bool)>> = pair_edges
+            .iter()
+            .enumerate()
+            .map(|(v, row)| {
+                row.iter()
+                    .map(|&(l, t, _)| (l, t, component[v] == component[t] && accepting_part[component[v]]))
+                    .collect()
+            })
+            .collect();
+        // The breakpoint construction, complemented: states (subset, runs
+        // tracked); the sink (every run died) accepts everything.
+        type Breakpoint = (u32, Vec<u32>);
+        let sink = u32::MAX;
+        let start: Breakpoint = (0, Vec::new());
+        let mut states: Vec<Breakpoint> = vec![start.clone()];
+        let mut ids: HashMap<Breakpoint, u32> = HashMap::from_iter([(start, 0)]);
+        let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
+        let mut s = 0;
+        while s < states.len() {
+            let (e, tracked) = states[s].clone();
+            let mut row = Vec::with_capacity(letters as usize);
+            if e == sink {
+                row.extend((0..letters).map(|l| (l, s as u32, true)));
+                edges.push(row);
+                s += 1;
+                continue;
+            }
+            for letter in 0..letters {
+                let next = match step_subset(e, letter, &mut subsets)? {
+                    None => (sink, Vec::new()),
+                    Some(next_subset) => {
+                        // The runs from `from` that stay in accepting parts.
+                        let staying = |from: &mut dyn Iterator<Item = u32>| -> Vec<u32> {
+                            let mut out: Vec<u32> = from
+                                .filter_map(|q| pair_ids.get(&(q, e)).copied())
+                                .flat_map(|v| {
+                                    let row = &pair_edges[v];
+                                    row[row.partition_point(|edge| edge.0 < letter)..]
+                                        .iter()
+                                        .take_while(move |edge| edge.0 == letter)
+                                        .filter(|edge| edge.2)
+                                        .map(|edge| pairs[edge.1].0)
+                                })
+                                .collect();
+                            out.sort_unstable();
+                            out.dedup();
+                            out
+                        };
+                        let kept = staying(&mut tracked.iter().copied());
+                        if kept.is_empty() {
+                            // A breakpoint: track every run that stays, anew.
+                            let fresh = staying(&mut subsets[e as usize].iter().copied());
+                            let id = intern_state((next_subset, fresh), &mut states, &mut ids)?;
+                            row.push((letter, id, true));
+                            continue;
+                        }
+                        (next_subset, kept)
+                    }
+                };
+                let accepting = next.0 == sink;
+                let id = intern_state(next, &mut states, &mut ids)?;
+                row.push((letter, id, accepting));
+            }
+            edges.push(row);
+            s += 1;
+        }
+        let n = edges.len();
+        Ok(Buchi { atoms: self.atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true; n] }.reduced())
     }
 
     /// Whether the automaton accepts the lasso word `prefix · cycle^ω`
@@ -1598,6 +2041,24 @@ impl Buchi {
         out.push_str("--END--\n");
         out
     }
+}
+
+/// The number of `key` among `states`, added (and indexed) when new; at
+/// most [`MAX_STATES`] states.
+fn intern_state<K: Clone + Eq + std::hash::Hash>(
+    key: K,
+    states: &mut Vec<K>,
+    ids: &mut HashMap<K, u32>,
+) -> Result<u32, OmegaError> {
+    if let Some(&id) = ids.get(&key) {
+        return Ok(id);
+    }
+    if states.len() >= MAX_STATES {
+        return Err(OmegaError::TooManyStates);
+    }
+    ids.insert(key.clone(), states.len() as u32);
+    states.push(key);
+    Ok(states.len() as u32 - 1)
 }
 
 /// Tarjan's strongly connected components of the nodes reachable from

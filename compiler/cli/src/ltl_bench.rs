@@ -186,9 +186,9 @@ fn aimed_text(rng: &mut crate::bench::CorpusRng, class: usize, depth: u32, props
 /// What rwc makes of a formula, or why it could not translate it.
 pub fn translate_text(text: &str) -> Result<Translated, String> {
     let mut p = parse_ltl(text)?;
-    let automaton = omega::translate(&mut p.arena, p.root).map_err(|e| e.to_string())?;
-    let class = omega::classify(&mut p.arena, p.root, &automaton).map_err(|e| e.to_string())?;
-    Ok(Translated { automaton, class, spot: p.arena.spot_text(p.root) })
+    let translation = omega::translate(&mut p.arena, p.root).map_err(|e| e.to_string())?;
+    let class = omega::classify(&mut p.arena, p.root, &translation);
+    Ok(Translated { automaton: translation.automaton, class, spot: p.arena.spot_text(p.root) })
 }
 
 /// `random` random formulas stratified over the six classes (bottom counts
@@ -225,8 +225,11 @@ pub fn ltl_corpus(random: usize, seed: u64) -> Vec<Case> {
         let started = Instant::now();
         let translated = translate_text(&text);
         if std::env::var_os("RW_LTL_CORPUS_TRACE").is_some() {
-            let class = translated.as_ref().map_or('-', |t| t.class.class.spot_letter());
-            eprintln!("{:>9.1} ms {class} {counts:?} {text}", started.elapsed().as_secs_f64() * 1e3);
+            // The class letter, with `?` when it is only a bound.
+            let (class, bound) = translated
+                .as_ref()
+                .map_or(('-', ""), |t| (t.class.class.spot_letter(), if t.class.exact { "" } else { "?" }));
+            eprintln!("{:>9.1} ms {class}{bound} {counts:?} {text}", started.elapsed().as_secs_f64() * 1e3);
         }
         let Ok(translated) = translated else { continue };
         let k = bucket(translated.class.class);
@@ -296,6 +299,8 @@ pub fn bench_ltl(args: &LtlArgs) -> Result<(), (u8, String)> {
         let text: String = parsed.iter().map(|p| format!("{}\n", p.arena.spot_text(p.root))).collect();
         crate::files::write_output(out, text.as_bytes(), &[]).map_err(|e| (EXIT_USAGE, e))?;
     }
+    // `RW_LTL_BENCH_TRACE=1`: each formula's time and size on stderr.
+    let trace = std::env::var_os("RW_LTL_BENCH_TRACE").is_some();
     let mut best = f64::INFINITY;
     let mut sizes = Vec::new();
     let (mut largest, mut largest_ms, mut max_ms, mut deterministic) = (0usize, 0f64, 0f64, 0usize);
@@ -306,8 +311,12 @@ pub fn bench_ltl(args: &LtlArgs) -> Result<(), (u8, String)> {
         for (k, p) in parsed.iter_mut().enumerate() {
             let one = Instant::now();
             let automaton = omega::translate(&mut p.arena, p.root)
-                .map_err(|e| (EXIT_INPUT_ERRORS, format!("formula {}: {e}", k + 1)))?;
+                .map_err(|e| (EXIT_INPUT_ERRORS, format!("formula {}: {e}", k + 1)))?
+                .automaton;
             let ms = one.elapsed().as_secs_f64() * 1e3;
+            if trace {
+                eprintln!("{ms:>9.3} ms {:>5} states  {}", automaton.states(), texts[k]);
+            }
             run_max_ms = run_max_ms.max(ms);
             if automaton.states() > run_largest {
                 (run_largest, run_largest_ms) = (automaton.states(), ms);
