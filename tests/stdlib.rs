@@ -443,3 +443,33 @@ fn omega_schemes_match_their_returns_computed_by_hand() {
     );
     assert_eq!(got, 2.0);
 }
+
+/// Where a limit-deterministic automaton offers no way to stay on a step
+/// (the wait was pruned: the jump's target accepts every word the wait
+/// would), a jump input of 0 takes the first jump instead of killing the
+/// run. In `b U G c`, after `b`, the letter `c` leaves only the accepting
+/// part (`G c`): an agent that never jumps still satisfies the formula on
+/// `b (c)^ω`, and loses it on the first step without `c`.
+#[test]
+fn a_jump_of_zero_where_staying_is_impossible_takes_the_first_jump() {
+    let src = "props b, c\ninput j: int\nltl s = b U G c jump j\nreward = if s.accepting then 1.0 else 0.0\n\
+               log dead = s.rejecting\n";
+    let checked = rw_compiler::check_text("jump.rw", src, None);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let artifact: Artifact = rw_compiler::compile(&checked).unwrap_or_else(|d| panic!("{d:?}"));
+    let mut e = Evaluator::new(&artifact, 1, Options::default());
+    let mut step = |b: bool, c: bool| {
+        let (b, c, j) = ([b], [c], [0i32]);
+        let columns = [Column::Bool(&b), Column::Bool(&c), Column::Int(&j)];
+        let out = e.step(&StepInput { columns: &columns, last: None, groups: None, active: None }).expect("step");
+        (out.reward[0], out.logs[0][0] != 0)
+    };
+    assert_eq!(step(true, false), (0.0, false));
+    // The jump itself is not accepting (it lies on no cycle); every step of
+    // `G c` after it is.
+    assert_eq!(step(false, true), (0.0, false));
+    for _ in 0..5 {
+        assert_eq!(step(false, true), (1.0, false));
+    }
+    assert_eq!(step(false, false), (0.0, true));
+}

@@ -538,7 +538,10 @@ impl Automaton {
                 let from_initial = q != sink && !buchi.accepting_component[q as usize];
                 let (stay, jumps): (Vec<_>, Vec<_>) =
                     successors.into_iter().partition(|&(t, _)| !from_initial || !buchi.accepting_component[t as usize]);
-                let stay = stay.first().copied().unwrap_or((sink, false));
+                // Where the state offers no way to stay on this letter, not
+                // jumping takes the first jump: the run lives on (a pruned
+                // wait is covered by that jump's target).
+                let stay = stay.first().or(jumps.first()).copied().unwrap_or((sink, false));
                 row.push((stay, jumps));
             }
             for key in row.iter().flat_map(|(stay, jumps)| std::iter::once(stay).chain(jumps)) {

@@ -1092,6 +1092,8 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
         Ok(states.len() as u32 - 1)
     };
     intern(State::Initial(start.clone()), &mut states)?;
+    let mut until_free: HashMap<Id, bool> = HashMap::default();
+    let mut nu_memos: HashMap<BTreeSet<Id>, HashMap<Id, Id>> = HashMap::default();
     let mut s = 0;
     while s < states.len() {
         let mut row = Vec::new();
@@ -1101,9 +1103,11 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                 // this position.
                 let mut entries = Vec::new();
                 for guess in guesses_for(&mut t, &obligation, &mut guess_memo)? {
-                    let mut memo = HashMap::default();
+                    // `ψ[M]ν` per element, shared by the states that make
+                    // the same guess.
                     let m = guess.m.clone();
-                    let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, &m, &mut memo))?;
+                    let memo = nu_memos.entry(guess.m.clone()).or_default();
+                    let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, &m, memo))?;
                     if safety.is_false() {
                         continue;
                     }
@@ -1126,7 +1130,21 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                 for letter in 0..letters {
                     let next = t.after(&obligation, letter)?;
                     if !next.is_false() {
-                        row.push((letter, intern(State::Initial(next), &mut states)?, false));
+                        // An obligation without `U` is a safety one: the
+                        // accepting component's state for it (every step
+                        // accepting while it holds) has its language, and
+                        // needs no guess.
+                        let target = if no_until(&next, t.arena, &mut until_free) {
+                            State::Accepting {
+                                safety: next,
+                                recurrences: Vec::new(),
+                                waiting: 0,
+                                progress: Dnf::truth(),
+                            }
+                        } else {
+                            State::Initial(next)
+                        };
+                        row.push((letter, intern(target, &mut states)?, false));
                     }
                     // Jump: enter the accepting component and read the
                     // letter there. The jump lies on no cycle: its
@@ -1181,6 +1199,16 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
         }
     }
     Ok((proved.into_iter().min_by_key(Buchi::states).unwrap_or(semi), complement))
+}
+
+/// Whether no element of `d` has a `U` inside (memoised per element in
+/// `memo`): its language is then a safety language.
+fn no_until(d: &Dnf, arena: &Arena, memo: &mut HashMap<Id, bool>) -> bool {
+    d.0.iter().flatten().all(|&e| {
+        *memo
+            .entry(e)
+            .or_insert_with(|| !arena.subformulas(e).iter().any(|&f| matches!(arena.node(f), Node::Until(..))))
+    })
 }
 
 /// The obligations that a cube still owes: its elements other than `R`
@@ -1424,11 +1452,7 @@ impl Buchi {
     /// (target pair, accepting here, accepting there). `other_steps(q,
     /// letter)` lists the other automaton's successors of `q`. `None` past
     /// [`MAX_STATES`] pairs.
-    fn product(
-        &self,
-        start: (u32, u32),
-        other_steps: &OtherSteps<'_>,
-    ) -> Option<Vec<Vec<(usize, bool, bool)>>> {
+    fn product(&self, start: (u32, u32), other_steps: &OtherSteps<'_>) -> Option<Vec<Vec<(usize, bool, bool)>>> {
         let mut successors = Vec::new();
         let mut index: HashMap<(u32, u32), usize> = HashMap::from_iter([(start, 0)]);
         let mut pairs = vec![start];
@@ -1622,12 +1646,7 @@ impl Buchi {
                 for j in 0..row.len() {
                     let (letter, t, _) = row[i];
                     let (other_letter, u, _) = row[j];
-                    if i == j
-                        || !keep[j]
-                        || other_letter != letter
-                        || t == u
-                        || !self.accepting_component[u as usize]
-                    {
+                    if i == j || !keep[j] || other_letter != letter || t == u || !self.accepting_component[u as usize] {
                         continue;
                     }
                     let covered =
