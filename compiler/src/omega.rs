@@ -1,8 +1,10 @@
-//! LTL over infinite traces to limit-deterministic Büchi automata (LDBA).
+//! LTL over infinite traces to deterministic Büchi automata where the formula
+//! has one, limit-deterministic Büchi automata (LDBA) otherwise, and the
+//! formula's class in the temporal hierarchy.
 //!
 //! Beside [`crate::ltl`] (finite traces), below the automata IR: the
-//! translation the `ltl` declaration will use (issue 15; not yet reachable
-//! from the language). Formulas are in negation normal form over `X`, `U`,
+//! translation behind the `ltl` declaration (`automata::ltl_automaton` turns
+//! its result into a runtime automaton). Formulas are in negation normal form over `X`, `U`,
 //! `R` and literals (`F a = true U a`, `G a = false R a`, `a W b = b R (a |
 //! b)`, `a M b = b U (a & b)`), hash-consed.
 //!
@@ -35,10 +37,17 @@
 //!
 //! Safety formulas (no `U`) and guarantee formulas (no `R`) get their
 //! deterministic progression automaton instead, which is a deterministic
-//! Büchi automaton.
+//! Büchi automaton. Other formulas get a deterministic candidate when one is
+//! proved equivalent on automata: a true-safety guess's accepting
+//! component, a breakpoint progression automaton, or, for any recurrence
+//! formula, the co-Büchi dual of the negation's automaton
+//! ([`Buchi::co_buchi_dual`]). [`classify`] decides the class on the same
+//! automata. The results are reduced ([`Buchi::reduced`], [`Buchi::pruned`],
+//! [`Buchi::merged`]).
 //!
 //! Bounded work: [`MAX_ATOMS`] atoms, [`MAX_GUESSES`] guesses, [`MAX_STATES`]
-//! states and [`MAX_CUBES`] cubes per obligation.
+//! states, [`MAX_CUBES`] cubes per obligation, [`MAX_WORK`] simplification
+//! steps, [`MAX_DUAL_STATES`] states per stage of the dual.
 
 use crate::ltl::FxHashMap as HashMap;
 use crate::ltl::Patterns;
@@ -56,6 +65,10 @@ pub const MAX_CUBES: usize = 4_096;
 /// Elementary steps (cube comparisons while minimising obligations) of one
 /// translation: about a second of work at most, whatever the formula.
 pub const MAX_WORK: u64 = 300_000_000;
+/// Most states of each stage of the co-Büchi dual ([`Buchi::co_buchi_dual`]:
+/// subsets, pairs, breakpoint states). Past it the formula keeps its
+/// limit-deterministic automaton and its class is given as a bound.
+pub const MAX_DUAL_STATES: usize = 50_000;
 /// Most states of a deterministic automaton whose language-equivalent
 /// states are merged ([`Buchi::merged`]: pairwise product checks).
 pub const MAX_MERGED: usize = 48;
@@ -838,19 +851,31 @@ impl Translator<'_> {
     }
 
     /// An obligation with every element mapped through `f` (a substitution).
-    fn substitute(&mut self, d: &Dnf, f: &mut dyn FnMut(&mut Arena, Id) -> Id) -> Result<Dnf, OmegaError> {
+    /// `d` with each element `e` replaced by `f(e)`, in DNF; `cubes`
+    /// memoises the DNF of each cube's image (for one `f`).
+    fn substitute(
+        &mut self,
+        d: &Dnf,
+        f: &mut dyn FnMut(&mut Arena, Id) -> Id,
+        cubes_seen: &mut HashMap<Vec<Id>, Dnf>,
+    ) -> Result<Dnf, OmegaError> {
         let mut cubes = Vec::new();
         for cube in &d.0 {
-            let mut c = Dnf::truth();
-            for &e in cube {
-                let mapped = f(self.arena, e);
-                let m = self.dnf(mapped)?;
-                c = self.and(&c, &m)?;
-                if c.is_false() {
-                    break;
+            if let Some(c) = cubes_seen.get(cube) {
+                cubes.extend(c.0.iter().cloned());
+            } else {
+                let mut c = Dnf::truth();
+                for &e in cube {
+                    let mapped = f(self.arena, e);
+                    let m = self.dnf(mapped)?;
+                    c = self.and(&c, &m)?;
+                    if c.is_false() {
+                        break;
+                    }
                 }
+                cubes.extend(c.0.iter().cloned());
+                cubes_seen.insert(cube.clone(), c);
             }
-            cubes.extend(c.0);
             if cubes.len() > MAX_CUBES * 16 {
                 return Err(OmegaError::TooManyCubes);
             }
@@ -1093,7 +1118,8 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
     };
     intern(State::Initial(start.clone()), &mut states)?;
     let mut until_free: HashMap<Id, bool> = HashMap::default();
-    let mut nu_memos: HashMap<BTreeSet<Id>, HashMap<Id, Id>> = HashMap::default();
+    type NuMemo = (HashMap<Id, Id>, HashMap<Vec<Id>, Dnf>);
+    let mut nu_memos: HashMap<BTreeSet<Id>, NuMemo> = HashMap::default();
     let mut s = 0;
     while s < states.len() {
         let mut row = Vec::new();
@@ -1106,8 +1132,8 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                     // `ψ[M]ν` per element, shared by the states that make
                     // the same guess.
                     let m = guess.m.clone();
-                    let memo = nu_memos.entry(guess.m.clone()).or_default();
-                    let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, &m, memo))?;
+                    let (memo, cubes_seen) = nu_memos.entry(guess.m.clone()).or_default();
+                    let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, &m, memo), cubes_seen)?;
                     if safety.is_false() {
                         continue;
                     }
@@ -1334,7 +1360,7 @@ fn true_safety_entries(
     for guess in guesses_for(t, start, memo)? {
         let mut nu_memo = HashMap::default();
         let m = guess.m.clone();
-        let safety = t.substitute(start, &mut |arena, e| arena.nu(e, &m, &mut nu_memo))?;
+        let safety = t.substitute(start, &mut |arena, e| arena.nu(e, &m, &mut nu_memo), &mut HashMap::default())?;
         let fg = t.dnf(guess.fg)?;
         if !t.and(&safety, &fg)?.is_true() {
             continue;
@@ -1723,7 +1749,7 @@ impl Buchi {
     /// formula (has a deterministic Büchi automaton): it is one exactly when
     /// the formula's automaton is included in the result.
     ///
-    /// At most [`MAX_STATES`] states in the product and in the result.
+    /// At most [`MAX_DUAL_STATES`] subsets, pairs and breakpoint states.
     pub fn co_buchi_dual(&self) -> Result<Buchi, OmegaError> {
         if self.states() == 0 {
             // The empty language: everything is its complement.
@@ -1754,7 +1780,7 @@ impl Buchi {
             } else if let Some(&id) = subset_ids.get(&next) {
                 Some(id)
             } else {
-                if subsets.len() >= MAX_STATES {
+                if subsets.len() >= MAX_DUAL_STATES {
                     return Err(OmegaError::TooManyStates);
                 }
                 subset_ids.insert(next.clone(), subsets.len() as u32);
@@ -1778,7 +1804,7 @@ impl Buchi {
                 let id = match pair_ids.get(&key) {
                     Some(&id) => id,
                     None => {
-                        if pairs.len() >= MAX_STATES {
+                        if pairs.len() >= MAX_DUAL_STATES {
                             return Err(OmegaError::TooManyStates);
                         }
                         pair_ids.insert(key, pairs.len());
@@ -1855,7 +1881,7 @@ impl Buchi {
                         if kept.is_empty() {
                             // A breakpoint: track every run that stays, anew.
                             let fresh = staying(&mut subsets[e as usize].iter().copied());
-                            let id = intern_state((next_subset, fresh), &mut states, &mut ids)?;
+                            let id = intern_state((next_subset, fresh), &mut states, &mut ids, MAX_DUAL_STATES)?;
                             row.push((letter, id, true));
                             continue;
                         }
@@ -1863,7 +1889,7 @@ impl Buchi {
                     }
                 };
                 let accepting = next.0 == sink;
-                let id = intern_state(next, &mut states, &mut ids)?;
+                let id = intern_state(next, &mut states, &mut ids, MAX_DUAL_STATES)?;
                 row.push((letter, id, accepting));
             }
             edges.push(row);
@@ -2063,16 +2089,17 @@ impl Buchi {
 }
 
 /// The number of `key` among `states`, added (and indexed) when new; at
-/// most [`MAX_STATES`] states.
+/// most `limit` states.
 fn intern_state<K: Clone + Eq + std::hash::Hash>(
     key: K,
     states: &mut Vec<K>,
     ids: &mut HashMap<K, u32>,
+    limit: usize,
 ) -> Result<u32, OmegaError> {
     if let Some(&id) = ids.get(&key) {
         return Ok(id);
     }
-    if states.len() >= MAX_STATES {
+    if states.len() >= limit {
         return Err(OmegaError::TooManyStates);
     }
     ids.insert(key.clone(), states.len() as u32);
