@@ -446,16 +446,27 @@ pub fn prop_names(atoms: &[String]) -> Vec<String> {
     out
 }
 
-/// A deterministic automaton as an rw machine over props named after its
-/// atomic propositions: accepting transitions pay `reward 1.0` (so
-/// `NAME.reward > 0` is "this step took an accepting transition"), and the
-/// letters with no transition lead to a terminal state `rejected`. States
-/// are `q0` (initial), `q1`, ... in the file's numbering.
-pub fn to_machine(parsed: &Parsed, name: &str, prop_names: &[String]) -> Result<String, String> {
+/// A deterministic or limit-deterministic automaton as an rw machine over
+/// props named after its atomic propositions: accepting transitions pay
+/// `reward 1.0` (so `NAME.reward > 0` is "this step took an accepting
+/// transition"), and the letters with no transition lead to a terminal
+/// state `rejected`. States are `q0` (initial), `q1`, ... in the file's
+/// numbering.
+///
+/// Where a limit-deterministic automaton offers several successors on a
+/// letter, the int input `jump` chooses, as `jump` does for `ltl`: the
+/// choices are the successors in the initial part, then those in the
+/// accepting part, each in state order; `jump == k` takes choice `k`, and 0
+/// or a value out of range the first (for an automaton rwc wrote, with one
+/// way to stay: 0 stays, `k` takes the `k`-th jump). A priority machine
+/// tries the guarded choices first.
+pub fn to_machine(parsed: &Parsed, name: &str, prop_names: &[String], jump: &str) -> Result<String, String> {
     let b = &parsed.buchi;
-    if b.kind != Kind::Deterministic {
-        return Err("the automaton is not deterministic: a machine needs one successor per step; \
-                    ask the tool for a deterministic automaton (Spot: `ltl2tgba -D -B`)"
+    if b.kind == Kind::Nondeterministic {
+        return Err("the automaton is neither deterministic nor limit-deterministic: a machine needs one \
+                    successor per step, or a choice the agent makes before an accepting component that is \
+                    deterministic; ask the tool for a deterministic automaton (Spot: `ltl2tgba -D -B`) or a \
+                    limit-deterministic one (Owl: `ltl2ldba`)"
             .into());
     }
     let k = parsed.atoms.len();
@@ -463,19 +474,42 @@ pub fn to_machine(parsed: &Parsed, name: &str, prop_names: &[String]) -> Result<
     out.push_str(&format!("machine {name} priority {{\n  start q0\n"));
     let mut incomplete = false;
     for (s, row) in b.edges.iter().enumerate() {
-        let mut groups: Vec<((u32, bool), Vec<u64>)> = Vec::new();
+        // Per letter, its successors in choice order.
+        let mut choices: Vec<(u64, Vec<(u32, bool)>)> = Vec::new();
         for &(letter, target, acc) in row {
-            match groups.iter_mut().find(|(key, _)| *key == (target, acc)) {
-                Some((_, letters)) => letters.push(letter),
-                None => groups.push(((target, acc), vec![letter])),
+            match choices.last_mut() {
+                Some((l, targets)) if *l == letter => targets.push((target, acc)),
+                _ => choices.push((letter, vec![(target, acc)])),
             }
         }
-        for ((target, acc), letters) in &groups {
-            let guard = crate::automata::cover_text(letters, k, prop_names);
-            let pay = if *acc { " reward 1.0" } else { "" };
-            out.push_str(&format!("  q{s} -> q{target} when {guard}{pay}\n"));
+        for (_, targets) in &mut choices {
+            targets.sort_by_key(|&(t, _)| (b.accepting_component.get(t as usize).copied().unwrap_or(true), t));
         }
-        if row.len() < 1 << k {
+        // Edges grouped by (choice, target, accepting), letters gathered:
+        // the guarded choices first, then the default.
+        let most = choices.iter().map(|(_, t)| t.len()).max().unwrap_or(0);
+        for choice in (1..most).chain([0]) {
+            let mut groups: Vec<((u32, bool), Vec<u64>)> = Vec::new();
+            for (letter, targets) in &choices {
+                let Some(&key) = targets.get(choice) else { continue };
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, letters)) => letters.push(*letter),
+                    None => groups.push((key, vec![*letter])),
+                }
+            }
+            for ((target, acc), letters) in &groups {
+                let letters_guard = crate::automata::cover_text(letters, k, prop_names);
+                let guard = match (choice, letters_guard.as_str()) {
+                    (0, _) => letters_guard.clone(),
+                    (c, "true") => format!("{jump} == {c}"),
+                    (c, g) if g.contains(' ') => format!("{jump} == {c} & ({g})"),
+                    (c, g) => format!("{jump} == {c} & {g}"),
+                };
+                let pay = if *acc { " reward 1.0" } else { "" };
+                out.push_str(&format!("  q{s} -> q{target} when {guard}{pay}\n"));
+            }
+        }
+        if choices.len() < 1 << k {
             incomplete = true;
             out.push_str(&format!("  q{s} -> rejected when true\n"));
         }

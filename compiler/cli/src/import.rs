@@ -41,7 +41,7 @@ pub enum ImportCommand {
         /// The formula (quote it for the shell)
         formula: String,
     },
-    /// A deterministic Büchi automaton in HOA (from Spot, Owl, ...), printed as a machine
+    /// A deterministic or limit-deterministic Büchi automaton in HOA (from Spot, Owl, ...), printed as a machine
     #[command(
         after_help = "Examples:\n  ltl2tgba -D -B 'GF a & GF b' > patrol.hoa && rwc import hoa patrol.hoa --name patrol\n  \
         rwc import hoa patrol.hoa -o patrol_machine.rw\n\n\
@@ -215,8 +215,18 @@ pub fn hoa_to_rw(text: &str, file: &Path, name: Option<&str>) -> Result<String, 
     let stem = file.file_stem().map_or_else(|| "imported".to_string(), |s| s.to_string_lossy().into_owned());
     let name = rw_compiler::hoa::prop_names(&[name.map_or(stem, str::to_string)]).remove(0);
     let props = rw_compiler::hoa::prop_names(&parsed.atoms);
+    // A limit-deterministic automaton's choices are an int input's, named
+    // like the one `ltl NAME = ... jump NAME_jump` asks for.
+    let limit_deterministic = parsed.buchi.kind == rw_compiler::omega::Kind::SemiDeterministic;
+    let jump = {
+        let mut candidate = format!("{name}_jump");
+        while props.contains(&candidate) || candidate == name {
+            candidate.push('_');
+        }
+        candidate
+    };
     let machine =
-        rw_compiler::hoa::to_machine(&parsed, &name, &props).map_err(|e| format!("{}: {e}", file.display()))?;
+        rw_compiler::hoa::to_machine(&parsed, &name, &props, &jump).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut out = format!(
         "// Imported from `{}` ({} states, Büchi acceptance{}): accepting\n\
          // transitions pay reward 1.0, so `{name}.reward > 0` marks the steps that take one.\n",
@@ -224,6 +234,12 @@ pub fn hoa_to_rw(text: &str, file: &Path, name: Option<&str>) -> Result<String, 
         parsed.buchi.states(),
         parsed.name.as_ref().map_or(String::new(), |n| format!(", \"{n}\"")),
     );
+    if limit_deterministic {
+        out.push_str(&format!(
+            "// Limit-deterministic: `{jump}` chooses among a step's successors (0 or out of range: the\n\
+             // first, the way to stay where there is one; k: the k-th other, jumps into the accepting part last).\n"
+        ));
+    }
     for (written, rw) in parsed.atoms.iter().zip(&props) {
         if written != rw {
             out.push_str(&format!("// proposition \"{written}\" is `{rw}`\n"));
@@ -231,6 +247,9 @@ pub fn hoa_to_rw(text: &str, file: &Path, name: Option<&str>) -> Result<String, 
     }
     if !props.is_empty() {
         out.push_str(&format!("props {}\n", props.join(", ")));
+    }
+    if limit_deterministic {
+        out.push_str(&format!("input {jump}: int\n"));
     }
     out.push('\n');
     out.push_str(&machine);

@@ -577,10 +577,13 @@ fn eval_prints_the_discount_of_the_patrol_example() {
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some("episode,step,reward,done,discount,laps,to_next_lap"));
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
-    // A lap completes on the step that visits the second room, and the
-    // collision on step 7 ends the episode with -1.
+    // A lap completes on the step that visits `b` after `a` (or both at
+    // once): steps 2, 4 and 7, and both steps of episode 2; the charger
+    // owed from step 3 delays no lap (Büchi acceptance asks for infinitely
+    // many, not for every obligation met at each). The collision on step 7
+    // ends the episode with -1.
     let laps: Vec<&str> = rows.iter().map(|r| r[5]).collect();
-    assert_eq!(laps, ["0", "0", "1", "2", "2", "3", "3", "4", "0", "1"]);
+    assert_eq!(laps, ["0", "0", "1", "1", "2", "2", "2", "3", "1", "2"]);
     for row in &rows {
         let accepting_now = row[2] == "0.00999999";
         assert_eq!(row[4], if accepting_now { "0.99" } else { "0.999" }, "{row:?}");
@@ -631,4 +634,56 @@ fn hoa_export_and_import_round_trip_through_a_machine() {
     let o = rwc(&["dot", "--format", "hoa", "examples/office.rw", "--automaton", "task"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("no acceptance condition"), "{}", text(&o.stderr));
+}
+
+/// A limit-deterministic automaton read back as a machine: its jumps become
+/// guards on the int input `NAME_jump`, chosen as `jump` chooses for `ltl`,
+/// so the machine pays exactly on the steps on which the formula, fed the
+/// same choices, took an accepting transition.
+#[test]
+fn a_limit_deterministic_automaton_imports_with_its_jumps_as_an_input() {
+    let spec = "props a, b\ninput pick: int\nltl stable = F G a | F G b jump pick\n\
+                reward = if stable.accepting then 1.0 else 0.0\n";
+    let spec_file = temp("stable.rw");
+    std::fs::write(&spec_file, spec).unwrap();
+    let o = rwc(&["dot", "--format", "hoa", spec_file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let hoa = text(&o.stdout);
+    assert!(hoa.contains("semi-deterministic"), "{hoa}");
+    let file = temp("stable.hoa");
+    std::fs::write(&file, &hoa).unwrap();
+    let o = rwc(&["import", "hoa", file.to_str().unwrap(), "--name", "imported"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let module = text(&o.stdout);
+    assert!(module.contains("input imported_jump: int\n") && module.contains("imported_jump == 1"), "{module}");
+    // Both in one spec, on one choice input; the trace jumps at step 2 and
+    // on a later step that offers no jump (ignored by both).
+    let both = module.replace("input imported_jump: int\n", "")
+        + "input imported_jump: int\nltl stable = F G a | F G b jump imported_jump\n\
+           reward = if (imported.reward > 0.0) == stable.accepting then 1.0 else 0.0\n\
+           log paid = imported.reward > 0.0\n";
+    let both_file = temp("stable_both.rw");
+    std::fs::write(&both_file, both).unwrap();
+    let steps = [("[]", 0), ("[\"a\"]", 0), ("[\"a\"]", 1), ("[\"a\"]", 0), ("[\"a\", \"b\"]", 2), ("[\"a\"]", 0)];
+    let trace: String =
+        steps.iter().map(|(props, pick)| format!("{{\"props\": {props}, \"imported_jump\": {pick}}}\n")).collect();
+    let trace_file = temp("stable.jsonl");
+    std::fs::write(&trace_file, trace).unwrap();
+    let o = rwc(&["eval", both_file.to_str().unwrap(), "--trace", trace_file.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rows: Vec<Vec<String>> =
+        text(&o.stdout).lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect();
+    assert_eq!(rows.len(), steps.len());
+    assert!(rows.iter().all(|r| r[2] == "1"), "{rows:?}");
+    // The jump at step 2 enters `G a`: the steps after it pay.
+    let paid: Vec<&str> = rows.iter().map(|r| r.last().unwrap().as_str()).collect();
+    assert_eq!(paid, ["false", "false", "false", "true", "true", "true"], "{rows:?}");
+    // A nondeterministic automaton that is not limit-deterministic is refused.
+    let nondeterministic = "HOA: v1\nStates: 2\nStart: 0\nAP: 1 \"a\"\nAcceptance: 1 Inf(0)\n--BODY--\n\
+                            State: 0\n[t] 0 {0}\n[t] 1\nState: 1\n[0] 1 {0}\n[0] 0\n--END--\n";
+    let file = temp("nondeterministic.hoa");
+    std::fs::write(&file, nondeterministic).unwrap();
+    let o = rwc(&["import", "hoa", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(text(&o.stderr).contains("neither deterministic nor limit-deterministic"), "{}", text(&o.stderr));
 }
