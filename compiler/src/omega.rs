@@ -1105,17 +1105,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
     let mut index: HashMap<State, u32> = HashMap::default();
     let mut states: Vec<State> = Vec::new();
     let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
-    let mut intern = |s: State, states: &mut Vec<State>| -> Result<u32, OmegaError> {
-        if let Some(&id) = index.get(&s) {
-            return Ok(id);
-        }
-        if states.len() >= MAX_STATES {
-            return Err(OmegaError::TooManyStates);
-        }
-        index.insert(s.clone(), states.len() as u32);
-        states.push(s);
-        Ok(states.len() as u32 - 1)
-    };
+    let mut intern = |s: State, states: &mut Vec<State>| intern_state(s, states, &mut index, MAX_STATES);
     intern(State::Initial(start.clone()), &mut states)?;
     let mut until_free: HashMap<Id, bool> = HashMap::default();
     type NuMemo = (HashMap<Id, Id>, HashMap<Vec<Id>, Dnf>);
@@ -1328,17 +1318,7 @@ fn explore_deterministic<S: Clone + Eq + std::hash::Hash>(
         let mut row = Vec::new();
         for letter in 0..letters {
             let Some((target, accepting)) = step(t, &states[s].clone(), letter)? else { continue };
-            let id = match index.get(&target) {
-                Some(&id) => id,
-                None => {
-                    if states.len() >= MAX_STATES {
-                        return Err(OmegaError::TooManyStates);
-                    }
-                    index.insert(target.clone(), states.len() as u32);
-                    states.push(target);
-                    states.len() as u32 - 1
-                }
-            };
+            let id = intern_state(target, &mut states, &mut index, MAX_STATES)?;
             row.push((letter, id, accepting));
         }
         edges.push(row);
