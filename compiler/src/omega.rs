@@ -702,6 +702,12 @@ struct Translator<'a> {
     arena: &'a mut Arena,
     /// `af(element, letter)`, memoised.
     after: HashMap<(Id, u64), Dnf>,
+    /// `af(obligation, letter)`, memoised on the letter's atoms that the
+    /// obligation reads now (the others cannot change it).
+    obligations_after: HashMap<(Dnf, u64), Dnf>,
+    /// The atoms an element reads at the current position (bit `k`: atom
+    /// `k`), memoised.
+    now_atoms: HashMap<Id, u64>,
     /// The DNF of a formula node, memoised.
     dnfs: HashMap<Id, Dnf>,
     /// Work done so far, against [`MAX_WORK`].
@@ -825,8 +831,39 @@ impl Translator<'_> {
         Ok(d)
     }
 
-    /// `af(ψ, σ)` for an obligation.
+    /// The atoms `id` reads at the current position: its literals not under
+    /// `X`.
+    fn atoms_now(&mut self, id: Id) -> u64 {
+        if let Some(&mask) = self.now_atoms.get(&id) {
+            return mask;
+        }
+        let mask = match self.arena.node(id) {
+            Node::True | Node::False | Node::Next(_) => 0,
+            Node::Lit(k, _) => 1 << k,
+            Node::And(a, b) | Node::Or(a, b) | Node::Until(a, b) | Node::Release(a, b) => {
+                self.atoms_now(a) | self.atoms_now(b)
+            }
+        };
+        self.now_atoms.insert(id, mask);
+        mask
+    }
+
+    /// `af(ψ, σ)` for an obligation, memoised on the atoms it reads now.
     fn after(&mut self, d: &Dnf, letter: u64) -> Result<Dnf, OmegaError> {
+        let mut mask = 0;
+        for &e in d.0.iter().flatten() {
+            mask |= self.atoms_now(e);
+        }
+        let key = (d.clone(), letter & mask);
+        if let Some(next) = self.obligations_after.get(&key) {
+            return Ok(next.clone());
+        }
+        let next = self.after_uncached(d, letter)?;
+        self.obligations_after.insert(key, next.clone());
+        Ok(next)
+    }
+
+    fn after_uncached(&mut self, d: &Dnf, letter: u64) -> Result<Dnf, OmegaError> {
         // The cubes' successors, minimised once at the end (minimising the
         // growing disjunction after every cube costs a cubic time).
         let mut cubes = Vec::new();
@@ -850,9 +887,9 @@ impl Translator<'_> {
         self.minimise(cubes)
     }
 
-    /// An obligation with every element mapped through `f` (a substitution).
-    /// `d` with each element `e` replaced by `f(e)`, in DNF; `cubes`
-    /// memoises the DNF of each cube's image (for one `f`).
+    /// `d` with each element `e` replaced by `f(e)` (a substitution), in
+    /// DNF; `cubes_seen` memoises the DNF of each cube's image (for one
+    /// `f`).
     fn substitute(
         &mut self,
         d: &Dnf,
@@ -1074,8 +1111,14 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
     let has_until = subformulas.iter().any(|&i| matches!(arena.node(i), Node::Until(..)));
     let has_release = subformulas.iter().any(|&i| matches!(arena.node(i), Node::Release(..)));
     let letters = 1u64 << atoms;
-    let mut t =
-        Translator { arena, after: HashMap::default(), dnfs: HashMap::default(), work: std::cell::Cell::new(0) };
+    let mut t = Translator {
+        arena,
+        after: HashMap::default(),
+        obligations_after: HashMap::default(),
+        now_atoms: HashMap::default(),
+        dnfs: HashMap::default(),
+        work: std::cell::Cell::new(0),
+    };
     let start = t.dnf(root)?;
 
     if !has_until || !has_release {
