@@ -1774,13 +1774,12 @@ impl Buchi {
     ///
     /// At most [`MAX_DUAL_STATES`] subsets, pairs and breakpoint states.
     pub fn co_buchi_dual(&self) -> Result<Buchi, OmegaError> {
+        let letters = 1u64 << self.atoms;
         if self.states() == 0 {
             // The empty language: everything is its complement.
-            let letters = 1u64 << self.atoms;
             let edges = vec![(0..letters).map(|l| (l, 0, true)).collect()];
             return Ok(Buchi { atoms: self.atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true] });
         }
-        let letters = 1u64 << self.atoms;
         let targets = |q: u32, letter: u64| {
             let row = &self.edges[q as usize];
             let from = row.partition_point(|e| e.0 < letter);
@@ -1800,22 +1799,15 @@ impl Buchi {
             next.dedup();
             let id = if next.is_empty() {
                 None
-            } else if let Some(&id) = subset_ids.get(&next) {
-                Some(id)
             } else {
-                if subsets.len() >= MAX_DUAL_STATES {
-                    return Err(OmegaError::TooManyStates);
-                }
-                subset_ids.insert(next.clone(), subsets.len() as u32);
-                subsets.push(next);
-                Some(subsets.len() as u32 - 1)
+                Some(intern_state(next, subsets, &mut subset_ids, MAX_DUAL_STATES)?)
             };
             subset_steps.insert((e, letter), id);
             Ok(id)
         };
         // The augmented subset construction: pairs (state, subset).
         let mut pairs: Vec<(u32, u32)> = vec![(0, 0)];
-        let mut pair_ids: HashMap<(u32, u32), usize> = HashMap::from_iter([((0, 0), 0)]);
+        let mut pair_ids: HashMap<(u32, u32), u32> = HashMap::from_iter([((0, 0), 0)]);
         let mut pair_edges: Vec<Vec<(u64, usize, bool)>> = Vec::new();
         let mut k = 0;
         while k < pairs.len() {
@@ -1823,19 +1815,8 @@ impl Buchi {
             let mut row = Vec::new();
             for &(letter, target, accepting) in &self.edges[q as usize] {
                 let Some(next_subset) = step_subset(e, letter, &mut subsets)? else { continue };
-                let key = (target, next_subset);
-                let id = match pair_ids.get(&key) {
-                    Some(&id) => id,
-                    None => {
-                        if pairs.len() >= MAX_DUAL_STATES {
-                            return Err(OmegaError::TooManyStates);
-                        }
-                        pair_ids.insert(key, pairs.len());
-                        pairs.push(key);
-                        pairs.len() - 1
-                    }
-                };
-                row.push((letter, id, accepting));
+                let id = intern_state((target, next_subset), &mut pairs, &mut pair_ids, MAX_DUAL_STATES)?;
+                row.push((letter, id as usize, accepting));
             }
             pair_edges.push(row);
             k += 1;
@@ -1886,7 +1867,7 @@ impl Buchi {
                         // The runs from `from` that stay in accepting parts.
                         let staying = |from: &mut dyn Iterator<Item = u32>| -> Vec<u32> {
                             let mut out: Vec<u32> = from
-                                .filter_map(|q| pair_ids.get(&(q, e)).copied())
+                                .filter_map(|q| pair_ids.get(&(q, e)).map(|&v| v as usize))
                                 .flat_map(|v| {
                                     let row = &pair_edges[v];
                                     row[row.partition_point(|edge| edge.0 < letter)..]
