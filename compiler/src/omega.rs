@@ -69,12 +69,10 @@ pub const MAX_WORK: u64 = 300_000_000;
 /// subsets, pairs, breakpoint states). Past it the formula keeps its
 /// limit-deterministic automaton and its class is given as a bound.
 pub const MAX_DUAL_STATES: usize = 50_000;
-/// Most states of a deterministic automaton whose language-equivalent
-/// states are merged ([`Buchi::merged`]: pairwise product checks).
-pub const MAX_MERGED: usize = 48;
-/// Most merges of two states tried by [`Buchi::merged`] (each costs two
-/// inclusion checks).
-pub const MAX_MERGE_ATTEMPTS: usize = 400;
+/// Work of [`Buchi::merged`], in product steps: the pairwise language
+/// inclusions (at most an eighth of it, else nothing is merged), then two
+/// inclusion checks per merge tried.
+pub const MAX_MERGE_WORK: u64 = 64_000_000;
 
 pub type Id = u32;
 
@@ -1604,24 +1602,25 @@ impl Buchi {
     /// A deterministic automaton with language-equivalent states merged
     /// (the edges into one sent to the other), each merge kept only when
     /// the result is proved equivalent: merging can change the language of
-    /// a Büchi automaton, as the redirected runs cycle differently. Nothing
-    /// is merged above [`MAX_MERGED`] states, and at most
-    /// [`MAX_MERGE_ATTEMPTS`] merges are tried.
+    /// a Büchi automaton, as the redirected runs cycle differently. At most
+    /// [`MAX_MERGE_WORK`] steps.
     pub fn merged(&self) -> Buchi {
         let n = self.states();
-        if self.kind != Kind::Deterministic || !(2..=MAX_MERGED).contains(&n) {
+        let pair_work = (n * (n + 1)) as u64 * (1u64 << self.atoms);
+        if self.kind != Kind::Deterministic || n < 2 || pair_work > MAX_MERGE_WORK / 8 {
             return self.clone();
         }
-        // The states by language (residual), pairwise.
+        // The states by language (residual).
+        let included = self.residual_inclusions();
         let mut classes: Vec<Vec<u32>> = Vec::new();
-        for q in 0..n as u32 {
+        for q in 0..n {
             let same = classes.iter().position(|members| {
-                let p = members[0];
-                self.included_from(p, self, q) == Some(true) && self.included_from(q, self, p) == Some(true)
+                let p = members[0] as usize;
+                included[p * n + q] && included[q * n + p]
             });
             match same {
-                Some(k) => classes[k].push(q),
-                None => classes.push(vec![q]),
+                Some(k) => classes[k].push(q as u32),
+                None => classes.push(vec![q as u32]),
             }
         }
         if classes.len() == n {
@@ -1648,8 +1647,10 @@ impl Buchi {
                             if from == into || from == u32::MAX || into == u32::MAX {
                                 continue 'pair;
                             }
+                            // Each attempt costs two inclusion checks on
+                            // products of at most `pair_work` steps.
                             attempts += 1;
-                            if attempts > MAX_MERGE_ATTEMPTS {
+                            if attempts * pair_work > MAX_MERGE_WORK {
                                 break 'passes;
                             }
                             let Some((candidate, renumber)) = current.redirected(from, into) else { continue };
@@ -1717,6 +1718,62 @@ impl Buchi {
             return self.clone();
         }
         Buchi { edges, ..self.clone() }.reduced()
+    }
+
+    /// For a deterministic automaton, whether every word accepted from `p`
+    /// is accepted from `q`, for every pair at once (`[p * n + q]`): on the
+    /// product of the automaton with itself (a missing transition of `q`
+    /// goes to a sink that accepts nothing), `p`'s language escapes `q`'s
+    /// exactly when the pair reaches a cycle with an accepting transition
+    /// of `p` and none of `q`.
+    fn residual_inclusions(&self) -> Vec<bool> {
+        let n = self.states();
+        let width = n + 1;
+        let total = n * width;
+        let step_q = |q: usize, letter: u64| -> (usize, bool) {
+            if q == n {
+                return (n, false);
+            }
+            let row = &self.edges[q];
+            match row.binary_search_by(|e| e.0.cmp(&letter)) {
+                Ok(k) => (row[k].1 as usize, row[k].2),
+                Err(_) => (n, false),
+            }
+        };
+        // Per pair: (target pair, accepting for `p`, accepting for `q`).
+        let successors: Vec<Vec<(usize, bool, bool)>> = (0..total)
+            .map(|v| {
+                let (p, q) = (v / width, v % width);
+                self.edges[p]
+                    .iter()
+                    .map(|&(letter, t, accepting)| {
+                        let (u, q_accepting) = step_q(q, letter);
+                        (t as usize * width + u, accepting, q_accepting)
+                    })
+                    .collect()
+            })
+            .collect();
+        let component = components(total, &(0..total).collect::<Vec<_>>(), &|v| {
+            successors[v].iter().filter(|e| !e.2).map(|e| e.0).collect()
+        });
+        let mut escapes: Vec<bool> = (0..total)
+            .map(|v| successors[v].iter().any(|&(t, p_acc, q_acc)| p_acc && !q_acc && component[v] == component[t]))
+            .collect();
+        let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); total];
+        for (v, row) in successors.iter().enumerate() {
+            for &(t, _, _) in row {
+                predecessors[t].push(v as u32);
+            }
+        }
+        let mut stack: Vec<usize> = (0..total).filter(|&v| escapes[v]).collect();
+        while let Some(v) = stack.pop() {
+            for &u in &predecessors[v] {
+                if !std::mem::replace(&mut escapes[u as usize], true) {
+                    stack.push(u as usize);
+                }
+            }
+        }
+        (0..n * n).map(|k| !escapes[(k / n) * width + k % n]).collect()
     }
 
     /// This automaton with the edges into `from` sent to `into` instead,
