@@ -931,24 +931,48 @@ fn arena_lit(arena: &Arena, k: u32, positive: bool) -> Id {
 /// entries that dominate each other (equal up to the order of the
 /// recurrences), the first stays.
 fn undominated(entries: Vec<State>) -> Vec<State> {
-    let parts = |s: &State| match s {
-        State::Accepting { safety, recurrences, .. } => {
-            let mut sorted = recurrences.clone();
-            sorted.sort_unstable();
-            Some((safety.clone(), sorted))
+    if entries.len() < 2 {
+        return entries;
+    }
+    type Key<'a> = (&'a Vec<Vec<Id>>, Vec<Id>);
+    fn parts(s: &State) -> Option<Key<'_>> {
+        match s {
+            State::Accepting { safety, recurrences, .. } => {
+                let mut sorted = recurrences.clone();
+                sorted.sort_unstable();
+                Some((&safety.0, sorted))
+            }
+            State::Initial(_) => None,
         }
-        State::Initial(_) => None,
+    }
+    let keys: Vec<Option<Key<'_>>> = entries.iter().map(parts).collect();
+    let dominates = |b: &Key<'_>, a: &Key<'_>| {
+        b.1.len() <= a.1.len()
+            && is_subset(&b.1, &a.1)
+            && a.0.iter().all(|cube| b.0.iter().any(|other| other.len() <= cube.len() && is_subset(other, cube)))
     };
-    let keys: Vec<Option<(Dnf, Vec<Id>)>> = entries.iter().map(parts).collect();
-    let dominates = |b: &(Dnf, Vec<Id>), a: &(Dnf, Vec<Id>)| {
-        is_subset(&b.1, &a.1) && a.0.0.iter().all(|cube| b.0.0.iter().any(|other| is_subset(other, cube)))
-    };
-    let mut keep = vec![true; entries.len()];
-    for i in 0..entries.len() {
-        let Some(a) = &keys[i] else { continue };
-        keep[i] = !keys.iter().enumerate().any(|(j, b)| {
-            j != i && keep[j] && b.as_ref().is_some_and(|b| dominates(b, a) && (j < i || !dominates(a, b)))
-        });
+    // The maximal entries, kept as they come (a state may offer thousands
+    // of guesses, few of them maximal): fewer recurrences first, as they
+    // dominate more; an entry a kept one dominates goes, and one that
+    // dominates kept ones replaces them (dominance is transitive).
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| keys[i].as_ref().map_or(0, |k| k.1.len()));
+    let mut kept: Vec<usize> = Vec::new();
+    for i in order {
+        let Some(a) = &keys[i] else {
+            kept.push(i);
+            continue;
+        };
+        let dominated = kept.iter().any(|&j| keys[j].as_ref().is_some_and(|b| dominates(b, a)));
+        if !dominated {
+            kept.retain(|&j| !keys[j].as_ref().is_some_and(|b| dominates(a, b)));
+            kept.push(i);
+        }
+    }
+    kept.sort_unstable();
+    let mut keep = vec![false; entries.len()];
+    for i in kept {
+        keep[i] = true;
     }
     entries.into_iter().zip(keep).filter_map(|(e, k)| k.then_some(e)).collect()
 }
