@@ -1028,7 +1028,25 @@ fn guesses_for(
             relevant.extend(t.arena.subformulas(e));
         }
     }
-    let untils: Vec<Id> = relevant.iter().copied().filter(|&i| matches!(t.arena.node(i), Node::Until(..))).collect();
+    // Only a `U`-subformula inside an `R` is a choice of the guess: another
+    // one is pending finitely often on an accepting word, and a later jump
+    // (after it is discharged) does without it. It joins `M` only where its
+    // condition `F (ψ[N]μ)` is `true` (`F G a` with `G a ∈ N`): that makes
+    // the safety part weaker and adds no condition, so the jump can come at
+    // once.
+    let mut recurrent = BTreeSet::new();
+    for &i in &relevant {
+        if let Node::Release(..) = t.arena.node(i) {
+            recurrent
+                .extend(t.arena.subformulas(i).into_iter().filter(|&u| matches!(t.arena.node(u), Node::Until(..))));
+        }
+    }
+    let transient: Vec<Id> = relevant
+        .iter()
+        .copied()
+        .filter(|&i| matches!(t.arena.node(i), Node::Until(..)) && !recurrent.contains(&i))
+        .collect();
+    let untils: Vec<Id> = recurrent.into_iter().collect();
     let releases: Vec<Id> =
         relevant.iter().copied().filter(|&i| matches!(t.arena.node(i), Node::Release(..))).collect();
     let count = untils.len() + releases.len();
@@ -1045,9 +1063,15 @@ fn guesses_for(
             out.extend(known.clone());
             continue;
         }
-        let m: BTreeSet<Id> = key.0.iter().copied().collect();
+        let mut m: BTreeSet<Id> = key.0.iter().copied().collect();
         let n: BTreeSet<Id> = key.1.iter().copied().collect();
         let (mut nu_memo, mut mu_memo) = (HashMap::default(), HashMap::default());
+        for &u in &transient {
+            let c = t.arena.mu(u, &n, &mut mu_memo);
+            if t.arena.node(c) == Node::True {
+                m.insert(u);
+            }
+        }
         let mut fg = t.arena.tt();
         for &r in &n {
             let safe = t.arena.nu(r, &m, &mut nu_memo);
