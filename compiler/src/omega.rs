@@ -450,8 +450,8 @@ impl std::fmt::Display for OmegaError {
             OmegaError::TooManyAtoms(n) => write!(f, "the formula uses {n} distinct atoms; the limit is {MAX_ATOMS}"),
             OmegaError::TooManyGuesses(n) => write!(
                 f,
-                "the formula has {n} `U`/`R` subformulas, too many for the limit-deterministic construction \
-                 (at most {} guesses)",
+                "the formula nests {n} `U`/`R` subformulas (a `U` inside an `R`, or an `R` inside a `U`), \
+                 too many for the limit-deterministic construction (at most {} guesses)",
                 MAX_GUESSES
             ),
             OmegaError::TooManyStates => write!(f, "the automaton would have more than {MAX_STATES} states"),
@@ -1047,8 +1047,20 @@ fn guesses_for(
         .filter(|&i| matches!(t.arena.node(i), Node::Until(..)) && !recurrent.contains(&i))
         .collect();
     let untils: Vec<Id> = recurrent.into_iter().collect();
-    let releases: Vec<Id> =
-        relevant.iter().copied().filter(|&i| matches!(t.arena.node(i), Node::Release(..))).collect();
+    // Likewise only an `R` inside a `U` is a choice: naming another in `N`
+    // changes no condition of `M` (the `U`s do not contain it) and adds
+    // `F G` of it, so that guess accepts fewer words than the one without.
+    let mut under_until = BTreeSet::new();
+    for &i in &relevant {
+        if let Node::Until(a, b) = t.arena.node(i) {
+            for side in [a, b] {
+                under_until.extend(
+                    t.arena.subformulas(side).into_iter().filter(|&r| matches!(t.arena.node(r), Node::Release(..))),
+                );
+            }
+        }
+    }
+    let releases: Vec<Id> = under_until.into_iter().collect();
     let count = untils.len() + releases.len();
     if count >= usize::BITS as usize || (1usize << count) > MAX_GUESSES {
         return Err(OmegaError::TooManyGuesses(count));
