@@ -3,10 +3,10 @@
 //! formula's class in the temporal hierarchy.
 //!
 //! Beside [`crate::ltl`] (finite traces), below the automata IR: the
-//! translation behind the `ltl` declaration (`automata::ltl_automaton` turns
-//! its result into a runtime automaton). Formulas are in negation normal form over `X`, `U`,
-//! `R` and literals (`F a = true U a`, `G a = false R a`, `a W b = b R (a |
-//! b)`, `a M b = b U (a & b)`), hash-consed.
+//! translation behind the `ltl` declaration (`automata::ltl_automaton`
+//! turns its result into a runtime automaton). Formulas are in negation
+//! normal form over `X`, `U`, `R` and literals (`F a = true U a`, `G a =
+//! false R a`, `a W b = b R (a | b)`, `a M b = b U (a & b)`), hash-consed.
 //!
 //! The construction is Esparza, Křetínský and Sickert's, from their *master
 //! theorem* (LICS 2018, "One theorem to rule them all"): a word `w` satisfies
@@ -861,6 +861,7 @@ impl Translator<'_> {
         Ok(next)
     }
 
+    /// [`Translator::after`] without the memo.
     fn after_uncached(&mut self, d: &Dnf, letter: u64) -> Result<Dnf, OmegaError> {
         // The cubes' successors, minimised once at the end (minimising the
         // growing disjunction after every cube costs a cubic time).
@@ -923,7 +924,6 @@ fn arena_lit(arena: &Arena, k: u32, positive: bool) -> Id {
     arena.ids.get(&Node::Lit(k, positive)).copied().unwrap_or(Id::MAX)
 }
 
-/// Whether sorted `a` is a subset of sorted `b`.
 /// The accepting component's entries that no other entry dominates: entry
 /// `B` accepts every word of entry `A` when `A`'s safety obligation implies
 /// `B`'s (every cube of `A` contains a cube of `B`) and `B` awaits no
@@ -977,6 +977,7 @@ fn undominated(entries: Vec<State>) -> Vec<State> {
     entries.into_iter().zip(keep).filter_map(|(e, k)| k.then_some(e)).collect()
 }
 
+/// Whether sorted `a` is a subset of sorted `b`.
 fn is_subset(a: &[Id], b: &[Id]) -> bool {
     let mut j = 0;
     for x in a {
@@ -1222,9 +1223,9 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                 for guess in guesses_for(&mut t, &obligation, &mut guess_memo)? {
                     // `ψ[M]ν` per element, shared by the states that make
                     // the same guess.
-                    let m = guess.m.clone();
-                    let (memo, cubes_seen) = nu_memos.entry(guess.m.clone()).or_default();
-                    let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, &m, memo), cubes_seen)?;
+                    let m = &guess.m;
+                    let (memo, cubes_seen) = nu_memos.entry(m.clone()).or_default();
+                    let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, m, memo), cubes_seen)?;
                     if safety.is_false() {
                         continue;
                     }
@@ -1533,18 +1534,7 @@ impl Buchi {
     /// Whether every word accepted from state `p` is accepted from state `q`
     /// of `d` (deterministic); `None` past [`MAX_STATES`] pairs.
     fn included_from(&self, p: u32, d: &Buchi, q: u32) -> Option<bool> {
-        let sink = d.states() as u32;
-        let d_step = |q: u32, letter: u64| -> (u32, bool) {
-            if q == sink {
-                return (sink, false);
-            }
-            let row = &d.edges[q as usize];
-            match row.binary_search_by(|e| e.0.cmp(&letter)) {
-                Ok(k) => (row[k].1, row[k].2),
-                Err(_) => (sink, false),
-            }
-        };
-        let edges = self.product((p, q), &|q, letter, out| out.push(d_step(q, letter)))?;
+        let edges = self.product((p, q), &|q, letter, out| out.push(d.step_or_sink(q, letter)))?;
         // Cycles that avoid `d`'s accepting transitions.
         let component = components(edges.len(), &(0..edges.len()).collect::<Vec<_>>(), &|v| {
             edges[v].iter().filter(|e| !e.2).map(|e| e.0).collect()
@@ -1603,9 +1593,7 @@ impl Buchi {
             return Some(true);
         }
         let edges = self.product((0, 0), &|q, letter, out| {
-            let row = &other.edges[q as usize];
-            let from = row.partition_point(|e| e.0 < letter);
-            out.extend(row[from..].iter().take_while(|e| e.0 == letter).map(|e| (e.1, e.2)));
+            out.extend(other.on_letter(q, letter).iter().map(|e| (e.1, e.2)));
         })?;
         let component = components(edges.len(), &[0], &|v| edges[v].iter().map(|e| e.0).collect::<Vec<_>>());
         let mut marks: HashMap<usize, (bool, bool)> = HashMap::default();
@@ -1657,6 +1645,30 @@ impl Buchi {
 
     pub fn states(&self) -> usize {
         self.edges.len()
+    }
+
+    /// The edges of state `q` on `letter` (rows are sorted by letter).
+    fn on_letter(&self, q: u32, letter: u64) -> &[(u64, u32, bool)] {
+        let row = &self.edges[q as usize];
+        let from = row.partition_point(|e| e.0 < letter);
+        let to = from + row[from..].partition_point(|e| e.0 == letter);
+        &row[from..to]
+    }
+
+    /// The successor of `q` on `letter` in a deterministic automaton and
+    /// whether that transition is accepting; the sink (numbered
+    /// `states()`, accepting nothing) where there is none, and from the
+    /// sink.
+    fn step_or_sink(&self, q: u32, letter: u64) -> (u32, bool) {
+        let sink = self.states() as u32;
+        if q == sink {
+            return (sink, false);
+        }
+        let row = &self.edges[q as usize];
+        match row.binary_search_by(|e| e.0.cmp(&letter)) {
+            Ok(k) => (row[k].1, row[k].2),
+            Err(_) => (sink, false),
+        }
     }
 
     /// A deterministic automaton with language-equivalent states merged
@@ -1790,16 +1802,6 @@ impl Buchi {
         let n = self.states();
         let width = n + 1;
         let total = n * width;
-        let step_q = |q: usize, letter: u64| -> (usize, bool) {
-            if q == n {
-                return (n, false);
-            }
-            let row = &self.edges[q];
-            match row.binary_search_by(|e| e.0.cmp(&letter)) {
-                Ok(k) => (row[k].1 as usize, row[k].2),
-                Err(_) => (n, false),
-            }
-        };
         // Per pair: (target pair, accepting for `p`, accepting for `q`).
         let successors: Vec<Vec<(usize, bool, bool)>> = (0..total)
             .map(|v| {
@@ -1807,8 +1809,8 @@ impl Buchi {
                 self.edges[p]
                     .iter()
                     .map(|&(letter, t, accepting)| {
-                        let (u, q_accepting) = step_q(q, letter);
-                        (t as usize * width + u, accepting, q_accepting)
+                        let (u, q_accepting) = self.step_or_sink(q as u32, letter);
+                        (t as usize * width + u as usize, accepting, q_accepting)
                     })
                     .collect()
             })
@@ -1897,11 +1899,6 @@ impl Buchi {
             let edges = vec![(0..letters).map(|l| (l, 0, true)).collect()];
             return Ok(Buchi { atoms: self.atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true] });
         }
-        let targets = |q: u32, letter: u64| {
-            let row = &self.edges[q as usize];
-            let from = row.partition_point(|e| e.0 < letter);
-            row[from..].iter().take_while(move |e| e.0 == letter).map(|e| (e.1, e.2))
-        };
         // The subset construction, memoised per (subset, letter).
         let mut subsets: Vec<Vec<u32>> = vec![vec![0]];
         let mut subset_ids: HashMap<Vec<u32>, u32> = HashMap::from_iter([(vec![0], 0)]);
@@ -1911,7 +1908,7 @@ impl Buchi {
                 return Ok(next);
             }
             let mut next: Vec<u32> =
-                subsets[e as usize].iter().flat_map(|&q| targets(q, letter).map(|t| t.0)).collect();
+                subsets[e as usize].iter().flat_map(|&q| self.on_letter(q, letter).iter().map(|t| t.1)).collect();
             next.sort_unstable();
             next.dedup();
             let id = if next.is_empty() {
