@@ -611,6 +611,24 @@ fn an_edit_abandons_the_running_solver_check() {
     assert_eq!(client.shutdown(WAIT), Ok(0));
 }
 
+/// `shutdown` and `exit` while the solver thread is inside Z3: the server
+/// waits for it (libz3's static destructors run at process exit and corrupt
+/// the heap under a thread still in a query), and exits with code 0.
+#[test]
+fn shutdown_during_a_solver_check_exits_cleanly() {
+    let dir = scratch("lsp-shutdown-busy");
+    let text = std::fs::read_to_string(common::root().join("examples/carl_driving.rw")).unwrap();
+    let doc = uri(&dir.join("carl.rw"));
+    for delay_ms in (0..12).map(|i| i * 7) {
+        let mut client = start(&dir);
+        open(&mut client, &doc, 1, &text);
+        client.wait_diagnostics(&doc, 1, WAIT).expect("fast diagnostics");
+        // The solver check of version 1 is running now.
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        assert_eq!(client.shutdown(WAIT), Ok(0), "shutdown {delay_ms} ms into the check");
+    }
+}
+
 /// Windows line ends: positions count lines as the editor does.
 #[test]
 fn crlf_documents_get_the_right_positions() {

@@ -7,6 +7,10 @@
 //! `compile` would refuse) and sends the full set back. A newer edit of the
 //! same document abandons the running check: the verifier's queries answer
 //! "unknown" at once, and the stale result is dropped.
+//!
+//! The server joins this thread before it returns: a process that exits
+//! while another thread is inside Z3 runs libz3's static destructors under
+//! it, and the C heap is corrupted ("double free or corruption").
 
 use super::convert::{Places, diagnostics};
 use super::features::OutputFacts;
@@ -18,6 +22,8 @@ use std::sync::{Arc, Mutex};
 
 /// Raised to abandon the running check (one worker per process).
 static CANCEL: AtomicBool = AtomicBool::new(false);
+/// Raised when the server stops: the worker runs no further check.
+static STOP: AtomicBool = AtomicBool::new(false);
 
 /// One document version to check.
 pub struct Job {
@@ -52,6 +58,7 @@ pub struct Worker {
     pub results: crossbeam_channel::Receiver<Finished>,
     /// The URI being checked now, if any.
     running: Arc<Mutex<Option<String>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Worker {
@@ -60,11 +67,12 @@ impl Worker {
         let (result_sender, results) = crossbeam_channel::unbounded::<Finished>();
         let running = Arc::new(Mutex::new(None));
         let running_in_worker = Arc::clone(&running);
-        std::thread::Builder::new()
+        STOP.store(false, Ordering::Relaxed);
+        let thread = std::thread::Builder::new()
             .name("rwc-lsp-solver".into())
             .stack_size(1 << 30)
             .spawn(move || work(&job_receiver, &result_sender, &running_in_worker, limits))?;
-        Ok(Worker { jobs, results, running })
+        Ok(Worker { jobs, results, running, thread: Some(thread) })
     }
 
     /// Queues a check; a check of an older version of the same document
@@ -76,6 +84,21 @@ impl Worker {
             CANCEL.store(true, Ordering::Relaxed);
         }
         let _ = self.jobs.send(job);
+    }
+}
+
+impl Drop for Worker {
+    /// Abandons the running check, drops the queued ones and waits for the
+    /// thread: it must be out of Z3 before the process exits.
+    fn drop(&mut self) {
+        STOP.store(true, Ordering::SeqCst);
+        CANCEL.store(true, Ordering::SeqCst);
+        // Wakes a worker waiting for a job (it sees `STOP`).
+        let (closed, _) = crossbeam_channel::bounded(0);
+        drop(std::mem::replace(&mut self.jobs, closed));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -105,7 +128,11 @@ fn work(
         if let Ok(mut r) = running.lock() {
             *r = Some(job.uri.as_str().to_string());
         }
-        CANCEL.store(false, Ordering::Relaxed);
+        CANCEL.store(false, Ordering::SeqCst);
+        // After the reset: a stop raised from here on leaves `CANCEL` set.
+        if STOP.load(Ordering::SeqCst) {
+            return;
+        }
         // A bug in a check must not take the server down: report it.
         let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&job, limits)))
             .unwrap_or_else(|_| internal_error(&job));
