@@ -66,9 +66,16 @@ pub const MAX_CUBES: usize = 4_096;
 /// translation: about a second of work at most, whatever the formula.
 pub const MAX_WORK: u64 = 300_000_000;
 /// Most states of each stage of the co-Büchi dual ([`Buchi::co_buchi_dual`]:
-/// subsets, pairs, breakpoint states). Past it the formula keeps its
-/// limit-deterministic automaton and its class is given as a bound.
+/// subsets, pairs, breakpoint states) that decides a class. Past it the
+/// class is given as a bound.
 pub const MAX_DUAL_STATES: usize = 50_000;
+/// Most states of each stage of the dual of the negation's automaton that
+/// [`translate`] tries as the formula's deterministic automaton: where none
+/// of the cheaper constructions gave one, a deterministic automaton that
+/// needs more is rare, and a dual past it costs more than the rest of the
+/// translation (50 ms on a bench formula at the class limit). Past it the
+/// formula keeps its limit-deterministic automaton and its class is a bound.
+pub const MAX_CANDIDATE_DUAL_STATES: usize = 5_000;
 /// Work of [`Buchi::merged`], in product steps: the pairwise language
 /// inclusions (at most an eighth of it, else nothing is merged), then two
 /// inclusion checks per merge tried.
@@ -415,16 +422,20 @@ impl Arena {
 
 /// A positive Boolean combination of elements (literals, `X`, `U`, `R`
 /// nodes) as its minimal disjunctive normal form: sorted cubes, none
-/// containing another. `[]` is false, `[[]]` true.
+/// containing another. `[]` is false, `[[]]` true. Shared: states, memo
+/// keys and successors hold the same obligations many times over.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct Dnf(Vec<Vec<Id>>);
+struct Dnf(std::rc::Rc<Vec<Vec<Id>>>);
 
 impl Dnf {
+    fn new(cubes: Vec<Vec<Id>>) -> Dnf {
+        Dnf(std::rc::Rc::new(cubes))
+    }
     fn falsity() -> Dnf {
-        Dnf(Vec::new())
+        Dnf::new(Vec::new())
     }
     fn truth() -> Dnf {
-        Dnf(vec![Vec::new()])
+        Dnf::new(vec![Vec::new()])
     }
     fn is_true(&self) -> bool {
         self.0.len() == 1 && self.0[0].is_empty()
@@ -660,7 +671,7 @@ pub fn classify(arena: &mut Arena, root: Id, translation: &Translation) -> Class
     let persistence = if complement.kind == Kind::Deterministic {
         Some(true)
     } else {
-        automaton.co_buchi_dual().ok().and_then(|d| complement.included_in(&d))
+        automaton.co_buchi_dual(MAX_DUAL_STATES).ok().and_then(|d| complement.included_in(&d))
     };
     match (recurrence, persistence) {
         (Some(false), Some(true)) => exact(Class::Persistence),
@@ -737,11 +748,11 @@ impl Translator<'_> {
             return Err(OmegaError::TooManyCubes);
         }
         kept.sort();
-        Ok(Dnf(kept))
+        Ok(Dnf::new(kept))
     }
 
     fn or(&self, a: &Dnf, b: &Dnf) -> Result<Dnf, OmegaError> {
-        self.minimise(a.0.iter().chain(&b.0).cloned().collect())
+        self.minimise(a.0.iter().chain(b.0.iter()).cloned().collect())
     }
 
     fn and(&self, a: &Dnf, b: &Dnf) -> Result<Dnf, OmegaError> {
@@ -749,8 +760,8 @@ impl Translator<'_> {
             return Err(OmegaError::TooManyCubes);
         }
         let mut cubes = Vec::with_capacity(a.0.len() * b.0.len());
-        for x in &a.0 {
-            for y in &b.0 {
+        for x in a.0.iter() {
+            for y in b.0.iter() {
                 let mut c: Vec<Id> = x.iter().chain(y).copied().collect();
                 c.sort_unstable();
                 c.dedup();
@@ -776,7 +787,7 @@ impl Translator<'_> {
                 let (a, b) = (self.dnf(a)?, self.dnf(b)?);
                 self.or(&a, &b)?
             }
-            _ => Dnf(vec![vec![id]]),
+            _ => Dnf::new(vec![vec![id]]),
         };
         self.dnfs.insert(id, d.clone());
         Ok(d)
@@ -815,12 +826,12 @@ impl Translator<'_> {
             Node::Next(a) => self.dnf(a)?,
             Node::Until(a, b) => {
                 let (fa, fb) = (self.after_formula(a, letter)?, self.after_formula(b, letter)?);
-                let keep = self.and(&fa, &Dnf(vec![vec![e]]))?;
+                let keep = self.and(&fa, &Dnf::new(vec![vec![e]]))?;
                 self.or(&fb, &keep)?
             }
             Node::Release(a, b) => {
                 let (fa, fb) = (self.after_formula(a, letter)?, self.after_formula(b, letter)?);
-                let keep = self.or(&fa, &Dnf(vec![vec![e]]))?;
+                let keep = self.or(&fa, &Dnf::new(vec![vec![e]]))?;
                 self.and(&fb, &keep)?
             }
             Node::True | Node::False | Node::And(..) | Node::Or(..) => self.after_formula(e, letter)?,
@@ -866,7 +877,7 @@ impl Translator<'_> {
         // The cubes' successors, minimised once at the end (minimising the
         // growing disjunction after every cube costs a cubic time).
         let mut cubes = Vec::new();
-        for cube in &d.0 {
+        for cube in d.0.iter() {
             let mut c = Dnf::truth();
             for &e in cube {
                 let a = self.after_element(e, letter)?;
@@ -878,7 +889,7 @@ impl Translator<'_> {
             if c.is_true() {
                 return Ok(Dnf::truth());
             }
-            cubes.extend(c.0);
+            cubes.extend(c.0.iter().cloned());
             if cubes.len() > MAX_CUBES * 16 {
                 return Err(OmegaError::TooManyCubes);
             }
@@ -896,7 +907,7 @@ impl Translator<'_> {
         cubes_seen: &mut HashMap<Vec<Id>, Dnf>,
     ) -> Result<Dnf, OmegaError> {
         let mut cubes = Vec::new();
-        for cube in &d.0 {
+        for cube in d.0.iter() {
             if let Some(c) = cubes_seen.get(cube) {
                 cubes.extend(c.0.iter().cloned());
             } else {
@@ -1024,7 +1035,7 @@ fn guesses_for(
     memo: &mut HashMap<(Vec<Id>, Vec<Id>), Option<Guess>>,
 ) -> Result<Vec<Guess>, OmegaError> {
     let mut relevant = BTreeSet::new();
-    for cube in &obligation.0 {
+    for cube in obligation.0.iter() {
         for &e in cube {
             relevant.extend(t.arena.subformulas(e));
         }
@@ -1146,7 +1157,7 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Translation, OmegaError>
             // so that the automaton used is proved both ways); it accepts
             // every word of the formula exactly when the formula is
             // recurrence.
-            if let Ok(dual) = c.co_buchi_dual() {
+            if let Ok(dual) = c.co_buchi_dual(MAX_CANDIDATE_DUAL_STATES) {
                 recurrence = automaton.included_in(&dual);
                 if recurrence == Some(true) && dual.disjoint_from(c) {
                     automaton = dual;
@@ -1334,7 +1345,7 @@ fn no_until(d: &Dnf, arena: &Arena, memo: &mut HashMap<Id, bool>) -> bool {
 fn owed_of(cube: &[Id], arena: &Arena) -> Dnf {
     let mut owed: Vec<Id> = cube.iter().copied().filter(|&e| !matches!(arena.node(e), Node::Release(..))).collect();
     owed.sort_unstable();
-    Dnf(vec![owed])
+    Dnf::new(vec![owed])
 }
 
 /// Whether some cube owes nothing: every element is an `R`.
@@ -1534,49 +1545,58 @@ impl Buchi {
     /// Whether every word accepted from state `p` is accepted from state `q`
     /// of `d` (deterministic); `None` past [`MAX_STATES`] pairs.
     fn included_from(&self, p: u32, d: &Buchi, q: u32) -> Option<bool> {
-        let edges = self.product((p, q), &|q, letter, out| out.push(d.step_or_sink(q, letter)))?;
-        // Cycles that avoid `d`'s accepting transitions.
-        let component = components(edges.len(), &(0..edges.len()).collect::<Vec<_>>(), &|v| {
-            edges[v].iter().filter(|e| !e.2).map(|e| e.0).collect()
-        });
-        Some(!edges.iter().enumerate().any(|(v, row)| {
-            row.iter().any(|&(t, accepting, d_accepting)| accepting && !d_accepting && component[v] == component[t])
-        }))
+        self.included_pairs(&[(p, q)], d).map(|included| included[0])
     }
 
-    /// The product with another automaton read on the same letters, from
-    /// the pair of initial states, breadth first: per pair, its edges
-    /// (target pair, accepting here, accepting there). `other_steps(q,
-    /// letter)` lists the other automaton's successors of `q`. `None` past
-    /// [`MAX_STATES`] pairs.
-    fn product(&self, start: (u32, u32), other_steps: &OtherSteps<'_>) -> Option<Vec<Vec<(usize, bool, bool)>>> {
+    /// [`Buchi::included_from`] for many pairs at once, on one product
+    /// explored from all of them (the products from nearby pairs share most
+    /// of their pairs); `None` past [`MAX_STATES`] pairs.
+    fn included_pairs(&self, pairs: &[(u32, u32)], d: &Buchi) -> Option<Vec<bool>> {
+        let (graph, roots) = self.product(pairs, d.states(), &|q, letter, out| out.push(d.step_or_sink(q, letter)))?;
+        let escapes = escaping(&graph);
+        Some(roots.iter().map(|&r| !escapes[r]).collect())
+    }
+
+    /// The product with another automaton of `other_states` states, read
+    /// on the same letters, from the pairs `starts`, breadth first, and the
+    /// numbers of the starts. `other_steps(q, letter)` lists the other
+    /// automaton's successors of `q` (a sink may be numbered
+    /// `other_states`). `None` past [`MAX_STATES`] pairs.
+    fn product(
+        &self,
+        starts: &[(u32, u32)],
+        other_states: usize,
+        other_steps: &OtherSteps<'_>,
+    ) -> Option<(Graph, Vec<usize>)> {
+        let mut index = PairIndex::new(self.states(), other_states + 1);
+        let mut pairs = Vec::new();
+        let mut intern = |key: (u32, u32), pairs: &mut Vec<(u32, u32)>| {
+            index.get_or_insert(key, || {
+                pairs.push(key);
+                pairs.len() - 1
+            })
+        };
+        let roots = starts.iter().map(|&start| intern(start, &mut pairs)).collect();
+        let mut graph = Graph::default();
         let mut successors = Vec::new();
-        let mut index: HashMap<(u32, u32), usize> = HashMap::from_iter([(start, 0)]);
-        let mut pairs = vec![start];
-        let mut edges: Vec<Vec<(usize, bool, bool)>> = Vec::new();
         let mut k = 0;
         while k < pairs.len() {
             if pairs.len() > MAX_STATES {
                 return None;
             }
             let (a, b) = pairs[k];
-            let mut row = Vec::new();
             for &(letter, ta, acc_a) in &self.edges[a as usize] {
                 successors.clear();
                 other_steps(b, letter, &mut successors);
                 for &(tb, acc_b) in &successors {
-                    let key = (ta, tb);
-                    let id = *index.entry(key).or_insert_with(|| {
-                        pairs.push(key);
-                        pairs.len() - 1
-                    });
-                    row.push((id, acc_a, acc_b));
+                    let id = intern((ta, tb), &mut pairs);
+                    graph.edges.push((id as u32, acc_a, acc_b));
                 }
             }
-            edges.push(row);
+            graph.ends.push(graph.edges.len());
             k += 1;
         }
-        Some(edges)
+        Some((graph, roots))
     }
 
     /// Whether no word is accepted by both automata, when that can be
@@ -1592,13 +1612,15 @@ impl Buchi {
         if self.states() == 0 || other.states() == 0 {
             return Some(true);
         }
-        let edges = self.product((0, 0), &|q, letter, out| {
+        let (graph, _) = self.product(&[(0, 0)], other.states(), &|q, letter, out| {
             out.extend(other.on_letter(q, letter).iter().map(|e| (e.1, e.2)));
         })?;
-        let component = components(edges.len(), &[0], &|v| edges[v].iter().map(|e| e.0).collect::<Vec<_>>());
+        let component =
+            components(graph.nodes(), &[0], &|v, out| out.extend(graph.row(v).iter().map(|e| e.0 as usize)));
         let mut marks: HashMap<usize, (bool, bool)> = HashMap::default();
-        for (v, row) in edges.iter().enumerate() {
-            for &(t, acc_a, acc_b) in row {
+        for v in 0..graph.nodes() {
+            for &(t, acc_a, acc_b) in graph.row(v) {
+                let t = t as usize;
                 if component[v] != usize::MAX && component[v] == component[t] {
                     let m = marks.entry(component[v]).or_default();
                     m.0 |= acc_a;
@@ -1622,9 +1644,9 @@ impl Buchi {
     /// that its language is an obligation (weak) language.
     pub fn is_weak(&self) -> bool {
         let n = self.states();
-        let all = components(n, &[0], &|v| self.edges[v].iter().map(|e| e.1 as usize).collect::<Vec<_>>());
-        let rejecting = components(n, &(0..n).collect::<Vec<_>>(), &|v| {
-            self.edges[v].iter().filter(|e| !e.2).map(|e| e.1 as usize).collect::<Vec<_>>()
+        let all = components(n, &[0], &|v, out| out.extend(self.edges[v].iter().map(|e| e.1 as usize)));
+        let rejecting = components(n, &(0..n).collect::<Vec<_>>(), &|v, out| {
+            out.extend(self.edges[v].iter().filter(|e| !e.2).map(|e| e.1 as usize));
         });
         // Components with an accepting transition inside.
         let mut accepting_parts = std::collections::HashSet::new();
@@ -1756,8 +1778,26 @@ impl Buchi {
         if self.kind != Kind::SemiDeterministic {
             return self.clone();
         }
+        // Every pair of targets on one letter that could cover the other,
+        // decided on one product.
+        let mut pairs = Vec::new();
+        for (s, row) in self.edges.iter().enumerate() {
+            if self.accepting_component[s] {
+                continue;
+            }
+            for &(letter, t, _) in row {
+                for &(_, u, _) in row.iter().filter(|e| e.0 == letter && e.1 != t) {
+                    if self.accepting_component[u as usize] {
+                        pairs.push((t, u));
+                    }
+                }
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let Some(included) = self.included_pairs(&pairs, self) else { return self.clone() };
+        let covers = |t: u32, u: u32| pairs.binary_search(&(t, u)).is_ok_and(|k| included[k]);
         let mut edges = self.edges.clone();
-        let mut included: HashMap<(u32, u32), bool> = HashMap::default();
         let mut removed = false;
         for (s, row) in edges.iter_mut().enumerate() {
             if self.accepting_component[s] {
@@ -1771,9 +1811,7 @@ impl Buchi {
                     if i == j || !keep[j] || other_letter != letter || t == u || !self.accepting_component[u as usize] {
                         continue;
                     }
-                    let covered =
-                        *included.entry((t, u)).or_insert_with(|| self.included_from(t, self, u) == Some(true));
-                    if covered {
+                    if covers(t, u) {
                         keep[i] = false;
                         removed = true;
                         break;
@@ -1803,38 +1841,16 @@ impl Buchi {
         let width = n + 1;
         let total = n * width;
         // Per pair: (target pair, accepting for `p`, accepting for `q`).
-        let successors: Vec<Vec<(usize, bool, bool)>> = (0..total)
-            .map(|v| {
-                let (p, q) = (v / width, v % width);
-                self.edges[p]
-                    .iter()
-                    .map(|&(letter, t, accepting)| {
-                        let (u, q_accepting) = self.step_or_sink(q as u32, letter);
-                        (t as usize * width + u as usize, accepting, q_accepting)
-                    })
-                    .collect()
-            })
-            .collect();
-        let component = components(total, &(0..total).collect::<Vec<_>>(), &|v| {
-            successors[v].iter().filter(|e| !e.2).map(|e| e.0).collect()
-        });
-        let mut escapes: Vec<bool> = (0..total)
-            .map(|v| successors[v].iter().any(|&(t, p_acc, q_acc)| p_acc && !q_acc && component[v] == component[t]))
-            .collect();
-        let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); total];
-        for (v, row) in successors.iter().enumerate() {
-            for &(t, _, _) in row {
-                predecessors[t].push(v as u32);
+        let mut graph = Graph::default();
+        for v in 0..total {
+            let (p, q) = (v / width, v % width);
+            for &(letter, t, accepting) in &self.edges[p] {
+                let (u, q_accepting) = self.step_or_sink(q as u32, letter);
+                graph.edges.push(((t as usize * width + u as usize) as u32, accepting, q_accepting));
             }
+            graph.ends.push(graph.edges.len());
         }
-        let mut stack: Vec<usize> = (0..total).filter(|&v| escapes[v]).collect();
-        while let Some(v) = stack.pop() {
-            for &u in &predecessors[v] {
-                if !std::mem::replace(&mut escapes[u as usize], true) {
-                    stack.push(u as usize);
-                }
-            }
-        }
+        let escapes = escaping(&graph);
         (0..n * n).map(|k| !escapes[(k / n) * width + k % n]).collect()
     }
 
@@ -1891,8 +1907,8 @@ impl Buchi {
     /// formula (has a deterministic Büchi automaton): it is one exactly when
     /// the formula's automaton is included in the result.
     ///
-    /// At most [`MAX_DUAL_STATES`] subsets, pairs and breakpoint states.
-    pub fn co_buchi_dual(&self) -> Result<Buchi, OmegaError> {
+    /// At most `limit` subsets, pairs and breakpoint states.
+    pub fn co_buchi_dual(&self, limit: usize) -> Result<Buchi, OmegaError> {
         let letters = 1u64 << self.atoms;
         if self.states() == 0 {
             // The empty language: everything is its complement.
@@ -1911,11 +1927,7 @@ impl Buchi {
                 subsets[e as usize].iter().flat_map(|&q| self.on_letter(q, letter).iter().map(|t| t.1)).collect();
             next.sort_unstable();
             next.dedup();
-            let id = if next.is_empty() {
-                None
-            } else {
-                Some(intern_state(next, subsets, &mut subset_ids, MAX_DUAL_STATES)?)
-            };
+            let id = if next.is_empty() { None } else { Some(intern_state(next, subsets, &mut subset_ids, limit)?) };
             subset_steps.insert((e, letter), id);
             Ok(id)
         };
@@ -1929,7 +1941,7 @@ impl Buchi {
             let mut row = Vec::new();
             for &(letter, target, accepting) in &self.edges[q as usize] {
                 let Some(next_subset) = step_subset(e, letter, &mut subsets)? else { continue };
-                let id = intern_state((target, next_subset), &mut pairs, &mut pair_ids, MAX_DUAL_STATES)?;
+                let id = intern_state((target, next_subset), &mut pairs, &mut pair_ids, limit)?;
                 row.push((letter, id as usize, accepting));
             }
             pair_edges.push(row);
@@ -1937,7 +1949,7 @@ impl Buchi {
         }
         // Transitions inside a strongly connected part with an accepting
         // transition: a co-Büchi run accepts when it ends taking only those.
-        let component = components(pairs.len(), &[0], &|v| pair_edges[v].iter().map(|e| e.1).collect::<Vec<_>>());
+        let component = components(pairs.len(), &[0], &|v, out| out.extend(pair_edges[v].iter().map(|e| e.1)));
         let mut accepting_part = vec![false; pairs.len()];
         for (v, row) in pair_edges.iter().enumerate() {
             for &(_, t, accepting) in row {
@@ -1999,7 +2011,7 @@ impl Buchi {
                         if kept.is_empty() {
                             // A breakpoint: track every run that stays, anew.
                             let fresh = staying(&mut subsets[e as usize].iter().copied());
-                            let id = intern_state((next_subset, fresh), &mut states, &mut ids, MAX_DUAL_STATES)?;
+                            let id = intern_state((next_subset, fresh), &mut states, &mut ids, limit)?;
                             row.push((letter, id, true));
                             continue;
                         }
@@ -2007,7 +2019,7 @@ impl Buchi {
                     }
                 };
                 let accepting = next.0 == sink;
-                let id = intern_state(next, &mut states, &mut ids, MAX_DUAL_STATES)?;
+                let id = intern_state(next, &mut states, &mut ids, limit)?;
                 row.push((letter, id, accepting));
             }
             edges.push(row);
@@ -2038,7 +2050,8 @@ impl Buchi {
                 .map(|&(_, target, acc)| (node(target, succ_pos(i)), acc))
                 .collect()
         };
-        let component = components(total, &[node(0, 0)], &|v| successors(v).into_iter().map(|(w, _)| w).collect());
+        let component =
+            components(total, &[node(0, 0)], &|v, out| out.extend(successors(v).into_iter().map(|(w, _)| w)));
         // An accepting edge inside one SCC lies on a cycle.
         (0..total).filter(|&v| component[v] != usize::MAX).any(|v| {
             successors(v).into_iter().any(|(w, acc)| acc && component[w] == component[v] && component[v] != usize::MAX)
@@ -2057,7 +2070,7 @@ impl Buchi {
             return self.clone();
         }
         // Useful states reach an SCC with an accepting edge inside it.
-        let component = components(n, &[0], &|v| self.edges[v].iter().map(|&(_, t, _)| t as usize).collect::<Vec<_>>());
+        let component = components(n, &[0], &|v, out| out.extend(self.edges[v].iter().map(|&(_, t, _)| t as usize)));
         let mut good_component = std::collections::HashSet::new();
         for (v, row) in self.edges.iter().enumerate() {
             for &(_, t, acc) in row {
@@ -2225,19 +2238,109 @@ fn intern_state<K: Clone + Eq + std::hash::Hash>(
     Ok(states.len() as u32 - 1)
 }
 
+/// Per node of a product whose edges are (target, accepting for the left
+/// automaton, accepting for the right one): whether a run from it reaches a
+/// cycle with an accepting transition of the left automaton and none of the
+/// right one, so that the left's words from there are not all the right's.
+fn escaping(graph: &Graph) -> Vec<bool> {
+    let total = graph.nodes();
+    let component = components(total, &(0..total).collect::<Vec<_>>(), &|v, out| {
+        out.extend(graph.row(v).iter().filter(|e| !e.2).map(|e| e.0 as usize));
+    });
+    let mut escapes: Vec<bool> = (0..total)
+        .map(|v| graph.row(v).iter().any(|&(t, left, right)| left && !right && component[v] == component[t as usize]))
+        .collect();
+    // Predecessors, flat: `by_target[starts[t]..starts[t + 1]]`.
+    let mut starts = vec![0usize; total + 1];
+    for &(t, _, _) in &graph.edges {
+        starts[t as usize + 1] += 1;
+    }
+    for k in 0..total {
+        starts[k + 1] += starts[k];
+    }
+    let mut by_target = vec![0u32; graph.edges.len()];
+    let mut fill = starts.clone();
+    for v in 0..total {
+        for &(t, _, _) in graph.row(v) {
+            by_target[fill[t as usize]] = v as u32;
+            fill[t as usize] += 1;
+        }
+    }
+    let mut stack: Vec<usize> = (0..total).filter(|&v| escapes[v]).collect();
+    while let Some(v) = stack.pop() {
+        for &u in &by_target[starts[v]..starts[v + 1]] {
+            if !std::mem::replace(&mut escapes[u as usize], true) {
+                stack.push(u as usize);
+            }
+        }
+    }
+    escapes
+}
+
+/// A product of two automata, flat: per node its edges (target, accepting
+/// in the left automaton, accepting in the right one), node `v`'s ending at
+/// `ends[v]`.
+#[derive(Default)]
+struct Graph {
+    edges: Vec<(u32, bool, bool)>,
+    ends: Vec<usize>,
+}
+
+impl Graph {
+    fn nodes(&self) -> usize {
+        self.ends.len()
+    }
+    fn row(&self, v: usize) -> &[(u32, bool, bool)] {
+        let start = if v == 0 { 0 } else { self.ends[v - 1] };
+        &self.edges[start..self.ends[v]]
+    }
+}
+
+/// The numbers of the pairs of states of two automata: a dense table when
+/// it is small, a hash map otherwise.
+enum PairIndex {
+    Dense { width: usize, numbers: Vec<u32> },
+    Sparse(HashMap<(u32, u32), usize>),
+}
+
+impl PairIndex {
+    fn new(left: usize, right: usize) -> PairIndex {
+        match left.checked_mul(right) {
+            Some(cells) if cells <= 1 << 22 => PairIndex::Dense { width: right, numbers: vec![u32::MAX; cells] },
+            _ => PairIndex::Sparse(HashMap::default()),
+        }
+    }
+    fn get_or_insert(&mut self, (a, b): (u32, u32), new: impl FnOnce() -> usize) -> usize {
+        match self {
+            PairIndex::Dense { width, numbers } => {
+                let cell = &mut numbers[a as usize * *width + b as usize];
+                if *cell == u32::MAX {
+                    *cell = new() as u32;
+                }
+                *cell as usize
+            }
+            PairIndex::Sparse(map) => *map.entry((a, b)).or_insert_with(new),
+        }
+    }
+}
+
 /// Tarjan's strongly connected components of the nodes reachable from
 /// `roots` (iteratively: automata may be large): each node's component
-/// number, `usize::MAX` for nodes not reached.
-fn components(total: usize, roots: &[usize], successors: &dyn Fn(usize) -> Vec<usize>) -> Vec<usize> {
+/// number, `usize::MAX` for nodes not reached. `successors(v, out)` appends
+/// the successors of `v` to `out`; they live on one stack shared by the
+/// frames, so a search allocates nothing per node.
+fn components(total: usize, roots: &[usize], successors: &dyn Fn(usize, &mut Vec<usize>)) -> Vec<usize> {
     let mut index = vec![usize::MAX; total];
     let mut low = vec![0usize; total];
     let mut on_stack = vec![false; total];
     let mut stack: Vec<usize> = Vec::new();
     let mut component = vec![usize::MAX; total];
     let (mut count, mut counter) = (0, 0);
-    // Frames: the node, its successors, the next successor to visit.
-    type Frame = (usize, Vec<usize>, usize);
-    let mut call: Vec<Frame> = Vec::new();
+    // Frames: the node, and the next of its successors (on `pending`) to
+    // visit; its successors end where the next frame's begin.
+    let mut call: Vec<(usize, usize)> = Vec::new();
+    let mut pending: Vec<usize> = Vec::new();
+    let mut ends: Vec<usize> = Vec::new();
     for &root in roots {
         if index[root] != usize::MAX {
             continue;
@@ -2247,27 +2350,36 @@ fn components(total: usize, roots: &[usize], successors: &dyn Fn(usize) -> Vec<u
         counter += 1;
         stack.push(root);
         on_stack[root] = true;
-        call.push((root, successors(root), 0));
+        call.push((root, pending.len()));
+        successors(root, &mut pending);
+        ends.push(pending.len());
         while let Some(frame) = call.last_mut() {
             let v = frame.0;
-            if frame.2 < frame.1.len() {
-                let w = frame.1[frame.2];
-                frame.2 += 1;
+            let end = ends[ends.len() - 1];
+            if frame.1 < end {
+                let w = pending[frame.1];
+                frame.1 += 1;
                 if index[w] == usize::MAX {
                     index[w] = counter;
                     low[w] = counter;
                     counter += 1;
                     stack.push(w);
                     on_stack[w] = true;
-                    call.push((w, successors(w), 0));
+                    call.push((w, pending.len()));
+                    successors(w, &mut pending);
+                    ends.push(pending.len());
                 } else if on_stack[w] {
                     low[v] = low[v].min(index[w]);
                 }
             } else {
                 call.pop();
+                ends.pop();
                 if let Some(parent) = call.last() {
                     let p = parent.0;
                     low[p] = low[p].min(low[v]);
+                    pending.truncate(ends[ends.len() - 1]);
+                } else {
+                    pending.clear();
                 }
                 if low[v] == index[v] {
                     while let Some(w) = stack.pop() {
