@@ -198,6 +198,7 @@ impl Arena {
     pub fn and(&mut self, a: Id, b: Id) -> Id {
         match (self.node(a), self.node(b)) {
             (Node::False, _) | (_, Node::False) => self.ff(),
+            (Node::Lit(j, p), Node::Lit(k, q)) if j == k && p != q => self.ff(),
             (Node::True, _) => b,
             (_, Node::True) => a,
             _ if a == b => a,
@@ -207,6 +208,7 @@ impl Arena {
     pub fn or(&mut self, a: Id, b: Id) -> Id {
         match (self.node(a), self.node(b)) {
             (Node::True, _) | (_, Node::True) => self.tt(),
+            (Node::Lit(j, p), Node::Lit(k, q)) if j == k && p != q => self.tt(),
             (Node::False, _) => b,
             (_, Node::False) => a,
             _ if a == b => a,
@@ -1223,6 +1225,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
     let mut until_free: HashMap<Id, bool> = HashMap::default();
     type NuMemo = (HashMap<Id, Id>, HashMap<Vec<Id>, Dnf>);
     let mut nu_memos: HashMap<BTreeSet<Id>, NuMemo> = HashMap::default();
+    let mut spans = LetterSpans::new(letters);
     let mut s = 0;
     while s < states.len() {
         let mut row = Vec::new();
@@ -1256,7 +1259,12 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                 // An entry whose words another entry accepts too is never
                 // needed: the jump into the other reads the same letter.
                 let entries = undominated(entries);
+                let mask = entries.iter().fold(obligation.atoms_now(&mut t), |m, e| m | e.atoms_now(&mut t));
                 for letter in 0..letters {
+                    if spans.copy(letter, mask, &mut row) {
+                        continue;
+                    }
+                    let start = row.len();
                     let next = t.after(&obligation, letter)?;
                     if !next.is_false() {
                         // An obligation without `U` is a safety one: the
@@ -1284,13 +1292,20 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                             row.push((letter, intern(target, &mut states)?, false));
                         }
                     }
+                    spans.record(letter, start, row.len());
                 }
             }
             state @ State::Accepting { .. } => {
+                let mask = state.atoms_now(&mut t);
                 for letter in 0..letters {
+                    if spans.copy(letter, mask, &mut row) {
+                        continue;
+                    }
+                    let start = row.len();
                     if let Some((target, accepting)) = step_accepting(&mut t, &state, letter)? {
                         row.push((letter, intern(target, &mut states)?, accepting));
                     }
+                    spans.record(letter, start, row.len());
                 }
             }
         }
@@ -1410,13 +1425,72 @@ fn explore_accepting(t: &mut Translator<'_>, entry: State, letters: u64, atoms: 
 /// One transition of a deterministic construction: the successor of a
 /// state on a letter and whether the transition is accepting, or `None`
 /// where the run dies.
+/// What a state reads of the current letter: the atoms its obligations
+/// read now ([`Translator::atoms_now`]). Two letters that agree on them lead
+/// to the same successors.
+trait ReadsAtoms {
+    fn atoms_now(&self, t: &mut Translator<'_>) -> u64;
+}
+
+impl ReadsAtoms for Dnf {
+    fn atoms_now(&self, t: &mut Translator<'_>) -> u64 {
+        self.0.iter().flatten().fold(0, |mask, &e| mask | t.atoms_now(e))
+    }
+}
+
+impl ReadsAtoms for State {
+    fn atoms_now(&self, t: &mut Translator<'_>) -> u64 {
+        match self {
+            State::Initial(obligation) => obligation.atoms_now(t),
+            State::Accepting { safety, progress, .. } => safety.atoms_now(t) | progress.atoms_now(t),
+        }
+    }
+}
+
+impl ReadsAtoms for (Dnf, Option<Dnf>) {
+    fn atoms_now(&self, t: &mut Translator<'_>) -> u64 {
+        self.0.atoms_now(t) | self.1.as_ref().map_or(0, |owed| owed.atoms_now(t))
+    }
+}
+
+/// Where each letter's edges lie in the row being built, so that a letter
+/// that agrees with a smaller one on the atoms read copies its edges
+/// instead of computing them again (the letters go in increasing order,
+/// and `letter & mask` is never larger than `letter`).
+struct LetterSpans(Vec<(usize, usize)>);
+
+impl LetterSpans {
+    fn new(letters: u64) -> LetterSpans {
+        LetterSpans(vec![(0, 0); letters as usize])
+    }
+    /// Copies the edges of `letter & mask` for `letter`, when that is
+    /// another letter; whether it did.
+    fn copy(&mut self, letter: u64, mask: u64, row: &mut Vec<(u64, u32, bool)>) -> bool {
+        let representative = letter & mask;
+        if representative == letter {
+            return false;
+        }
+        let (from, to) = self.0[representative as usize];
+        let start = row.len();
+        for k in from..to {
+            let (_, target, accepting) = row[k];
+            row.push((letter, target, accepting));
+        }
+        self.0[letter as usize] = (start, row.len());
+        true
+    }
+    fn record(&mut self, letter: u64, start: usize, end: usize) {
+        self.0[letter as usize] = (start, end);
+    }
+}
+
 type Step<'s, S> = dyn FnMut(&mut Translator<'_>, &S, u64) -> Result<Option<(S, bool)>, OmegaError> + 's;
 
 /// The deterministic automaton reachable from `start`, breadth first over
 /// the letters in order: `step` gives a state's successor on a letter and
 /// whether that transition is accepting, or `None` where the run dies.
 /// Reduced (see [`Buchi::reduced`]); at most [`MAX_STATES`] states.
-fn explore_deterministic<S: Clone + Eq + std::hash::Hash>(
+fn explore_deterministic<S: Clone + Eq + std::hash::Hash + ReadsAtoms>(
     t: &mut Translator<'_>,
     start: S,
     letters: u64,
@@ -1426,13 +1500,22 @@ fn explore_deterministic<S: Clone + Eq + std::hash::Hash>(
     let mut index: HashMap<S, u32> = HashMap::from_iter([(start.clone(), 0)]);
     let mut states = vec![start];
     let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
+    let mut spans = LetterSpans::new(letters);
     let mut s = 0;
     while s < states.len() {
+        let state = states[s].clone();
+        let mask = state.atoms_now(t);
         let mut row = Vec::new();
         for letter in 0..letters {
-            let Some((target, accepting)) = step(t, &states[s].clone(), letter)? else { continue };
-            let id = intern_state(target, &mut states, &mut index, MAX_STATES)?;
-            row.push((letter, id, accepting));
+            if spans.copy(letter, mask, &mut row) {
+                continue;
+            }
+            let start = row.len();
+            if let Some((target, accepting)) = step(t, &state, letter)? {
+                let id = intern_state(target, &mut states, &mut index, MAX_STATES)?;
+                row.push((letter, id, accepting));
+            }
+            spans.record(letter, start, row.len());
         }
         edges.push(row);
         s += 1;
@@ -1720,6 +1803,21 @@ impl Buchi {
         if classes.len() == n {
             return self.clone();
         }
+        // All at once first, each class into its last member (where runs
+        // settle, breadth first): one proof when it holds, as it mostly does.
+        let mut replacement: Vec<u32> = (0..n as u32).collect();
+        for members in &classes {
+            let kept = members[members.len() - 1];
+            for &q in members {
+                replacement[q as usize] = kept;
+            }
+        }
+        if let Some((quotient, _)) = self.quotient(&replacement)
+            && quotient.included_in(self) == Some(true)
+            && self.included_in(&quotient) == Some(true)
+        {
+            return quotient.reduced();
+        }
         // Merge the members of each class pairwise, each merge kept when the
         // result is proved equivalent: the whole class need not fold into
         // one state (`G (a -> F (b & F c))` needs two states with one
@@ -1860,8 +1958,19 @@ impl Buchi {
     /// renumbering (`u32::MAX` for states gone); `None` when `into` is not
     /// reached.
     fn redirected(&self, from: u32, into: u32) -> Option<(Buchi, Vec<u32>)> {
+        let replacement: Vec<u32> = (0..self.states() as u32).map(|v| if v == from { into } else { v }).collect();
+        self.quotient(&replacement)
+    }
+
+    /// This automaton with the edges into each state `v` sent to
+    /// `replacement[v]` instead (a replacement is its own replacement),
+    /// trimmed to the states reachable from the initial one's replacement,
+    /// renumbered breadth first, and the renumbering of every state
+    /// (through its replacement; `u32::MAX` for states gone); `None` when a
+    /// replacement is not reached.
+    fn quotient(&self, replacement: &[u32]) -> Option<(Buchi, Vec<u32>)> {
         let n = self.states();
-        let start = if from == 0 { into } else { 0 };
+        let start = replacement[0];
         let mut number = vec![u32::MAX; n];
         number[start as usize] = 0;
         let mut order = vec![start];
@@ -1871,7 +1980,7 @@ impl Buchi {
             let v = order[k] as usize;
             let mut row = Vec::with_capacity(self.edges[v].len());
             for &(letter, target, accepting) in &self.edges[v] {
-                let target = if target == from { into } else { target };
+                let target = replacement[target as usize];
                 if number[target as usize] == u32::MAX {
                     number[target as usize] = order.len() as u32;
                     order.push(target);
@@ -1881,10 +1990,10 @@ impl Buchi {
             edges.push(row);
             k += 1;
         }
-        if number[into as usize] == u32::MAX {
+        if (0..n).any(|v| replacement[v] != v as u32 && number[replacement[v] as usize] == u32::MAX) {
             return None;
         }
-        let renumber = (0..n).map(|v| if v as u32 == from { number[into as usize] } else { number[v] }).collect();
+        let renumber = (0..n).map(|v| number[replacement[v] as usize]).collect();
         let accepting_component = vec![true; edges.len()];
         Some((Buchi { atoms: self.atoms, edges, kind: Kind::Deterministic, accepting_component }, renumber))
     }
