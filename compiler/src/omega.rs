@@ -162,6 +162,8 @@ pub fn from_formula(
 pub struct Arena {
     nodes: Vec<Node>,
     ids: HashMap<Node, Id>,
+    /// [`Arena::entails`], memoised.
+    entailments: HashMap<(Id, Id), bool>,
 }
 
 impl Arena {
@@ -319,6 +321,149 @@ impl Arena {
         let (na, nb) = (self.not(a), self.not(b));
         let neither = self.and(na, nb);
         self.or(both, neither)
+    }
+
+    /// An equivalent formula, simpler (as Spot's simplifier does before it
+    /// translates): a conjunct that another conjunct entails is dropped, and
+    /// so is a disjunct that entails another ([`Arena::entails`]); `a U b`
+    /// is `b` where `a` entails `b`, `a R b` is `b` where `b` entails `a`;
+    /// `G a & G b` is `G (a & b)`, `F a | F b` is `F (a | b)`, `X a & X b`
+    /// is `X (a & b)`, `X a | X b` is `X (a | b)`. Fewer subformulas mean
+    /// fewer guesses and fewer states; the translation is the same
+    /// function of whatever formula it is given.
+    pub fn simplified(&mut self, root: Id) -> Id {
+        let mut memo = HashMap::default();
+        self.simplify(root, &mut memo)
+    }
+
+    fn simplify(&mut self, id: Id, memo: &mut HashMap<Id, Id>) -> Id {
+        if let Some(&known) = memo.get(&id) {
+            return known;
+        }
+        let simple = match self.node(id) {
+            Node::True | Node::False | Node::Lit(..) => id,
+            Node::And(..) | Node::Or(..) => {
+                let conjunction = matches!(self.node(id), Node::And(..));
+                let mut operands = Vec::new();
+                self.flatten(id, conjunction, &mut operands);
+                let mut operands: Vec<Id> = operands.into_iter().map(|o| self.simplify(o, memo)).collect();
+                operands.sort_unstable();
+                operands.dedup();
+                // In a conjunction the entailing operand stays, in a
+                // disjunction the entailed one; of two equivalent operands
+                // the first.
+                let mut k = 0;
+                while k < operands.len() {
+                    let y = operands[k];
+                    let redundant = (0..operands.len()).any(|j| {
+                        let x = operands[j];
+                        let (stronger, weaker) = if conjunction { (x, y) } else { (y, x) };
+                        j != k && self.entails(stronger, weaker) && (j < k || !self.entails(weaker, stronger))
+                    });
+                    if redundant {
+                        operands.remove(k);
+                    } else {
+                        k += 1;
+                    }
+                }
+                self.combine(operands, conjunction)
+            }
+            Node::Next(a) => {
+                let a = self.simplify(a, memo);
+                self.next(a)
+            }
+            Node::Until(a, b) => {
+                let (a, b) = (self.simplify(a, memo), self.simplify(b, memo));
+                if self.entails(a, b) { b } else { self.until(a, b) }
+            }
+            Node::Release(a, b) => {
+                let (a, b) = (self.simplify(a, memo), self.simplify(b, memo));
+                if self.entails(b, a) { b } else { self.release(a, b) }
+            }
+        };
+        memo.insert(id, simple);
+        simple
+    }
+
+    /// The operands of a chain of conjunctions (or disjunctions).
+    fn flatten(&self, id: Id, conjunction: bool, out: &mut Vec<Id>) {
+        match self.node(id) {
+            Node::And(a, b) if conjunction => {
+                self.flatten(a, conjunction, out);
+                self.flatten(b, conjunction, out);
+            }
+            Node::Or(a, b) if !conjunction => {
+                self.flatten(a, conjunction, out);
+                self.flatten(b, conjunction, out);
+            }
+            _ => out.push(id),
+        }
+    }
+
+    /// The conjunction (or disjunction) of `operands`, the `G` (`F`)
+    /// operands and the `X` operands each gathered under one operator.
+    fn combine(&mut self, operands: Vec<Id>, conjunction: bool) -> Id {
+        let (mut gathered, mut nexts, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+        for o in operands {
+            match self.node(o) {
+                Node::Release(f, x) if conjunction && self.node(f) == Node::False => gathered.push(x),
+                Node::Until(t, x) if !conjunction && self.node(t) == Node::True => gathered.push(x),
+                Node::Next(x) => nexts.push(x),
+                _ => rest.push(o),
+            }
+        }
+        let join = |arena: &mut Arena, items: Vec<Id>| {
+            let start = if conjunction { arena.tt() } else { arena.ff() };
+            items.into_iter().fold(start, |acc, x| if conjunction { arena.and(acc, x) } else { arena.or(acc, x) })
+        };
+        if gathered.len() > 1 {
+            let inner = join(self, gathered);
+            rest.push(if conjunction { self.always(inner) } else { self.eventually(inner) });
+        } else if let Some(&x) = gathered.first() {
+            rest.push(if conjunction { self.always(x) } else { self.eventually(x) });
+        }
+        if !nexts.is_empty() {
+            let inner = join(self, nexts);
+            rest.push(self.next(inner));
+        }
+        join(self, rest)
+    }
+
+    /// Whether `f` entails `g`, by syntactic rules (Somenzi and Bloem, CAV
+    /// 2000): sound, not complete. `a U b` is entailed by what entails `b`,
+    /// and entails what both `a` and `b` entail; `a R b` entails what `b`
+    /// entails, and is entailed by what entails both `a` and `b`; `c U d`
+    /// entails `a U b` where `c` entails `a` and `d` entails `b`, and `a R
+    /// b` entails `c R d` where `a` entails `c` and `b` entails `d`; `X a`
+    /// entails `X b` where `a` entails `b`; and the Boolean rules.
+    pub fn entails(&mut self, f: Id, g: Id) -> bool {
+        if f == g {
+            return true;
+        }
+        match (self.node(f), self.node(g)) {
+            (_, Node::True) | (Node::False, _) => return true,
+            (Node::Lit(..), Node::Lit(..)) | (Node::True, _) | (_, Node::False) => return false,
+            _ => {}
+        }
+        if let Some(&known) = self.entailments.get(&(f, g)) {
+            return known;
+        }
+        let known = match (self.node(f), self.node(g)) {
+            (Node::Or(a, b), _) => self.entails(a, g) && self.entails(b, g),
+            (_, Node::And(a, b)) => self.entails(f, a) && self.entails(f, b),
+            (Node::And(a, b), _) if self.entails(a, g) || self.entails(b, g) => true,
+            (_, Node::Or(a, b)) if self.entails(f, a) || self.entails(f, b) => true,
+            (Node::Next(a), Node::Next(b)) => self.entails(a, b),
+            (Node::Until(c, d), Node::Until(a, b)) if self.entails(c, a) && self.entails(d, b) => true,
+            (Node::Release(a, b), Node::Release(c, d)) if self.entails(a, c) && self.entails(b, d) => true,
+            (Node::Release(_, b), _) if self.entails(b, g) => true,
+            (_, Node::Until(_, b)) if self.entails(f, b) => true,
+            (Node::Until(a, b), _) if self.entails(a, g) && self.entails(b, g) => true,
+            (_, Node::Release(a, b)) => self.entails(f, a) && self.entails(f, b),
+            _ => false,
+        };
+        self.entailments.insert((f, g), known);
+        known
     }
 
     /// The subformulas of `root` (itself included), each once.
@@ -1175,6 +1320,7 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Translation, OmegaError>
 /// `try_breakpoint` also tries the breakpoint automata (which need the
 /// negation's translation to be proved right).
 fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(Buchi, Option<Buchi>), OmegaError> {
+    let root = arena.simplified(root);
     let atoms = arena.atoms(root);
     if atoms > MAX_ATOMS {
         return Err(OmegaError::TooManyAtoms(atoms));
