@@ -868,6 +868,8 @@ struct Translator<'a> {
     dnfs: HashMap<Id, Dnf>,
     /// Work done so far, against [`MAX_WORK`].
     work: std::cell::Cell<u64>,
+    /// [`Translator::guess_parts`], memoised.
+    guess_parts: HashMap<Id, std::rc::Rc<GuessParts>>,
 }
 
 impl Translator<'_> {
@@ -878,6 +880,9 @@ impl Translator<'_> {
         cubes.retain(|c| {
             !c.iter().any(|&e| matches!(arena.node(e), Node::Lit(k, true) if c.contains(&arena_lit(arena, k, false))))
         });
+        if cubes.len() < 2 {
+            return Ok(Dnf::new(cubes));
+        }
         cubes.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
         cubes.dedup();
         let mut kept: Vec<Vec<Id>> = Vec::with_capacity(cubes.len());
@@ -899,20 +904,29 @@ impl Translator<'_> {
     }
 
     fn or(&self, a: &Dnf, b: &Dnf) -> Result<Dnf, OmegaError> {
+        if a.is_false() || b.is_true() || a == b {
+            return Ok(b.clone());
+        }
+        if b.is_false() || a.is_true() {
+            return Ok(a.clone());
+        }
         self.minimise(a.0.iter().chain(b.0.iter()).cloned().collect())
     }
 
     fn and(&self, a: &Dnf, b: &Dnf) -> Result<Dnf, OmegaError> {
+        if a.is_true() || b.is_false() || a == b {
+            return Ok(b.clone());
+        }
+        if b.is_true() || a.is_false() {
+            return Ok(a.clone());
+        }
         if a.0.len().saturating_mul(b.0.len()) > MAX_CUBES * 16 {
             return Err(OmegaError::TooManyCubes);
         }
         let mut cubes = Vec::with_capacity(a.0.len() * b.0.len());
         for x in a.0.iter() {
             for y in b.0.iter() {
-                let mut c: Vec<Id> = x.iter().chain(y).copied().collect();
-                c.sort_unstable();
-                c.dedup();
-                cubes.push(c);
+                cubes.push(merge_sorted(x, y));
             }
         }
         self.minimise(cubes)
@@ -1017,6 +1031,36 @@ impl Translator<'_> {
         let next = self.after_uncached(d, letter)?;
         self.obligations_after.insert(key, next.clone());
         Ok(next)
+    }
+
+    /// An element's [`GuessParts`], memoised.
+    fn guess_parts(&mut self, e: Id) -> std::rc::Rc<GuessParts> {
+        if let Some(known) = self.guess_parts.get(&e) {
+            return known.clone();
+        }
+        let arena = &*self.arena;
+        let is_until = |i: &Id| matches!(arena.node(*i), Node::Until(..));
+        let is_release = |i: &Id| matches!(arena.node(*i), Node::Release(..));
+        let subformulas = arena.subformulas(e);
+        let mut parts = GuessParts {
+            untils: subformulas.iter().copied().filter(is_until).collect(),
+            untils_in_releases: Vec::new(),
+            releases_in_untils: Vec::new(),
+        };
+        for &i in &subformulas {
+            match arena.node(i) {
+                Node::Release(..) => parts.untils_in_releases.extend(arena.subformulas(i).into_iter().filter(is_until)),
+                Node::Until(a, b) => {
+                    for side in [a, b] {
+                        parts.releases_in_untils.extend(arena.subformulas(side).into_iter().filter(is_release));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let parts = std::rc::Rc::new(parts);
+        self.guess_parts.insert(e, parts.clone());
+        parts
     }
 
     /// [`Translator::after`] without the memo.
@@ -1136,6 +1180,32 @@ fn undominated(entries: Vec<State>) -> Vec<State> {
 }
 
 /// Whether sorted `a` is a subset of sorted `b`.
+/// The union of two sorted cubes, sorted.
+fn merge_sorted(x: &[Id], y: &[Id]) -> Vec<Id> {
+    let mut out = Vec::with_capacity(x.len() + y.len());
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(x[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(y[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(x[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&x[i..]);
+    out.extend_from_slice(&y[j..]);
+    out
+}
+
 fn is_subset(a: &[Id], b: &[Id]) -> bool {
     let mut j = 0;
     for x in a {
@@ -1161,6 +1231,14 @@ enum State {
     Accepting { safety: Dnf, recurrences: Vec<Id>, waiting: u32, progress: Dnf },
 }
 
+/// An element's subformulas as the guesses read them: its `U`s, the `U`s
+/// inside one of its `R`s, and the `R`s inside one of its `U`s.
+struct GuessParts {
+    untils: Vec<Id>,
+    untils_in_releases: Vec<Id>,
+    releases_in_untils: Vec<Id>,
+}
+
 /// One guess `(M, N)`, as the accepting component needs it.
 #[derive(Clone)]
 struct Guess {
@@ -1181,44 +1259,26 @@ fn guesses_for(
     obligation: &Dnf,
     memo: &mut HashMap<(Vec<Id>, Vec<Id>), Option<Guess>>,
 ) -> Result<Vec<Guess>, OmegaError> {
-    let mut relevant = BTreeSet::new();
-    for cube in obligation.0.iter() {
-        for &e in cube {
-            relevant.extend(t.arena.subformulas(e));
-        }
-    }
     // Only a `U`-subformula inside an `R` is a choice of the guess: another
     // one is pending finitely often on an accepting word, and a later jump
     // (after it is discharged) does without it. It joins `M` only where its
     // condition `F (ψ[N]μ)` is `true` (`F G a` with `G a ∈ N`): that makes
     // the safety part weaker and adds no condition, so the jump can come at
-    // once.
-    let mut recurrent = BTreeSet::new();
-    for &i in &relevant {
-        if let Node::Release(..) = t.arena.node(i) {
-            recurrent
-                .extend(t.arena.subformulas(i).into_iter().filter(|&u| matches!(t.arena.node(u), Node::Until(..))));
-        }
-    }
-    let transient: Vec<Id> = relevant
-        .iter()
-        .copied()
-        .filter(|&i| matches!(t.arena.node(i), Node::Until(..)) && !recurrent.contains(&i))
-        .collect();
-    let untils: Vec<Id> = recurrent.into_iter().collect();
-    // Likewise only an `R` inside a `U` is a choice: naming another in `N`
-    // changes no condition of `M` (the `U`s do not contain it) and adds
+    // once. Likewise only an `R` inside a `U` is a choice: naming another in
+    // `N` changes no condition of `M` (the `U`s do not contain it) and adds
     // `F G` of it, so that guess accepts fewer words than the one without.
-    let mut under_until = BTreeSet::new();
-    for &i in &relevant {
-        if let Node::Until(a, b) = t.arena.node(i) {
-            for side in [a, b] {
-                under_until.extend(
-                    t.arena.subformulas(side).into_iter().filter(|&r| matches!(t.arena.node(r), Node::Release(..))),
-                );
-            }
-        }
+    let (mut all_untils, mut recurrent, mut under_until) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let mut elements: Vec<Id> = obligation.0.iter().flatten().copied().collect();
+    elements.sort_unstable();
+    elements.dedup();
+    for e in elements {
+        let parts = t.guess_parts(e);
+        all_untils.extend(parts.untils.iter().copied());
+        recurrent.extend(parts.untils_in_releases.iter().copied());
+        under_until.extend(parts.releases_in_untils.iter().copied());
     }
+    let transient: Vec<Id> = all_untils.into_iter().filter(|u| !recurrent.contains(u)).collect();
+    let untils: Vec<Id> = recurrent.into_iter().collect();
     let releases: Vec<Id> = under_until.into_iter().collect();
     let count = untils.len() + releases.len();
     if count >= usize::BITS as usize || (1usize << count) > MAX_GUESSES {
@@ -1336,6 +1396,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
         now_atoms: HashMap::default(),
         dnfs: HashMap::default(),
         work: std::cell::Cell::new(0),
+        guess_parts: HashMap::default(),
     };
     let start = t.dnf(root)?;
 
