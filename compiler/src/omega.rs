@@ -1441,12 +1441,23 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                 // The accepting component's entry state of each guess at
                 // this position.
                 let mut entries = Vec::new();
+                // `ψ[M]ν` once per `M` (guesses differing in `N` only share
+                // it).
+                let mut safety_of: HashMap<BTreeSet<Id>, Dnf> = HashMap::default();
                 for guess in guesses_for(&mut t, &obligation, &mut guess_memo)? {
-                    // `ψ[M]ν` per element, shared by the states that make
-                    // the same guess.
                     let m = &guess.m;
-                    let (memo, cubes_seen) = nu_memos.entry(m.clone()).or_default();
-                    let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, m, memo), cubes_seen)?;
+                    let safety = match safety_of.get(m) {
+                        Some(known) => known.clone(),
+                        None => {
+                            // Per element and per cube, shared by the states
+                            // that make the same guess.
+                            let (memo, cubes_seen) = nu_memos.entry(m.clone()).or_default();
+                            let safety =
+                                t.substitute(&obligation, &mut |arena, e| arena.nu(e, m, memo), cubes_seen)?;
+                            safety_of.insert(m.clone(), safety.clone());
+                            safety
+                        }
+                    };
                     if safety.is_false() {
                         continue;
                     }
@@ -1790,7 +1801,6 @@ fn step_accepting(t: &mut Translator<'_>, state: &State, letter: u64) -> Result<
 
 /// The other automaton's successors of a state on a letter, pushed onto
 /// the vector (see [`Buchi::product`]).
-type OtherSteps<'a> = dyn Fn(u32, u64, &mut Vec<(u32, bool)>) + 'a;
 
 impl Buchi {
     /// The most jumps into the accepting component that one state offers on
@@ -1842,23 +1852,19 @@ impl Buchi {
     /// explored from all of them (the products from nearby pairs share most
     /// of their pairs); `None` past [`MAX_STATES`] pairs.
     fn included_pairs(&self, pairs: &[(u32, u32)], d: &Buchi) -> Option<Vec<bool>> {
-        let (graph, roots) = self.product(pairs, d.states(), &|q, letter, out| out.push(d.step_or_sink(q, letter)))?;
+        let (graph, roots) = self.product(pairs, d, true)?;
         let escapes = escaping(&graph);
         Some(roots.iter().map(|&r| !escapes[r]).collect())
     }
 
-    /// The product with another automaton of `other_states` states, read
-    /// on the same letters, from the pairs `starts`, breadth first, and the
-    /// numbers of the starts. `other_steps(q, letter)` lists the other
-    /// automaton's successors of `q` (a sink may be numbered
-    /// `other_states`). `None` past [`MAX_STATES`] pairs.
-    fn product(
-        &self,
-        starts: &[(u32, u32)],
-        other_states: usize,
-        other_steps: &OtherSteps<'_>,
-    ) -> Option<(Graph, Vec<usize>)> {
-        let mut index = PairIndex::new(self.states(), other_states + 1);
+    /// The product with `other`, read on the same letters, from the pairs
+    /// `starts`, breadth first, and the numbers of the starts. With
+    /// `sink`, `other` is deterministic and a letter it has no edge for
+    /// leads to a sink (numbered `other.states()`) that accepts nothing;
+    /// without, the pair dies there. `None` past [`MAX_STATES`] pairs.
+    fn product(&self, starts: &[(u32, u32)], other: &Buchi, sink: bool) -> Option<(Graph, Vec<usize>)> {
+        let sink_state = other.states() as u32;
+        let mut index = PairIndex::new(self.states(), other.states() + 1);
         let mut pairs = Vec::new();
         let mut intern = |key: (u32, u32), pairs: &mut Vec<(u32, u32)>| {
             index.get_or_insert(key, || {
@@ -1868,7 +1874,6 @@ impl Buchi {
         };
         let roots = starts.iter().map(|&start| intern(start, &mut pairs)).collect();
         let mut graph = Graph::default();
-        let mut successors = Vec::new();
         // Many letters lead to the same pair: each edge once per pair (the
         // letters do not matter to the cycles), `added[4 * target + marks]`
         // holding the pair that last added it.
@@ -1879,11 +1884,15 @@ impl Buchi {
                 return None;
             }
             let (a, b) = pairs[k];
+            let theirs: &[(u64, u32, bool)] = if b == sink_state { &[] } else { &other.edges[b as usize] };
+            // Both rows are sorted by letter: one pass over each.
+            let mut j = 0;
             for &(letter, ta, acc_a) in &self.edges[a as usize] {
-                successors.clear();
-                other_steps(b, letter, &mut successors);
-                for &(tb, acc_b) in &successors {
-                    let id = intern((ta, tb), &mut pairs);
+                while j < theirs.len() && theirs[j].0 < letter {
+                    j += 1;
+                }
+                let mut add = |tb: u32, acc_b: bool, pairs: &mut Vec<(u32, u32)>| {
+                    let id = intern((ta, tb), pairs);
                     let key = 4 * id + 2 * usize::from(acc_a) + usize::from(acc_b);
                     if added.len() <= key {
                         added.resize(4 * pairs.len().max(id + 1), u32::MAX);
@@ -1892,6 +1901,17 @@ impl Buchi {
                         added[key] = k as u32;
                         graph.edges.push((id as u32, acc_a, acc_b));
                     }
+                };
+                let mut found = false;
+                for &(their_letter, tb, acc_b) in &theirs[j..] {
+                    if their_letter != letter {
+                        break;
+                    }
+                    found = true;
+                    add(tb, acc_b, &mut pairs);
+                }
+                if sink && !found {
+                    add(sink_state, false, &mut pairs);
                 }
             }
             graph.ends.push(graph.edges.len());
@@ -1913,9 +1933,7 @@ impl Buchi {
         if self.states() == 0 || other.states() == 0 {
             return Some(true);
         }
-        let (graph, _) = self.product(&[(0, 0)], other.states(), &|q, letter, out| {
-            out.extend(other.on_letter(q, letter).iter().map(|e| (e.1, e.2)));
-        })?;
+        let (graph, _) = self.product(&[(0, 0)], other, false)?;
         let component =
             components(graph.nodes(), &[0], &|v, out| out.extend(graph.row(v).iter().map(|e| e.0 as usize)));
         let mut marks: HashMap<usize, (bool, bool)> = HashMap::default();
