@@ -328,7 +328,9 @@ impl Arena {
     /// so is a disjunct that entails another ([`Arena::entails`]); `a U b`
     /// is `b` where `a` entails `b`, `a R b` is `b` where `b` entails `a`;
     /// `G a & G b` is `G (a & b)`, `F a | F b` is `F (a | b)`, `X a & X b`
-    /// is `X (a & b)`, `X a | X b` is `X (a | b)`. Fewer subformulas mean
+    /// is `X (a & b)`, `X a | X b` is `X (a | b)`; `a U F b` and `F (c U b)`
+    /// are `F b`, `a R G b` and `G (c R b)` are `G b`; `X` moves out of
+    /// `U`, `R`, `F` and `G` (and `X` of `G F a` is `G F a`). Fewer subformulas mean
     /// fewer guesses and fewer states; the translation is the same
     /// function of whatever formula it is given.
     pub fn simplified(&mut self, root: Id) -> Id {
@@ -374,11 +376,41 @@ impl Arena {
             }
             Node::Until(a, b) => {
                 let (a, b) = (self.simplify(a, memo), self.simplify(b, memo));
-                if self.entails(a, b) { b } else { self.until(a, b) }
+                match (self.node(a), self.node(b)) {
+                    _ if self.entails(a, b) => b,
+                    // `a U F b = F b`; `F (c U b) = F b`.
+                    (_, Node::Until(t, _)) if self.node(t) == Node::True => b,
+                    (Node::True, Node::Until(_, inner)) => self.eventually(inner),
+                    // `X a U X b = X (a U b)`; `F X b = X F b`.
+                    (Node::Next(x), Node::Next(y)) => {
+                        let inner = self.until(x, y);
+                        self.next(inner)
+                    }
+                    (Node::True, Node::Next(y)) => {
+                        let inner = self.eventually(y);
+                        self.next(inner)
+                    }
+                    _ => self.until(a, b),
+                }
             }
             Node::Release(a, b) => {
                 let (a, b) = (self.simplify(a, memo), self.simplify(b, memo));
-                if self.entails(b, a) { b } else { self.release(a, b) }
+                match (self.node(a), self.node(b)) {
+                    _ if self.entails(b, a) => b,
+                    // `a R G b = G b`; `G (c R b) = G b`.
+                    (_, Node::Release(f, _)) if self.node(f) == Node::False => b,
+                    (Node::False, Node::Release(_, inner)) => self.always(inner),
+                    // `X a R X b = X (a R b)`; `G X b = X G b`.
+                    (Node::Next(x), Node::Next(y)) => {
+                        let inner = self.release(x, y);
+                        self.next(inner)
+                    }
+                    (Node::False, Node::Next(y)) => {
+                        let inner = self.always(y);
+                        self.next(inner)
+                    }
+                    _ => self.release(a, b),
+                }
             }
         };
         memo.insert(id, simple);
@@ -1452,8 +1484,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                             // Per element and per cube, shared by the states
                             // that make the same guess.
                             let (memo, cubes_seen) = nu_memos.entry(m.clone()).or_default();
-                            let safety =
-                                t.substitute(&obligation, &mut |arena, e| arena.nu(e, m, memo), cubes_seen)?;
+                            let safety = t.substitute(&obligation, &mut |arena, e| arena.nu(e, m, memo), cubes_seen)?;
                             safety_of.insert(m.clone(), safety.clone());
                             safety
                         }
