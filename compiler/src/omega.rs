@@ -35,7 +35,10 @@
 //!   progressed until it holds, then the next `ψ` is waited for); the
 //!   transition that completes the round is accepting.
 //!
-//! Safety formulas (no `U`) and guarantee formulas (no `R`) get their
+//! The formula is first simplified ([`Arena::simplified`]: entailment
+//! rules and Spot's basic rewritings); the construction is the same
+//! function of whatever formula it is given. Safety formulas (no `U`) and
+//! guarantee formulas (no `R`) get their
 //! deterministic progression automaton instead, which is a deterministic
 //! Büchi automaton. Other formulas get a deterministic candidate when one is
 //! proved equivalent on automata: a true-safety guess's accepting
@@ -47,7 +50,9 @@
 //!
 //! Bounded work: [`MAX_ATOMS`] atoms, [`MAX_GUESSES`] guesses, [`MAX_STATES`]
 //! states, [`MAX_CUBES`] cubes per obligation, [`MAX_WORK`] simplification
-//! steps, [`MAX_DUAL_STATES`] states per stage of the dual.
+//! steps, [`MAX_CANDIDATE_DUAL_STATES`] states per stage of the dual tried as
+//! the automaton, [`MAX_DUAL_STATES`] per stage of the one that decides a
+//! class.
 
 use crate::ltl::FxHashMap as HashMap;
 use crate::ltl::Patterns;
@@ -1829,9 +1834,6 @@ fn step_accepting(t: &mut Translator<'_>, state: &State, letter: u64) -> Result<
     let target = State::Accepting { safety: next_safety, recurrences: recurrences.clone(), waiting, progress };
     Ok(Some((target, accepting)))
 }
-
-/// The other automaton's successors of a state on a letter, pushed onto
-/// the vector (see [`Buchi::product`]).
 
 impl Buchi {
     /// The most jumps into the accepting component that one state offers on
