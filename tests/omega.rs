@@ -324,3 +324,79 @@ fn recurrence_formulas_get_deterministic_automata_and_exact_classes() {
         }
     }
 }
+
+/// The simplifier applied before translation: Spot's rules give the
+/// expected formulas, every rewritten formula holds on exactly the lasso
+/// words its original holds on, and a formula past the size bound is left
+/// as written.
+#[test]
+fn the_simplifier_applies_spots_rules_and_keeps_the_language() {
+    let mut arena = Arena::new();
+    let (a, b, e) = (arena.lit(0, true), arena.lit(1, true), arena.lit(2, true));
+    let b_release_e = arena.release(b, e);
+    let eventually = arena.eventually(b_release_e);
+    let either = arena.or(eventually, b_release_e);
+    assert_eq!(arena.simplified(either), eventually, "`F x | x` is `F x`");
+    let eventually_b = arena.eventually(b);
+    let until = arena.until(a, eventually_b);
+    assert_eq!(arena.simplified(until), eventually_b, "`a U F b` is `F b`");
+    let next_a = arena.next(a);
+    let eventually_next = arena.eventually(next_a);
+    let infinitely_next = arena.always(eventually_next);
+    let eventually_a = arena.eventually(a);
+    let infinitely_a = arena.always(eventually_a);
+    assert_eq!(arena.simplified(infinitely_next), infinitely_a, "`G F X a` is `G F a`");
+    let (always_a, always_b) = (arena.always(a), arena.always(b));
+    let both = arena.and(always_a, always_b);
+    let a_and_b = arena.and(a, b);
+    let always_both = arena.always(a_and_b);
+    assert_eq!(arena.simplified(both), always_both, "`G a & G b` is `G (a & b)`");
+    let a_or_b = arena.or(a, b);
+    let absorbed = arena.and(a, a_or_b);
+    assert_eq!(arena.simplified(absorbed), a, "`a & (a | b)` is `a`");
+    let next_b = arena.next(b);
+    let next_until = arena.until(next_a, next_b);
+    let a_until_b = arena.until(a, b);
+    let moved = arena.next(a_until_b);
+    assert_eq!(arena.simplified(next_until), moved, "`X a U X b` is `X (a U b)`");
+
+    // The language is kept: random formulas against their rewriting.
+    let mut rng = Rng(0x5149_2026);
+    let mut rewritten = 0;
+    for n in 0..400 {
+        let mut arena = Arena::new();
+        let atoms = 2 + (n % 3) as u32;
+        let f = random_formula(&mut arena, &mut rng, 1 + n % 5, atoms);
+        let simple = arena.simplified(f);
+        rewritten += usize::from(simple != f);
+        for _ in 0..40 {
+            let (prefix_len, cycle_len) = (rng.below(4), 1 + rng.below(4));
+            let prefix = random_word(&mut rng, prefix_len, atoms);
+            let cycle = random_word(&mut rng, cycle_len, atoms);
+            assert_eq!(
+                holds_on_lasso(&arena, simple, &prefix, &cycle),
+                holds_on_lasso(&arena, f, &prefix, &cycle),
+                "`{}` simplified to `{}`, on {prefix:?} ({cycle:?})^ω",
+                arena.spot_text(f),
+                arena.spot_text(simple)
+            );
+        }
+    }
+    assert!(rewritten > 100, "only {rewritten} of 400 formulas rewritten: the rules do not fire");
+
+    // Past the bound the formula is translated as written; below it, the
+    // same shape is rewritten (`X a & X X a` gathers its `X`s).
+    let conjunction_of_nexts = |arena: &mut Arena, count: usize| {
+        let (mut all, mut nested) = (arena.tt(), arena.lit(0, true));
+        for _ in 0..count {
+            nested = arena.next(nested);
+            all = arena.and(all, nested);
+        }
+        all
+    };
+    let mut arena = Arena::new();
+    let small = conjunction_of_nexts(&mut arena, 10);
+    assert_ne!(arena.simplified(small), small);
+    let big = conjunction_of_nexts(&mut arena, rw_compiler::omega::MAX_SIMPLIFIED_NODES);
+    assert_eq!(arena.simplified(big), big);
+}

@@ -85,6 +85,10 @@ pub const MAX_CANDIDATE_DUAL_STATES: usize = 5_000;
 /// inclusions (at most an eighth of it, else nothing is merged), then two
 /// inclusion checks per merge tried.
 pub const MAX_MERGE_WORK: u64 = 64_000_000;
+/// Most subformulas of a formula that [`Arena::simplified`] rewrites: its
+/// entailment checks are quadratic in the operands of a conjunction, and a
+/// larger formula is translated as written.
+pub const MAX_SIMPLIFIED_NODES: usize = 500;
 
 pub type Id = u32;
 
@@ -335,10 +339,14 @@ impl Arena {
     /// `G a & G b` is `G (a & b)`, `F a | F b` is `F (a | b)`, `X a & X b`
     /// is `X (a & b)`, `X a | X b` is `X (a | b)`; `a U F b` and `F (c U b)`
     /// are `F b`, `a R G b` and `G (c R b)` are `G b`; `X` moves out of
-    /// `U`, `R`, `F` and `G` (and `X` of `G F a` is `G F a`). Fewer subformulas mean
-    /// fewer guesses and fewer states; the translation is the same
-    /// function of whatever formula it is given.
+    /// `U`, `R`, `F` and `G` (and `X` of `G F a` is `G F a`). Fewer
+    /// subformulas mean fewer guesses and fewer states; the translation is
+    /// the same function of whatever formula it is given. A formula of more
+    /// than [`MAX_SIMPLIFIED_NODES`] subformulas is returned as it is.
     pub fn simplified(&mut self, root: Id) -> Id {
+        if self.subformulas(root).len() > MAX_SIMPLIFIED_NODES {
+            return root;
+        }
         let mut memo = HashMap::default();
         self.simplify(root, &mut memo)
     }
@@ -1276,6 +1284,9 @@ struct GuessParts {
     releases_in_untils: Vec<Id>,
 }
 
+/// Guesses already made: per set of transient `U`s, per `(M, N)` chosen.
+type GuessMemo = HashMap<Vec<Id>, HashMap<(Vec<Id>, Vec<Id>), Option<Guess>>>;
+
 /// One guess `(M, N)`, as the accepting component needs it.
 #[derive(Clone)]
 struct Guess {
@@ -1291,11 +1302,7 @@ struct Guess {
 /// formulas the obligation does not contain adds conditions and changes
 /// nothing else, so it accepts no more), and a guess whose conditions are
 /// false is left out.
-fn guesses_for(
-    t: &mut Translator<'_>,
-    obligation: &Dnf,
-    memo: &mut HashMap<(Vec<Id>, Vec<Id>), Option<Guess>>,
-) -> Result<Vec<Guess>, OmegaError> {
+fn guesses_for(t: &mut Translator<'_>, obligation: &Dnf, memo: &mut GuessMemo) -> Result<Vec<Guess>, OmegaError> {
     // Only a `U`-subformula inside an `R` is a choice of the guess: another
     // one is pending finitely often on an accepting word, and a later jump
     // (after it is discharged) does without it. It joins `M` only where its
@@ -1321,6 +1328,9 @@ fn guesses_for(
     if count >= usize::BITS as usize || (1usize << count) > MAX_GUESSES {
         return Err(OmegaError::TooManyGuesses(count));
     }
+    // The guesses of `(M, N)` depend on the transient `U`s too (they join
+    // `M` where their condition is `true`): memoised per transient set.
+    let memo = memo.entry(transient.clone()).or_default();
     let mut out = Vec::new();
     for bits in 0..1usize << count {
         let m: Vec<Id> = untils.iter().enumerate().filter(|(k, _)| bits >> k & 1 == 1).map(|(_, &u)| u).collect();
@@ -1465,7 +1475,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
     let mut states: Vec<State> = Vec::new();
     let mut edges: Vec<Vec<(u64, u32, bool)>> = Vec::new();
     let mut intern = |s: State, states: &mut Vec<State>| intern_state(s, states, &mut index, MAX_STATES);
-    intern(State::Initial(start.clone()), &mut states)?;
+    intern(State::Initial(without_covered_always(&start, t.arena)), &mut states)?;
     let mut until_free: HashMap<Id, bool> = HashMap::default();
     type NuMemo = (HashMap<Id, Id>, HashMap<Vec<Id>, Dnf>);
     let mut nu_memos: HashMap<BTreeSet<Id>, NuMemo> = HashMap::default();
@@ -1533,7 +1543,7 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                                 progress: Dnf::truth(),
                             }
                         } else {
-                            State::Initial(next)
+                            State::Initial(without_covered_always(&next, t.arena))
                         };
                         row.push((letter, intern(target, &mut states)?, false));
                     }
@@ -1597,6 +1607,37 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
         }
     }
     Ok((proved.into_iter().min_by_key(Buchi::states).unwrap_or(semi), complement))
+}
+
+/// `d` without its cubes that contain an element `G y` when `F G y` is a
+/// cube of its own (`F G b | G b` is `F G b`): an initial-component state
+/// reads its obligation's syntax (the guesses), so only a rewriting that
+/// keeps every jump is allowed, and this one does. A jump from such a cube
+/// with the guess `(M, N)` enters the same safety obligation and awaits the
+/// same recurrences as the jump from `F G y` with `(M + F G y, N + G y)`:
+/// `(F G y)[M]ν` is `true`, `G ((G y)[M]ν)` is `(G y)[M]ν`, and the
+/// condition of `F G y` is `F true`. The cube `F G y` stays in every later
+/// obligation, so the same holds after each letter.
+fn without_covered_always(d: &Dnf, arena: &Arena) -> Dnf {
+    let always_eventually: Vec<Id> =
+        d.0.iter()
+            .filter_map(|cube| match cube.as_slice() {
+                [e] => match arena.node(*e) {
+                    Node::Until(t, x) if arena.node(t) == Node::True => match arena.node(x) {
+                        Node::Release(f, _) if arena.node(f) == Node::False => Some(x),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+    if always_eventually.is_empty() || d.0.len() < 2 {
+        return d.clone();
+    }
+    let kept: Vec<Vec<Id>> =
+        d.0.iter().filter(|cube| !cube.iter().any(|e| always_eventually.contains(e))).cloned().collect();
+    if kept.len() == d.0.len() { d.clone() } else { Dnf::new(kept) }
 }
 
 /// Whether no element of `d` has a `U` inside (memoised per element in
@@ -1781,11 +1822,7 @@ fn explore_deterministic<S: Clone + Eq + std::hash::Hash + ReadsAtoms>(
 /// The accepting component's entry states, one per distinct recurrence
 /// list, of the guesses at the initial obligation whose safety part is
 /// `true` (fewest recurrences first).
-fn true_safety_entries(
-    t: &mut Translator<'_>,
-    start: &Dnf,
-    memo: &mut HashMap<(Vec<Id>, Vec<Id>), Option<Guess>>,
-) -> Result<Vec<State>, OmegaError> {
+fn true_safety_entries(t: &mut Translator<'_>, start: &Dnf, memo: &mut GuessMemo) -> Result<Vec<State>, OmegaError> {
     let mut entries: Vec<State> = Vec::new();
     for guess in guesses_for(t, start, memo)? {
         let mut nu_memo = HashMap::default();
