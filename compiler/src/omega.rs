@@ -1609,22 +1609,33 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
     Ok((proved.into_iter().min_by_key(Buchi::states).unwrap_or(semi), complement))
 }
 
-/// `d` without its cubes that contain an element `G y` when `F G y` is a
-/// cube of its own (`F G b | G b` is `F G b`): an initial-component state
-/// reads its obligation's syntax (the guesses), so only a rewriting that
-/// keeps every jump is allowed, and this one does. A jump from such a cube
-/// with the guess `(M, N)` enters the same safety obligation and awaits the
-/// same recurrences as the jump from `F G y` with `(M + F G y, N + G y)`:
-/// `(F G y)[M]ν` is `true`, `G ((G y)[M]ν)` is `(G y)[M]ν`, and the
-/// condition of `F G y` is `F true`. The cube `F G y` stays in every later
-/// obligation, so the same holds after each letter.
+/// `d` without its cubes that contain an element `x` when `F x` is a cube
+/// of its own, for `x = G y` or `x = a R c` with `a` and `c` propositional
+/// (`F G b | G b` is `F G b`, `F (b R e) | (b R e)` is `F (b R e)`): an
+/// initial-component state reads its obligation's syntax (the guesses), so
+/// only a rewriting that keeps every accepted word is allowed, and these
+/// do. The cube `F x` stays in every later obligation. For `x = G y`, a
+/// jump from a dropped cube with the guess `(M, N)` enters the same safety
+/// obligation and awaits the same recurrences as the jump from `F x` with
+/// `(M + F x, N + x)`: `(F x)[M]ν` is `true`, `G (x[M]ν)` is `x[M]ν`, and
+/// the condition of `F x` is `F true`. For `x = a R c`, `F x` is `F (a & c)
+/// | F G c`: the first makes the obligation `true` on its letter, the
+/// second is the jump from `F x` with `N + x` (into `G (a R c)`, which is
+/// `G c`), offered at every position.
 fn without_covered_always(d: &Dnf, arena: &Arena) -> Dnf {
+    let propositional = |id: Id| {
+        arena
+            .subformulas(id)
+            .iter()
+            .all(|&f| matches!(arena.node(f), Node::True | Node::False | Node::Lit(..) | Node::And(..) | Node::Or(..)))
+    };
     let always_eventually: Vec<Id> =
         d.0.iter()
             .filter_map(|cube| match cube.as_slice() {
                 [e] => match arena.node(*e) {
                     Node::Until(t, x) if arena.node(t) == Node::True => match arena.node(x) {
                         Node::Release(f, _) if arena.node(f) == Node::False => Some(x),
+                        Node::Release(a, c) if propositional(a) && propositional(c) => Some(x),
                         _ => None,
                     },
                     _ => None,
