@@ -1579,7 +1579,8 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
         s += 1;
     }
     let accepting_component = states.iter().map(|s| matches!(s, State::Accepting { .. })).collect();
-    let semi = Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component }.reduced().pruned();
+    let semi =
+        Buchi { atoms, edges, kind: Kind::SemiDeterministic, accepting_component }.reduced().pruned().jumps_merged();
     // The smallest deterministic automaton proved equivalent.
     let mut proved: Vec<Buchi> = deterministic.into_iter().filter(|d| semi.included_in_deterministic(d)).collect();
     let mut complement = None;
@@ -2272,6 +2273,82 @@ impl Buchi {
         Buchi { edges, ..self.clone() }.reduced()
     }
 
+    /// A limit-deterministic automaton with each initial-component state
+    /// whose edges all jump merged into an accepting-component state `q`
+    /// with the same words (the edges into it sent to `q`): the words from
+    /// such a state `p` are, per letter, those of its jump targets, so `p`
+    /// accepts no more than `q` when each jump target's words are among
+    /// those of `q`'s successor on the letter, and no fewer when each
+    /// successor of `q` accepts no more than one of `p`'s targets on its
+    /// letter (inclusions between states of the deterministic accepting
+    /// component, decided on one product). `q` never reaches `p` (the
+    /// accepting component is closed), so the merge keeps every state's
+    /// words. `G !e <-> F G b` loses its state that only jumps into `G F
+    /// !b`.
+    pub fn jumps_merged(&self) -> Buchi {
+        if self.kind != Kind::SemiDeterministic {
+            return self.clone();
+        }
+        let letters = 1u64 << self.atoms;
+        let only_jumps: Vec<u32> = (0..self.states() as u32)
+            .filter(|&p| {
+                let row = &self.edges[p as usize];
+                !self.accepting_component[p as usize]
+                    && !row.is_empty()
+                    && row.iter().all(|e| self.accepting_component[e.1 as usize])
+            })
+            .collect();
+        if only_jumps.is_empty() {
+            return self.clone();
+        }
+        // Candidates `q`: the jump targets. The inclusions they need.
+        let sink = self.states() as u32;
+        let mut candidates: Vec<(u32, u32)> = Vec::new();
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        for &p in &only_jumps {
+            let row = &self.edges[p as usize];
+            let mut targets: Vec<u32> = row.iter().map(|e| e.1).collect();
+            targets.sort_unstable();
+            targets.dedup();
+            for q in targets {
+                candidates.push((p, q));
+                for &(letter, t, _) in row {
+                    pairs.push((t, self.step_or_sink(q, letter).0));
+                }
+                for letter in 0..letters {
+                    let u = self.step_or_sink(q, letter).0;
+                    if u != sink {
+                        pairs.extend(self.on_letter(p, letter).iter().map(|e| (u, e.1)));
+                    }
+                }
+            }
+        }
+        pairs.retain(|&(_, u)| u != sink);
+        pairs.sort_unstable();
+        pairs.dedup();
+        let Some(included) = self.included_pairs(&pairs, self) else { return self.clone() };
+        let includes = |t: u32, u: u32| u != sink && pairs.binary_search(&(t, u)).is_ok_and(|k| included[k]);
+        let mut replacement: Vec<u32> = (0..self.states() as u32).collect();
+        for (p, q) in candidates {
+            if replacement[p as usize] != p {
+                continue;
+            }
+            let no_more =
+                self.edges[p as usize].iter().all(|&(letter, t, _)| includes(t, self.step_or_sink(q, letter).0));
+            let no_fewer = (0..letters).all(|letter| {
+                let u = self.step_or_sink(q, letter).0;
+                u == sink || self.on_letter(p, letter).iter().any(|e| includes(u, e.1))
+            });
+            if no_more && no_fewer {
+                replacement[p as usize] = q;
+            }
+        }
+        match self.quotient(&replacement) {
+            Some((merged, _)) if merged.states() < self.states() => merged.reduced(),
+            _ => self.clone(),
+        }
+    }
+
     /// For a deterministic automaton, whether every word accepted from `p`
     /// is accepted from `q`, for every pair at once (`[p * n + q]`): on the
     /// product of the automaton with itself (a missing transition of `q`
@@ -2349,6 +2426,8 @@ impl Buchi {
                 }
                 row.push((letter, number[target as usize], accepting));
             }
+            row.sort_unstable();
+            row.dedup();
             edges.push(row);
             k += 1;
         }
@@ -2356,8 +2435,8 @@ impl Buchi {
             return None;
         }
         let renumber = (0..n).map(|v| number[replacement[v] as usize]).collect();
-        let accepting_component = vec![true; edges.len()];
-        Some((Buchi { atoms: self.atoms, edges, kind: Kind::Deterministic, accepting_component }, renumber))
+        let accepting_component = order.iter().map(|&v| self.accepting_component[v as usize]).collect();
+        Some((Buchi { atoms: self.atoms, edges, kind: self.kind, accepting_component }, renumber))
     }
 
     /// A deterministic Büchi automaton whose language is disjoint from this
