@@ -1529,7 +1529,22 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                         continue;
                     }
                     let start = row.len();
+                    // Jump: enter the accepting component and read the
+                    // letter there. The jump lies on no cycle: its
+                    // acceptance would not matter, and marking none keeps
+                    // the initial component free of accepting transitions.
+                    let mut jumps = Vec::with_capacity(entries.len());
+                    for entry in &entries {
+                        if let Some((target, _)) = step_accepting(&mut t, entry, letter)? {
+                            jumps.push(target);
+                        }
+                    }
                     let next = t.after(&obligation, letter)?;
+                    // A cube whose words a jump on this letter accepts
+                    // (it implies a cube of a target's safety obligation,
+                    // and that target awaits no recurrence) need not stay:
+                    // a word that needs it is accepted by jumping now.
+                    let next = without_jumped_cubes(next, &jumps);
                     if !next.is_false() {
                         // An obligation without `U` is a safety one: the
                         // accepting component's state for it (every step
@@ -1547,14 +1562,8 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                         };
                         row.push((letter, intern(target, &mut states)?, false));
                     }
-                    // Jump: enter the accepting component and read the
-                    // letter there. The jump lies on no cycle: its
-                    // acceptance would not matter, and marking none keeps
-                    // the initial component free of accepting transitions.
-                    for entry in &entries {
-                        if let Some((target, _)) = step_accepting(&mut t, entry, letter)? {
-                            row.push((letter, intern(target, &mut states)?, false));
-                        }
+                    for target in jumps {
+                        row.push((letter, intern(target, &mut states)?, false));
                     }
                     spans.record(letter, start, row.len());
                 }
@@ -1608,6 +1617,30 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
         }
     }
     Ok((proved.into_iter().min_by_key(Buchi::states).unwrap_or(semi), complement))
+}
+
+/// The stay obligation `next` without the cubes that a jump on the same
+/// letter covers: a cube that contains a cube of the safety obligation of a
+/// jump target awaiting no recurrence (that target accepts every word of
+/// its safety obligation). A word accepted through such a cube later is
+/// accepted through the jump now, and the words of the other cubes evolve
+/// as before.
+fn without_jumped_cubes(next: Dnf, jumps: &[State]) -> Dnf {
+    let covering: Vec<&Dnf> = jumps
+        .iter()
+        .filter_map(|j| match j {
+            State::Accepting { safety, recurrences, .. } if recurrences.is_empty() => Some(safety),
+            _ => None,
+        })
+        .collect();
+    if covering.is_empty() || next.is_false() {
+        return next;
+    }
+    let covered = |cube: &Vec<Id>| covering.iter().any(|s| s.0.iter().any(|k| is_subset(k, cube)));
+    if !next.0.iter().any(covered) {
+        return next;
+    }
+    Dnf::new(next.0.iter().filter(|c| !covered(c)).cloned().collect())
 }
 
 /// `d` without its cubes that contain an element `x` when `F x` is a cube
