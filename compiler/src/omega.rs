@@ -395,12 +395,15 @@ impl Arena {
                     (_, Node::Until(t, _)) if self.node(t) == Node::True => b,
                     (Node::True, Node::Until(_, inner)) => self.eventually(inner),
                     // `X a U X b = X (a U b)`; `F X b = X F b`.
+                    // The new inner formula may simplify further (`F X X a`).
                     (Node::Next(x), Node::Next(y)) => {
                         let inner = self.until(x, y);
+                        let inner = self.simplify(inner, memo);
                         self.next(inner)
                     }
                     (Node::True, Node::Next(y)) => {
                         let inner = self.eventually(y);
+                        let inner = self.simplify(inner, memo);
                         self.next(inner)
                     }
                     _ => self.until(a, b),
@@ -416,10 +419,12 @@ impl Arena {
                     // `X a R X b = X (a R b)`; `G X b = X G b`.
                     (Node::Next(x), Node::Next(y)) => {
                         let inner = self.release(x, y);
+                        let inner = self.simplify(inner, memo);
                         self.next(inner)
                     }
                     (Node::False, Node::Next(y)) => {
                         let inner = self.always(y);
+                        let inner = self.simplify(inner, memo);
                         self.next(inner)
                     }
                     _ => self.release(a, b),
