@@ -1648,9 +1648,10 @@ fn without_jumped_cubes(next: Dnf, jumps: &[State]) -> Dnf {
     Dnf::new(next.0.iter().filter(|c| !covered(c)).cloned().collect())
 }
 
-/// `d` without its cubes that contain an element `x` when `F x` is a cube
-/// of its own, for `x = G y` or `x = a R c` with `a` and `c` propositional
-/// (`F G b | G b` is `F G b`, `F (b R e) | (b R e)` is `F (b R e)`): an
+/// `d` without its cubes that contain an element `x` when `F x` (or `F (x
+/// | ...)`) is a cube of its own, for `x = G y` or `x = a R c` with `a` and
+/// `c` propositional (`F G b | G b` is `F G b`, `F (b R e) | (b R e)` is `F
+/// (b R e)`; with `F (x | w)`, read `x | w` for `x` below): an
 /// initial-component state reads its obligation's syntax (the guesses), so
 /// only a rewriting that keeps every accepted word is allowed, and these
 /// do. The cube `F x` stays in every later obligation. For `x = G y`, a
@@ -1668,20 +1669,22 @@ fn without_covered_always(d: &Dnf, arena: &Arena) -> Dnf {
             .iter()
             .all(|&f| matches!(arena.node(f), Node::True | Node::False | Node::Lit(..) | Node::And(..) | Node::Or(..)))
     };
-    let always_eventually: Vec<Id> =
-        d.0.iter()
-            .filter_map(|cube| match cube.as_slice() {
-                [e] => match arena.node(*e) {
-                    Node::Until(t, x) if arena.node(t) == Node::True => match arena.node(x) {
-                        Node::Release(f, _) if arena.node(f) == Node::False => Some(x),
-                        Node::Release(a, c) if propositional(a) && propositional(c) => Some(x),
-                        _ => None,
-                    },
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect();
+    // The elements `x` with a cube `F z`, `x` a disjunct of `z`.
+    let mut always_eventually: Vec<Id> = Vec::new();
+    for cube in d.0.iter() {
+        let [e] = cube.as_slice() else { continue };
+        let Node::Until(t, z) = arena.node(*e) else { continue };
+        if arena.node(t) != Node::True {
+            continue;
+        }
+        let mut disjuncts = Vec::new();
+        arena.flatten(z, false, &mut disjuncts);
+        always_eventually.extend(disjuncts.into_iter().filter(|&x| match arena.node(x) {
+            Node::Release(f, _) if arena.node(f) == Node::False => true,
+            Node::Release(a, c) => propositional(a) && propositional(c),
+            _ => false,
+        }));
+    }
     if always_eventually.is_empty() || d.0.len() < 2 {
         return d.clone();
     }
