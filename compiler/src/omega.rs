@@ -2506,21 +2506,37 @@ impl Buchi {
             let edges = vec![(0..letters).map(|l| (l, 0, true)).collect()];
             return Ok(Buchi { atoms: self.atoms, edges, kind: Kind::Deterministic, accepting_component: vec![true] });
         }
-        // The subset construction, memoised per (subset, letter).
+        // The subset construction: each subset's successors on every letter
+        // at once (one pass over its states' edges), memoised.
         let mut subsets: Vec<Vec<u32>> = vec![vec![0]];
         let mut subset_ids: HashMap<Vec<u32>, u32> = HashMap::from_iter([(vec![0], 0)]);
-        let mut subset_steps: HashMap<(u32, u64), Option<u32>> = HashMap::default();
+        let mut subset_steps: Vec<Option<Vec<Option<u32>>>> = Vec::new();
         let mut step_subset = |e: u32, letter: u64, subsets: &mut Vec<Vec<u32>>| -> Result<Option<u32>, OmegaError> {
-            if let Some(&next) = subset_steps.get(&(e, letter)) {
-                return Ok(next);
+            if subset_steps.len() <= e as usize {
+                subset_steps.resize(e as usize + 1, None);
             }
-            let mut next: Vec<u32> =
-                subsets[e as usize].iter().flat_map(|&q| self.on_letter(q, letter).iter().map(|t| t.1)).collect();
-            next.sort_unstable();
-            next.dedup();
-            let id = if next.is_empty() { None } else { Some(intern_state(next, subsets, &mut subset_ids, limit)?) };
-            subset_steps.insert((e, letter), id);
-            Ok(id)
+            if let Some(steps) = &subset_steps[e as usize] {
+                return Ok(steps[letter as usize]);
+            }
+            let mut next: Vec<Vec<u32>> = vec![Vec::new(); letters as usize];
+            for &q in &subsets[e as usize] {
+                for &(l, target, _) in &self.edges[q as usize] {
+                    next[l as usize].push(target);
+                }
+            }
+            let mut steps = Vec::with_capacity(letters as usize);
+            for mut targets in next {
+                targets.sort_unstable();
+                targets.dedup();
+                steps.push(if targets.is_empty() {
+                    None
+                } else {
+                    Some(intern_state(targets, subsets, &mut subset_ids, limit)?)
+                });
+            }
+            let answer = steps[letter as usize];
+            subset_steps[e as usize] = Some(steps);
+            Ok(answer)
         };
         // The augmented subset construction: pairs (state, subset).
         let mut pairs: Vec<(u32, u32)> = vec![(0, 0)];
