@@ -1550,21 +1550,26 @@ fn translate_with(arena: &mut Arena, root: Id, try_breakpoint: bool) -> Result<(
                     // and that target awaits no recurrence) need not stay:
                     // a word that needs it is accepted by jumping now.
                     let next = without_jumped_cubes(next, &jumps);
-                    if !next.is_false() {
-                        // An obligation without `U` is a safety one: the
-                        // accepting component's state for it (every step
-                        // accepting while it holds) has its language, and
-                        // needs no guess.
-                        let target = if no_until(&next, t.arena, &mut until_free) {
-                            State::Accepting {
-                                safety: next,
-                                recurrences: Vec::new(),
-                                waiting: 0,
-                                progress: Dnf::truth(),
-                            }
-                        } else {
-                            State::Initial(without_covered_always(&next, t.arena))
+                    // The cubes without `U` are a safety obligation: the
+                    // accepting component's state for it (every step
+                    // accepting while it holds) has its words, and needs no
+                    // guess. Entered at once, they leave the obligation
+                    // that stays (a word that needs them later is accepted
+                    // by that jump now).
+                    let (safe, pending): (Vec<Vec<Id>>, Vec<Vec<Id>>) =
+                        next.0.iter().cloned().partition(|cube| no_until_in(cube, t.arena, &mut until_free));
+                    if !safe.is_empty() {
+                        let target = State::Accepting {
+                            safety: if pending.is_empty() { next.clone() } else { Dnf::new(safe) },
+                            recurrences: Vec::new(),
+                            waiting: 0,
+                            progress: Dnf::truth(),
                         };
+                        row.push((letter, intern(target, &mut states)?, false));
+                    }
+                    if !pending.is_empty() {
+                        let stay = Dnf::new(pending);
+                        let target = State::Initial(without_covered_always(&stay, t.arena));
                         row.push((letter, intern(target, &mut states)?, false));
                     }
                     for target in jumps {
@@ -1693,10 +1698,10 @@ fn without_covered_always(d: &Dnf, arena: &Arena) -> Dnf {
     if kept.len() == d.0.len() { d.clone() } else { Dnf::new(kept) }
 }
 
-/// Whether no element of `d` has a `U` inside (memoised per element in
-/// `memo`): its language is then a safety language.
-fn no_until(d: &Dnf, arena: &Arena, memo: &mut HashMap<Id, bool>) -> bool {
-    d.0.iter().flatten().all(|&e| {
+/// Whether no element of `cube` has a `U` inside (memoised per element in
+/// `memo`).
+fn no_until_in(cube: &[Id], arena: &Arena, memo: &mut HashMap<Id, bool>) -> bool {
+    cube.iter().all(|&e| {
         *memo
             .entry(e)
             .or_insert_with(|| !arena.subformulas(e).iter().any(|&f| matches!(arena.node(f), Node::Until(..))))
