@@ -359,6 +359,9 @@ fn the_simplifier_applies_spots_rules_and_keeps_the_language() {
     let a_until_b = arena.until(a, b);
     let moved = arena.next(a_until_b);
     assert_eq!(arena.simplified(next_until), moved, "`X a U X b` is `X (a U b)`");
+    let either_always = arena.or(always_a, always_b);
+    let always_either_always = arena.always(either_always);
+    assert_eq!(arena.simplified(always_either_always), either_always, "`G (G a | G b)` is `G a | G b`");
 
     // The language is kept: random formulas against their rewriting.
     let mut rng = Rng(0x5149_2026);

@@ -338,7 +338,8 @@ impl Arena {
     /// is `b` where `a` entails `b`, `a R b` is `b` where `b` entails `a`;
     /// `G a & G b` is `G (a & b)`, `F a | F b` is `F (a | b)`, `X a & X b`
     /// is `X (a & b)`, `X a | X b` is `X (a | b)`; `a U F b` and `F (c U b)`
-    /// are `F b`, `a R G b` and `G (c R b)` are `G b`; `X` moves out of
+    /// are `F b`, `a R G b` and `G (c R b)` are `G b`, `F (F a & F b)` is
+    /// `F a & F b` and `G (G a | G b)` is `G a | G b`; `X` moves out of
     /// `U`, `R`, `F` and `G` (and `X` of `G F a` is `G F a`). Fewer
     /// subformulas mean fewer guesses and fewer states; the translation is
     /// the same function of whatever formula it is given. A formula of more
@@ -391,8 +392,10 @@ impl Arena {
                 let (a, b) = (self.simplify(a, memo), self.simplify(b, memo));
                 match (self.node(a), self.node(b)) {
                     _ if self.entails(a, b) => b,
-                    // `a U F b = F b`; `F (c U b) = F b`.
+                    // `a U F b = F b`; `F (c U b) = F b`; `F (F a & F b) =
+                    // F a & F b`.
                     (_, Node::Until(t, _)) if self.node(t) == Node::True => b,
+                    (Node::True, _) if self.all_operands(b, true, Node::True) => b,
                     (Node::True, Node::Until(_, inner)) => self.eventually(inner),
                     // `X a U X b = X (a U b)`; `F X b = X F b`.
                     // The new inner formula may simplify further (`F X X a`).
@@ -413,8 +416,10 @@ impl Arena {
                 let (a, b) = (self.simplify(a, memo), self.simplify(b, memo));
                 match (self.node(a), self.node(b)) {
                     _ if self.entails(b, a) => b,
-                    // `a R G b = G b`; `G (c R b) = G b`.
+                    // `a R G b = G b`; `G (c R b) = G b`; `G (G a | G b) =
+                    // G a | G b`.
                     (_, Node::Release(f, _)) if self.node(f) == Node::False => b,
+                    (Node::False, _) if self.all_operands(b, false, Node::False) => b,
                     (Node::False, Node::Release(_, inner)) => self.always(inner),
                     // `X a R X b = X (a R b)`; `G X b = X G b`.
                     (Node::Next(x), Node::Next(y)) => {
@@ -433,6 +438,19 @@ impl Arena {
         };
         memo.insert(id, simple);
         simple
+    }
+
+    /// Whether every operand of `id` as a conjunction (`F` forms, `unit`
+    /// true) or disjunction (`G` forms, `unit` false) is `unit U x` (or
+    /// `unit R x`).
+    fn all_operands(&self, id: Id, conjunction: bool, unit: Node) -> bool {
+        let mut operands = Vec::new();
+        self.flatten(id, conjunction, &mut operands);
+        operands.iter().all(|&o| match self.node(o) {
+            Node::Until(t, _) if unit == Node::True => self.node(t) == unit,
+            Node::Release(f, _) if unit == Node::False => self.node(f) == unit,
+            _ => false,
+        })
     }
 
     /// The operands of a chain of conjunctions (or disjunctions).
