@@ -398,17 +398,7 @@ impl Arena {
                     (Node::True, _) if self.all_operands(b, true, Node::True) => b,
                     (Node::True, Node::Until(_, inner)) => self.eventually(inner),
                     // `X a U X b = X (a U b)`; `F X b = X F b`.
-                    // The new inner formula may simplify further (`F X X a`).
-                    (Node::Next(x), Node::Next(y)) => {
-                        let inner = self.until(x, y);
-                        let inner = self.simplify(inner, memo);
-                        self.next(inner)
-                    }
-                    (Node::True, Node::Next(y)) => {
-                        let inner = self.eventually(y);
-                        let inner = self.simplify(inner, memo);
-                        self.next(inner)
-                    }
+                    (Node::Next(_) | Node::True, Node::Next(_)) => self.next_moved_out(true, a, b, memo),
                     _ => self.until(a, b),
                 }
             }
@@ -422,22 +412,27 @@ impl Arena {
                     (Node::False, _) if self.all_operands(b, false, Node::False) => b,
                     (Node::False, Node::Release(_, inner)) => self.always(inner),
                     // `X a R X b = X (a R b)`; `G X b = X G b`.
-                    (Node::Next(x), Node::Next(y)) => {
-                        let inner = self.release(x, y);
-                        let inner = self.simplify(inner, memo);
-                        self.next(inner)
-                    }
-                    (Node::False, Node::Next(y)) => {
-                        let inner = self.always(y);
-                        let inner = self.simplify(inner, memo);
-                        self.next(inner)
-                    }
+                    (Node::Next(_) | Node::False, Node::Next(_)) => self.next_moved_out(false, a, b, memo),
                     _ => self.release(a, b),
                 }
             }
         };
         memo.insert(id, simple);
         simple
+    }
+
+    /// `a U b` (`until`) or `a R b` with `b = X y` and `a` either `X x` or
+    /// a constant, as `X (x U y)` (`X (a U y)`); the new inner formula is
+    /// simplified again (`F X X a` is `X X F a`).
+    fn next_moved_out(&mut self, until: bool, a: Id, b: Id, memo: &mut HashMap<Id, Id>) -> Id {
+        let Node::Next(y) = self.node(b) else { return if until { self.until(a, b) } else { self.release(a, b) } };
+        let x = match self.node(a) {
+            Node::Next(x) => x,
+            _ => a,
+        };
+        let inner = if until { self.until(x, y) } else { self.release(x, y) };
+        let inner = self.simplify(inner, memo);
+        self.next(inner)
     }
 
     /// Whether every operand of `id` as a conjunction (`F` forms, `unit`
