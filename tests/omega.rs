@@ -70,12 +70,21 @@ fn random_word(rng: &mut Rng, len: usize, atoms: u32) -> Vec<u64> {
 fn automata_agree_with_the_fixpoint_semantics_on_lasso_words() {
     let count: usize = std::env::var("RW_OMEGA_FORMULAS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     let mut rng = Rng(0x0e6a_2026);
-    let (mut translated, mut words, mut semi, mut hard) = (0, 0, 0, 0);
+    let (mut translated, mut words, mut semi, mut hard, mut generalized) = (0, 0, 0, 0, 0);
     for n in 0..count {
         let mut arena = Arena::new();
         let atoms = 2 + (n % 3) as u32;
         let f = random_formula(&mut arena, &mut rng, 1 + n % 5, atoms);
-        let Ok(automaton) = translate(&mut arena, f).map(|t| t.automaton) else { continue };
+        let Ok(translation) = translate(&mut arena, f) else { continue };
+        let automaton = translation.automaton;
+        // The generalized automaton exported in its place, when smaller: as
+        // its degeneralization, which reads the same words.
+        let exported = translation.generalized.map(|g| {
+            assert!(g.states() < automaton.states(), "{}: exported although not smaller", arena.spot_text(f));
+            assert_eq!(g.kind, automaton.kind, "{}", arena.spot_text(f));
+            g.degeneralized().unwrap()
+        });
+        generalized += usize::from(exported.is_some());
         translated += 1;
         semi += usize::from(automaton.kind == Kind::SemiDeterministic);
         // Both `U` and `R`: neither safety nor guarantee syntactically.
@@ -84,6 +93,9 @@ fn automata_agree_with_the_fixpoint_semantics_on_lasso_words() {
             nodes.iter().any(|n| matches!(n, Node::Until(..))) && nodes.iter().any(|n| matches!(n, Node::Release(..))),
         );
         automaton.check_shape().unwrap_or_else(|e| panic!("{}: {e}", arena.spot_text(f)));
+        if let Some(e) = &exported {
+            e.check_shape().unwrap_or_else(|e| panic!("{} (generalized): {e}", arena.spot_text(f)));
+        }
         for _ in 0..60 {
             let (prefix_len, cycle_len) = (rng.below(4), 1 + rng.below(4));
             let prefix = random_word(&mut rng, prefix_len, atoms);
@@ -100,14 +112,24 @@ fn automata_agree_with_the_fixpoint_semantics_on_lasso_words() {
                 arena.spot_text(f),
                 automaton.states()
             );
+            if let Some(e) = &exported {
+                assert_eq!(
+                    e.accepts_lasso(&p, &c),
+                    expected,
+                    "`{}` (generalized) on {prefix:?} ({cycle:?})^ω",
+                    arena.spot_text(f)
+                );
+            }
             words += 1;
         }
     }
     assert!(translated * 10 >= count * 9, "only {translated} of {count} formulas translated");
     assert!(hard * 4 >= translated, "only {hard} formulas with both `U` and `R`: the generator is too tame");
     assert!(semi > 0, "no limit-deterministic automaton: the generator is too tame");
+    assert!(generalized > 0, "no generalized automaton exported: the generator is too tame");
     eprintln!(
-        "{translated} formulas ({hard} with both `U` and `R`), {words} lasso words agreed ({semi} limit-deterministic automata)"
+        "{translated} formulas ({hard} with both `U` and `R`), {words} lasso words agreed ({semi} limit-deterministic \
+         automata, {generalized} generalized ones exported)"
     );
 }
 
@@ -362,6 +384,12 @@ fn the_simplifier_applies_spots_rules_and_keeps_the_language() {
     let either_always = arena.or(always_a, always_b);
     let always_either_always = arena.always(either_always);
     assert_eq!(arena.simplified(always_either_always), either_always, "`G (G a | G b)` is `G a | G b`");
+    let a_then_b = arena.and(a, eventually_b);
+    let eventually_a_then_b = arena.eventually(a_then_b);
+    let infinitely_a_then_b = arena.always(eventually_a_then_b);
+    let each = arena.and(eventually_a, eventually_b);
+    let infinitely_each = arena.always(each);
+    assert_eq!(arena.simplified(infinitely_a_then_b), infinitely_each, "`G F (a & F b)` is `G (F a & F b)`");
 
     // The language is kept: random formulas against their rewriting.
     let mut rng = Rng(0x5149_2026);
@@ -402,4 +430,40 @@ fn the_simplifier_applies_spots_rules_and_keeps_the_language() {
     assert_ne!(arena.simplified(small), small);
     let big = conjunction_of_nexts(&mut arena, rw_compiler::omega::MAX_SIMPLIFIED_NODES);
     assert_eq!(arena.simplified(big), big);
+}
+
+/// Where one acceptance set per recurrence condition saves states, the
+/// translation exports a generalized Büchi automaton, as Spot does by
+/// default: `G F a & G F b` in one state (the Büchi automaton needs two),
+/// `(F G a | G F !b) & (G F !a | F G b)` limit-deterministic in three
+/// (Büchi: four). Each has the formula's words, as its degeneralization.
+#[test]
+fn generalized_acceptance_saves_the_states_of_waiting_in_turn() {
+    let cases = [
+        ("G F a & G F b", Kind::Deterministic, 1, 2, 2),
+        ("(F G a | G F !b) & (G F !a | F G b)", Kind::SemiDeterministic, 3, 2, 4),
+    ];
+    for (text, kind, states, sets, buchi_states) in cases {
+        let parsed = rwc::ltl_bench::parse_ltl(text).unwrap();
+        let (mut arena, f) = (parsed.arena, parsed.root);
+        let translation = translate(&mut arena, f).unwrap();
+        assert_eq!(translation.automaton.states(), buchi_states, "{text}: Büchi");
+        let exported = translation.exported();
+        assert_eq!((exported.kind, exported.states(), exported.sets), (kind, states, sets), "{text}");
+        let hoa = exported.to_hoa("f", &[]);
+        assert!(hoa.contains(&format!("Acceptance: {sets} Inf(0)&Inf(1)\n")), "{hoa}");
+        let degeneralized = exported.degeneralized().unwrap();
+        degeneralized.check_shape().unwrap();
+        let mut rng = Rng(0x6e6e_2026);
+        for _ in 0..500 {
+            let atoms = exported.atoms as u32;
+            let (prefix_len, cycle_len) = (rng.below(3), 1 + rng.below(4));
+            let (prefix, cycle) = (random_word(&mut rng, prefix_len, atoms), random_word(&mut rng, cycle_len, atoms));
+            assert_eq!(
+                degeneralized.accepts_lasso(&prefix, &cycle),
+                holds_on_lasso(&arena, f, &prefix, &cycle),
+                "{text} on {prefix:?} ({cycle:?})^ω"
+            );
+        }
+    }
 }

@@ -124,8 +124,13 @@ pub struct Automaton {
 /// HOA export).
 #[derive(Clone, Debug)]
 pub struct OmegaInfo {
-    /// The translation's Büchi automaton (transition-based acceptance).
+    /// The translation's Büchi automaton (transition-based acceptance),
+    /// which the runtime runs.
     pub buchi: crate::omega::Buchi,
+    /// A generalized Büchi automaton with fewer states and the same words,
+    /// where the translation found one: exported in its place
+    /// ([`crate::omega::Translation::exported`]).
+    pub generalized: Option<crate::generalized::Generalized>,
     /// The formula's class in the Manna–Pnueli hierarchy.
     pub class: crate::omega::Classified,
     /// Jump choices the agent has (0 for a deterministic automaton).
@@ -854,6 +859,7 @@ fn translate_ltl(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, D
     };
     let translation = crate::omega::translate(&mut arena, root).map_err(|e| too_large(&e))?;
     let class = crate::omega::classify(&mut arena, root, &translation);
+    let generalized = translation.generalized;
     let buchi = translation.automaton;
     let jumps = buchi.jump_choices();
     if jumps > MAX_JUMPS {
@@ -902,7 +908,8 @@ fn translate_ltl(program: &Program, f: &ast::FormulaDecl) -> Result<Automaton, D
         }
     };
     let mut automaton = Automaton::from_buchi(&f.name.name, &buchi, atoms, jump_atoms);
-    automaton.omega = Some(OmegaInfo { buchi, class, jumps, millis: started.elapsed().as_secs_f64() * 1e3 });
+    let millis = started.elapsed().as_secs_f64() * 1e3;
+    automaton.omega = Some(OmegaInfo { buchi, generalized, class, jumps, millis });
     Ok(automaton)
 }
 
@@ -985,7 +992,8 @@ impl Automaton {
 
 impl Automaton {
     /// HOA (v1) for the automaton of an `ltl` formula (its Büchi automaton,
-    /// limit-deterministic or deterministic, with accepting transitions) or
+    /// limit-deterministic or deterministic, with accepting transitions, or
+    /// the generalized Büchi automaton with fewer states where there is one) or
     /// of an `ltlf` formula (its DFA as an ω-automaton in Spot's encoding of
     /// finite traces, `spot.from_ltlf`: an extra proposition `alive` holds
     /// on the trace's steps and not after it, so a finite trace `u` is read
@@ -994,7 +1002,10 @@ impl Automaton {
     pub fn to_hoa(&self) -> Option<String> {
         let names: Vec<String> = self.atoms.iter().map(|a| a.text.clone()).collect();
         if let Some(omega) = &self.omega {
-            return Some(omega.buchi.to_hoa(&self.name, &names));
+            return Some(match &omega.generalized {
+                Some(g) => g.to_hoa(&self.name, &names),
+                None => omega.buchi.to_hoa(&self.name, &names),
+            });
         }
         let accepting = self.accepting.as_ref()?;
         let k = self.atoms.len();

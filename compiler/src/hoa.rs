@@ -6,11 +6,14 @@
 //! `rwc import hoa` parses a file into a [`Buchi`] with [`parse`] and prints
 //! it with [`to_machine`]. Supported: one initial state, explicit
 //! transition labels over at most [`MAX_ATOMS`] atomic propositions,
-//! Büchi acceptance (`Inf(0)`, on transitions or states) or all-accepting
-//! (`t`); aliases, implicit labels, generalised or other acceptance
-//! conditions are refused with a message that says which.
+//! generalized Büchi acceptance (`Inf(0)&Inf(1)&...`, Spot's default;
+//! Büchi for one set; on transitions or states), read through its
+//! degeneralization ([`Generalized::degeneralized`]), or all-accepting
+//! (`t`); aliases, implicit labels or other acceptance conditions are
+//! refused with a message that says which.
 
 use crate::automata::Guard as Label;
+use crate::generalized::{Generalized, MAX_SETS};
 use crate::omega::{Buchi, Kind, MAX_ATOMS, MAX_STATES};
 use std::fmt;
 
@@ -247,10 +250,35 @@ impl Parser {
 /// The acceptance condition, as far as rwc reads it.
 #[derive(Clone, Copy, PartialEq)]
 enum Acceptance {
-    /// `Inf(0)`: Büchi.
-    Buchi,
+    /// `Inf(0) & ... & Inf(k-1)`, in any order: generalized Büchi with `k`
+    /// sets (Büchi for one).
+    Generalized(u32),
     /// `t`: every infinite run accepts.
     All,
+}
+
+/// `k` sets and the words of `Inf(0)&...&Inf(k-1)` (each set once, any
+/// order): the generalized Büchi condition on them, if it is one.
+fn generalized_buchi(sets: u64, words: &[Tok]) -> Option<Acceptance> {
+    if sets == 0 || sets > u64::from(MAX_SETS) || words.len() != 5 * sets as usize - 1 {
+        return None;
+    }
+    let mut seen = 0u64;
+    for (i, term) in words.chunks(5).enumerate() {
+        match term {
+            [Tok::Ident(inf), Tok::Punct('('), Tok::Int(n), Tok::Punct(')'), rest @ ..]
+                if inf == "Inf" && *n < sets && seen & (1 << n) == 0 =>
+            {
+                seen |= 1 << n;
+                let last = i + 1 == sets as usize;
+                if !(last && rest.is_empty() || !last && rest == [Tok::Punct('&')]) {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(Acceptance::Generalized(sets as u32))
 }
 
 /// Parses one automaton in HOA v1.
@@ -294,16 +322,18 @@ pub fn parse(text: &str) -> Result<Parsed, HoaError> {
                         _ => p.next(),
                     })
                     .collect();
-                    let inf0 = [Tok::Ident("Inf".into()), Tok::Punct('('), Tok::Int(0), Tok::Punct(')')];
                     acceptance = Some(match (sets, words.as_slice()) {
-                        (1, w) if w == inf0 => Acceptance::Buchi,
                         (0, [Tok::Ident(t)]) if t == "t" => Acceptance::All,
-                        _ => {
-                            return p.error(
-                                "only Büchi acceptance (`Acceptance: 1 Inf(0)`) or `Acceptance: 0 t` is supported; \
-                                 ask the tool for a Büchi automaton (Spot: `-B`, `postprocess(..., 'BA')`)",
-                            );
-                        }
+                        (k, w) => match generalized_buchi(k, w) {
+                            Some(acceptance) => acceptance,
+                            None => {
+                                return p.error(format!(
+                                    "only (generalized) Büchi acceptance (`Acceptance: 1 Inf(0)`, `Acceptance: 2 \
+                                     Inf(0)&Inf(1)`, ... up to {MAX_SETS} sets) or `Acceptance: 0 t` is supported; \
+                                     ask the tool for a Büchi automaton (Spot: `-B`, `postprocess(..., 'BA')`)"
+                                ));
+                            }
+                        },
                     });
                 }
                 "name" => {
@@ -337,7 +367,22 @@ pub fn parse(text: &str) -> Result<Parsed, HoaError> {
     }
     let k = atoms.len();
     let letters = 1u64 << k;
-    let mut edges: Vec<Vec<(u64, u32, bool)>> = vec![Vec::new(); n.max(1)];
+    let mut edges: Vec<Vec<(u64, u32, u32)>> = vec![Vec::new(); n.max(1)];
+    let sets = match acceptance {
+        Acceptance::Generalized(k) => k,
+        Acceptance::All => 1,
+    };
+    // The marks of a `{...}` list: bit `i` for set `i`, which must exist.
+    let marks = |p: &mut Parser| -> Result<u32, HoaError> {
+        let mut marks = 0u32;
+        for set in p.sets()? {
+            if set >= u64::from(sets) {
+                return p.error(format!("acceptance set {set} is not among the {sets} of the `Acceptance:` line"));
+            }
+            marks |= 1 << set;
+        }
+        Ok(marks)
+    };
     loop {
         match p.next() {
             Some(Tok::End) => break,
@@ -352,7 +397,7 @@ pub fn parse(text: &str) -> Result<Parsed, HoaError> {
                 if let Some(Tok::Str(_)) = p.peek() {
                     p.pos += 1;
                 }
-                let state_accepting = !p.sets()?.is_empty();
+                let state_marks = marks(&mut p)?;
                 while p.peek() == Some(&Tok::Punct('[')) {
                     p.pos += 1;
                     let label = p.label(k)?;
@@ -366,12 +411,12 @@ pub fn parse(text: &str) -> Result<Parsed, HoaError> {
                     if p.punct('&') {
                         return p.error("universal branching (alternating automaton) is not supported");
                     }
-                    let accepting = match acceptance {
-                        Acceptance::All => true,
-                        Acceptance::Buchi => state_accepting || !p.sets()?.is_empty(),
+                    let edge_marks = match acceptance {
+                        Acceptance::All => 1,
+                        Acceptance::Generalized(_) => state_marks | marks(&mut p)?,
                     };
                     for letter in (0..letters).filter(|&l| label.eval(l)) {
-                        edges[s].push((letter, target as u32, accepting));
+                        edges[s].push((letter, target as u32, edge_marks));
                     }
                 }
                 if let Some(Tok::Int(_)) = p.peek() {
@@ -406,7 +451,11 @@ pub fn parse(text: &str) -> Result<Parsed, HoaError> {
         row.sort_unstable();
         row.dedup();
     }
-    let buchi = classify_shape(Buchi { atoms: k, edges, kind: Kind::Deterministic, accepting_component: Vec::new() });
+    let accepting_component = vec![false; edges.len()];
+    let generalized = Generalized { atoms: k, sets, edges, kind: Kind::Nondeterministic, accepting_component };
+    // Read through its degeneralization: a round-robin level per set.
+    let buchi = generalized.degeneralized().map_err(|e| HoaError { line: p.line(), message: e.to_string() })?;
+    let buchi = classify_shape(buchi);
     Ok(Parsed { buchi, atoms, name })
 }
 
@@ -536,10 +585,36 @@ mod tests {
         assert_eq!(p.atoms, ["a"]);
         assert!(p.buchi.accepts_lasso(&[], &[0, 1]));
         assert!(!p.buchi.accepts_lasso(&[1], &[0]));
-        let generalised = gfa.replace("Acceptance: 1 Inf(0)", "Acceptance: 2 Inf(0)&Inf(1)");
-        assert!(parse(&generalised).unwrap_err().message.contains("only Büchi acceptance"));
+        let co_buchi = gfa.replace("Acceptance: 1 Inf(0)", "Acceptance: 1 Fin(0)");
+        assert!(parse(&co_buchi).unwrap_err().message.contains("only (generalized) Büchi acceptance"));
+        let missing_set = gfa.replace("[0] 0 {0}", "[0] 0 {1}");
+        assert!(parse(&missing_set).unwrap_err().message.contains("acceptance set 1 is not among the 1"));
         let implicit = gfa.replace("[0] 0 {0}\n[!0] 0\n", "0 {0}\n0\n");
         assert!(parse(&implicit).is_err());
         assert_eq!(parse("HOA: v2\n").unwrap_err().line, 1);
+    }
+
+    #[test]
+    fn reads_generalized_buchi_as_spot_writes_it_by_default() {
+        // `ltl2tgba -D 'GF a & GF b'`, as Spot 2.13 writes it: one state,
+        // two sets.
+        let gfab = "HOA: v1\nname: \"G F a & G F b\"\nStates: 1\nStart: 0\nAP: 2 \"a\" \"b\"\n\
+                    acc-name: generalized-Buchi 2\nAcceptance: 2 Inf(0)&Inf(1)\n\
+                    properties: trans-labels explicit-labels trans-acc complete\n\
+                    properties: deterministic stutter-invariant\n--BODY--\nState: 0\n\
+                    [!0&!1] 0\n[0&!1] 0 {0}\n[!0&1] 0 {1}\n[0&1] 0 {0 1}\n--END--\n";
+        for text in [gfab.to_string(), gfab.replace("Inf(0)&Inf(1)", "Inf(1)&Inf(0)")] {
+            let p = parse(&text).unwrap();
+            assert_eq!(p.buchi.kind, crate::omega::Kind::Deterministic);
+            assert_eq!(p.buchi.states(), 2, "one state per round-robin level");
+            assert!(p.buchi.accepts_lasso(&[], &[0b01, 0b10]));
+            assert!(p.buchi.accepts_lasso(&[], &[0b11]));
+            assert!(!p.buchi.accepts_lasso(&[0b11], &[0b01]));
+            assert!(!p.buchi.accepts_lasso(&[], &[0b10, 0b00]));
+        }
+        for bad in ["Inf(0)&Inf(0)", "Inf(0)|Inf(1)", "Inf(0)&Inf(2)", "Inf(0)&"] {
+            let text = gfab.replace("Inf(0)&Inf(1)", bad);
+            assert!(parse(&text).is_err(), "{bad}");
+        }
     }
 }

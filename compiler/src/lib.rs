@@ -42,6 +42,7 @@
 
 pub mod automata;
 pub mod diagnostic;
+pub mod generalized;
 pub mod hoa;
 pub mod lower;
 pub mod ltl;

@@ -179,6 +179,8 @@ fn explain_formulas(program: &sema::Program, file: &str, format: Format, out: &m
                     "class_exact": omega.class.exact,
                     "automaton": kind,
                     "buchi_states": omega.buchi.states(),
+                    "exported_states": omega.generalized.as_ref().map_or(omega.buchi.states(), |g| g.states()),
+                    "acceptance_sets": omega.generalized.as_ref().map_or(1, |g| g.sets),
                     "states": automaton.state_count(),
                     "jumps": omega.jumps,
                     "translation_ms": omega.millis,
@@ -192,9 +194,18 @@ fn explain_formulas(program: &sema::Program, file: &str, format: Format, out: &m
                     1 => ", the agent chooses when to jump".to_string(),
                     k => format!(", up to {k} jump choices per step"),
                 };
+                let exported = match &omega.generalized {
+                    Some(g) => format!(
+                        "; exported as a generalized Büchi automaton of {} state{} with {} acceptance sets",
+                        g.states(),
+                        plural(g.states()),
+                        g.sets
+                    ),
+                    None => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "  ltl {:<8} {bound}{class}; {kind} automaton, {} state{} ({} with acceptance on states){jumps}",
+                    "  ltl {:<8} {bound}{class}; {kind} automaton, {} state{} ({} with acceptance on states){jumps}{exported}",
                     f.name.name,
                     omega.buchi.states(),
                     plural(omega.buchi.states()),

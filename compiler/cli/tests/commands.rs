@@ -636,6 +636,38 @@ fn hoa_export_and_import_round_trip_through_a_machine() {
     assert!(text(&o.stderr).contains("no acceptance condition"), "{}", text(&o.stderr));
 }
 
+/// `G F a & G F b` is exported as Spot exports it, one state with two
+/// acceptance sets, and read back through its degeneralization (a level
+/// per set): the machine pays where a round of both sets completes, `b`
+/// after `a` or both at once.
+#[test]
+fn a_generalized_buchi_automaton_exports_and_imports() {
+    let spec_file = temp("gfab.rw");
+    std::fs::write(&spec_file, "props a, b\nltl both = G F a & G F b\nreward = if both.accepting then 1.0 else 0.0\n")
+        .unwrap();
+    let o = rwc(&["dot", "--format", "hoa", spec_file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let hoa = text(&o.stdout);
+    assert!(hoa.contains("States: 1\n") && hoa.contains("Acceptance: 2 Inf(0)&Inf(1)\n"), "{hoa}");
+    let o = rwc(&["check", "--explain", spec_file.to_str().unwrap()]);
+    assert!(text(&o.stdout).contains("exported as a generalized Büchi automaton of 1 state with 2 acceptance sets"));
+    let file = temp("gfab.hoa");
+    std::fs::write(&file, &hoa).unwrap();
+    let o = rwc(&["import", "hoa", file.to_str().unwrap(), "--name", "imported"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let module = text(&o.stdout);
+    let machine_file = temp("gfab_machine.rw");
+    std::fs::write(&machine_file, module + "reward = imported.reward\n").unwrap();
+    let trace_file = temp("gfab.jsonl");
+    let steps = ["[\"a\"]", "[\"b\"]", "[\"a\", \"b\"]", "[]", "[\"b\"]", "[\"a\", \"b\"]"];
+    std::fs::write(&trace_file, steps.iter().map(|p| format!("{{\"props\": {p}}}\n")).collect::<String>()).unwrap();
+    let o = rwc(&["eval", machine_file.to_str().unwrap(), "--trace", trace_file.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rewards: Vec<String> =
+        text(&o.stdout).lines().skip(1).map(|l| l.split(',').nth(2).unwrap().to_string()).collect();
+    assert_eq!(rewards, ["0", "1", "1", "0", "0", "1"]);
+}
+
 /// A limit-deterministic automaton read back as a machine: its jumps become
 /// guards on the int input `NAME_jump`, chosen as `jump` chooses for `ltl`,
 /// so the machine pays exactly on the steps on which the formula, fed the
