@@ -9,8 +9,8 @@
 //! and the acceptance `rwc import hoa` reads (Spot's `ltl2tgba` writes
 //! generalized Büchi by default). The runtime and every check run on the
 //! Büchi automaton: [`Generalized::degeneralized`] turns one into the
-//! other with a round-robin level, the construction Spot's
-//! `degeneralize` uses (Babiak et al. 2013).
+//! other with a round-robin level per set, the classic counter
+//! construction that Spot's `degeneralize` refines.
 
 use crate::ltl::FxHashMap as HashMap;
 use crate::omega::{Buchi, Kind, MAX_STATES, OmegaError};
