@@ -6,7 +6,7 @@
 #   - Python 3 and numpy for the benchmark data generator (bench/gen_data.py),
 #     which the test suite runs,
 #   - a virtual environment `.venv` in the checkout with Spot's Python
-#     bindings (`spottl`) and flloat 0.3.0, against which the suite checks
+#     bindings (`spottl` 2.13.0.1) and flloat 0.3.0, against which the suite checks
 #     `rwc import ltlf --from spot` and `--from flloat` (the tests skip with
 #     one line without them),
 #   - the Python package `rwc` (python/), built by maturin in release mode
@@ -67,7 +67,9 @@ else
     python3 -m venv "$here/.venv" >/dev/null 2>&1 || say "warning: cannot create .venv (the Spot corpus test will be skipped)"
   fi
   if [ -x "$here/.venv/bin/pip" ]; then
-    "$here/.venv/bin/pip" install --quiet spottl >/dev/null 2>&1 ||
+    # Pinned: the Spot test compares automaton sizes with Spot's, and
+    # another Spot version builds other automata.
+    "$here/.venv/bin/pip" install --quiet spottl==2.13.0.1 >/dev/null 2>&1 ||
       say "warning: could not install spottl (the Spot corpus test will be skipped)"
     "$here/.venv/bin/pip" install --quiet flloat==0.3.0 >/dev/null 2>&1 ||
       say "warning: could not install flloat (the flloat corpus test will be skipped)"
