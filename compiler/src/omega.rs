@@ -1485,9 +1485,13 @@ fn guesses_for(t: &mut Translator<'_>, obligation: &Dnf, memo: &mut GuessMemo) -
 pub struct Translation {
     /// The Büchi automaton: what the runtime runs and the checks read.
     pub automaton: Buchi,
-    /// A generalized Büchi automaton with fewer states and the same words
-    /// (proved), where one was found: what is exported and counted
-    /// ([`Translation::exported`]).
+    /// A generalized Büchi automaton with fewer states and the same words,
+    /// where one was found: what is exported and counted
+    /// ([`Translation::exported`]). A deterministic one is proved
+    /// equivalent on automata; a limit-deterministic one is the same
+    /// construction with another accepting component
+    /// ([`State::generalized`]), checked against Spot and on lasso words by
+    /// the tests.
     pub generalized: Option<Generalized>,
     /// The negation's automaton, when the translation needed it.
     complement: Option<Buchi>,
@@ -1632,10 +1636,10 @@ struct Built {
 /// reduction: its rows `(letter, target, marks)`, which states are in the
 /// accepting component, and the most recurrence conditions a state of
 /// the accepting component awaits (the number of acceptance sets,
-/// `generalized`). The
-/// accepting component awaits the recurrence conditions one after another
-/// (one acceptance set, bit 0), or, `generalized`, all at once with one
-/// set each ([`State::generalized`]). At most `limit` states.
+/// `generalized`). The accepting component awaits the recurrence
+/// conditions one after another (one acceptance set, bit 0), or,
+/// `generalized`, all at once with one set each ([`State::generalized`]).
+/// At most `limit` states.
 fn explore_limit_deterministic(
     t: &mut Translator<'_>,
     start: &Dnf,
