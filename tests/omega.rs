@@ -436,12 +436,15 @@ fn the_simplifier_applies_spots_rules_and_keeps_the_language() {
 /// translation exports a generalized Büchi automaton, as Spot does by
 /// default: `G F a & G F b` in one state (the Büchi automaton needs two),
 /// `(F G a | G F !b) & (G F !a | F G b)` limit-deterministic in three
-/// (Büchi: four). Each has the formula's words, as its degeneralization.
+/// (Büchi: four), the patrol formula in the response's two (Büchi: six).
+/// Each has the formula's words, as its degeneralization.
 #[test]
 fn generalized_acceptance_saves_the_states_of_waiting_in_turn() {
     let cases = [
         ("G F a & G F b", Kind::Deterministic, 1, 2, 2),
         ("(F G a | G F !b) & (G F !a | F G b)", Kind::SemiDeterministic, 3, 2, 4),
+        // A `G F p` needs a set and no state: the response's 2 states.
+        ("G F a & G F b & G (c -> F d)", Kind::Deterministic, 2, 3, 6),
     ];
     for (text, kind, states, sets, buchi_states) in cases {
         let parsed = rwc::ltl_bench::parse_ltl(text).unwrap();
@@ -451,7 +454,8 @@ fn generalized_acceptance_saves_the_states_of_waiting_in_turn() {
         let exported = translation.exported();
         assert_eq!((exported.kind, exported.states(), exported.sets), (kind, states, sets), "{text}");
         let hoa = exported.to_hoa("f", &[]);
-        assert!(hoa.contains(&format!("Acceptance: {sets} Inf(0)&Inf(1)\n")), "{hoa}");
+        let condition: Vec<String> = (0..sets).map(|i| format!("Inf({i})")).collect();
+        assert!(hoa.contains(&format!("Acceptance: {sets} {}\n", condition.join("&"))), "{hoa}");
         let degeneralized = exported.degeneralized().unwrap();
         degeneralized.check_shape().unwrap();
         let mut rng = Rng(0x6e6e_2026);

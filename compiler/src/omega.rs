@@ -456,6 +456,27 @@ impl Arena {
         self.next(inner)
     }
 
+    /// Whether `id` has no temporal operator.
+    fn is_propositional(&self, id: Id) -> bool {
+        match self.node(id) {
+            Node::True | Node::False | Node::Lit(..) => true,
+            Node::And(a, b) | Node::Or(a, b) => self.is_propositional(a) && self.is_propositional(b),
+            _ => false,
+        }
+    }
+
+    /// Whether the propositional formula `id` holds on `letter` (bit `k`:
+    /// atom `k`); false for a temporal one.
+    fn holds_now(&self, id: Id, letter: u64) -> bool {
+        match self.node(id) {
+            Node::True => true,
+            Node::Lit(k, positive) => (letter >> k & 1 == 1) == positive,
+            Node::And(a, b) => self.holds_now(a, letter) && self.holds_now(b, letter),
+            Node::Or(a, b) => self.holds_now(a, letter) || self.holds_now(b, letter),
+            _ => false,
+        }
+    }
+
     /// Whether `id` is a conjunction with an operand `F y`.
     fn has_eventual_operand(&self, id: Id) -> bool {
         let mut operands = Vec::new();
@@ -1530,8 +1551,99 @@ pub fn translate(arena: &mut Arena, root: Id) -> Result<Translation, OmegaError>
         }
     }
     let automaton = automaton.merged();
-    let generalized = memo.and_then(|(memo, explored)| smaller_generalized(arena, root, &automaton, memo, explored));
+    let mut generalized =
+        memo.and_then(|(memo, explored)| smaller_generalized(arena, root, &automaton, memo, explored));
+    let smallest = generalized.as_ref().map_or(automaton.states(), Generalized::states);
+    if let Some(g) = with_letter_recurrences(arena, root, &automaton).filter(|g| g.states() < smallest) {
+        generalized = Some(g);
+    }
     Ok(Translation { automaton, generalized, complement, recurrence })
+}
+
+/// For `ψ & G F p_1 & ... & G F p_k` with propositional `p_i` (also
+/// written `G (ψ' & F p_1 & ...)`), the automaton of `ψ` with one more
+/// acceptance set per `p_i`, holding the transitions that read a letter
+/// with `p_i`: a `G F p` needs no state, only the letters it reads (`G F a
+/// & G F b & G (c -> F d)`: the 2 states of the response, as Spot, where
+/// the Büchi automaton waits for `a`, `b` and the response in turn, 6). In
+/// the initial component of a limit-deterministic automaton, which no
+/// accepting run stays in, the transitions carry no set. Where both are
+/// deterministic it is also proved equivalent to `automaton` (its
+/// degeneralization and `automaton` include each other).
+fn with_letter_recurrences(arena: &mut Arena, root: Id, automaton: &Buchi) -> Option<Generalized> {
+    let root = arena.simplified(root);
+    let mut conjuncts = Vec::new();
+    arena.flatten(root, true, &mut conjuncts);
+    let (mut rest, mut letters_needed) = (Vec::new(), Vec::new());
+    for c in conjuncts {
+        let Node::Release(f, inner) = arena.node(c) else {
+            rest.push(c);
+            continue;
+        };
+        if arena.node(f) != Node::False {
+            rest.push(c);
+            continue;
+        }
+        // `G (x & y) = G x & G y`.
+        let mut always = Vec::new();
+        arena.flatten(inner, true, &mut always);
+        let mut kept = Vec::new();
+        for o in always {
+            match arena.node(o) {
+                Node::Until(t, p) if arena.node(t) == Node::True && arena.is_propositional(p) => letters_needed.push(p),
+                _ => kept.push(o),
+            }
+        }
+        if !kept.is_empty() {
+            let g = kept.into_iter().fold(arena.tt(), |acc, o| arena.and(acc, o));
+            rest.push(arena.always(g));
+        }
+    }
+    if letters_needed.is_empty() || rest.is_empty() {
+        return None;
+    }
+    let rest = rest.into_iter().fold(arena.tt(), |acc, o| arena.and(acc, o));
+    let inner = translate(arena, rest).ok()?.exported();
+    let sets = inner.sets as usize + letters_needed.len();
+    if inner.kind == Kind::Nondeterministic || sets > crate::generalized::MAX_SETS as usize {
+        return None;
+    }
+    // The inner automaton reads the atoms `rest` uses; the letters of
+    // `automaton` may have more.
+    let (atoms, extra) = (automaton.atoms, automaton.atoms.checked_sub(inner.atoms)?);
+    let edges = inner
+        .edges
+        .iter()
+        .enumerate()
+        .map(|(s, row)| {
+            let mut out = Vec::with_capacity(row.len() << extra);
+            for &(letter, target, marks) in row {
+                for high in 0..1u64 << extra {
+                    let letter = letter | high << inner.atoms;
+                    let mut marks = marks;
+                    if inner.accepting_component[s] {
+                        for (i, &p) in letters_needed.iter().enumerate() {
+                            if arena.holds_now(p, letter) {
+                                marks |= 1 << (inner.sets as usize + i);
+                            }
+                        }
+                    }
+                    out.push((letter, target, marks));
+                }
+            }
+            out.sort_unstable();
+            out
+        })
+        .collect();
+    let accepting_component = inner.accepting_component.clone();
+    let g = Generalized { atoms, sets: sets as u32, edges, kind: inner.kind, accepting_component }.reduced();
+    if g.kind == Kind::Deterministic && automaton.kind == Kind::Deterministic {
+        let b = g.degeneralized().ok()?;
+        if !(b.included_in_deterministic(automaton) && automaton.included_in_deterministic(&b)) {
+            return None;
+        }
+    }
+    Some(g)
 }
 
 impl Translation {
