@@ -423,9 +423,8 @@ impl Arena {
                     (Node::False, Node::Until(t, x)) if self.node(t) == Node::True && self.has_eventual_operand(x) => {
                         let mut operands = Vec::new();
                         self.flatten(x, true, &mut operands);
-                        let (eventual, rest): (Vec<Id>, Vec<Id>) = operands
-                            .into_iter()
-                            .partition(|&o| matches!(self.node(o), Node::Until(t, _) if self.node(t) == Node::True));
+                        let (eventual, rest): (Vec<Id>, Vec<Id>) =
+                            operands.into_iter().partition(|&o| self.is_eventually(o));
                         let rest = rest.into_iter().fold(self.tt(), |acc, o| self.and(acc, o));
                         let first = self.eventually(rest);
                         let all = eventual.into_iter().fold(first, |acc, o| self.and(acc, o));
@@ -481,8 +480,12 @@ impl Arena {
     fn has_eventual_operand(&self, id: Id) -> bool {
         let mut operands = Vec::new();
         self.flatten(id, true, &mut operands);
-        operands.len() > 1
-            && operands.iter().any(|&o| matches!(self.node(o), Node::Until(t, _) if self.node(t) == Node::True))
+        operands.len() > 1 && operands.iter().any(|&o| self.is_eventually(o))
+    }
+
+    /// Whether `id` is `F y` (`true U y`).
+    fn is_eventually(&self, id: Id) -> bool {
+        matches!(self.node(id), Node::Until(t, _) if self.node(t) == Node::True)
     }
 
     /// Whether every operand of `id` as a conjunction (`F` forms, `unit`
